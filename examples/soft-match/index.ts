@@ -1,0 +1,29 @@
+// The seed's first procedure: make Entra Connect *soft-match* on-premises users to the cloud users
+// that already own the mailboxes, by aligning userPrincipalName, mail and the primary SMTP: proxy
+// address on-premises. Nothing is written to the cloud.
+import * as pulumi from "@pulumi/pulumi";
+import { UserLink } from "ad-entra-link";
+
+const config = new pulumi.Config();
+
+// Adam's AD account has a non-routable UPN (aanderson@corp.local) and no mail at all.
+const adam = new UserLink("adam-anderson", {
+  onPremises: { samAccountName: config.get("adamSamAccountName") ?? "aanderson" },
+  cloud: { userPrincipalName: "adam.anderson@contoso.com" },
+  match: "soft",
+});
+
+// Alva's "primary" address is written in lower case (smtp:), so Entra Connect sees no primary SMTP.
+// The link re-cases it to SMTP: and leaves her X500:, SIP: and other smtp: addresses alone.
+const alva = new UserLink("alva-wood", {
+  onPremises: { samAccountName: config.get("alvaSamAccountName") ?? "awood" },
+  cloud: { userPrincipalName: "alva.wood@contoso.com" },
+  match: "soft",
+});
+
+export const plan = { adam: adam.planSummary, alva: alva.planSummary };
+export const predictedJoin = {
+  adam: adam.predictedJoin.apply((p) => p.outcome),
+  alva: alva.predictedJoin.apply((p) => p.outcome),
+};
+export const syncState = { adam: adam.syncState, alva: alva.syncState };

@@ -1,0 +1,349 @@
+/**
+ * Active Directory over LDAPS: the only module that talks to ldapts. One connection (TLS handshake
+ * + bind) per provider process, opened lazily, shared by every link and every method; operations
+ * are multiplexed on it by message id, so concurrent calls are safe.
+ */
+import { Attribute, Change, Client, type Entry } from "ldapts";
+import type { LdapSettings } from "../config/settings";
+import { bytesToGuid, guidToBytes } from "../core/guid";
+import { escapeFilterValue, isDnUnder } from "../core/ldap-escape";
+import { AmbiguousMatchError, InvalidInputError, NotFoundError, SafetyBlockError } from "../errors";
+import { mapLdapError } from "./ldap-errors";
+
+/** What we read of an AD user. */
+export interface AdUser {
+  dn: string;
+  objectGuid: string;
+  objectGuidBytes: Buffer;
+  /** Raw mS-DS-ConsistencyGuid, when set. */
+  consistencyGuid?: Buffer;
+  sAMAccountName: string;
+  userPrincipalName?: string;
+  mail?: string;
+  proxyAddresses: string[];
+  displayName?: string;
+  givenName?: string;
+  sn?: string;
+  employeeID?: string;
+  mailNickname?: string;
+  objectClass: string[];
+}
+
+/** Exactly one way to pick the AD user of a link. */
+export type AdSelector =
+  | { samAccountName: string }
+  | { distinguishedName: string }
+  | { objectGuid: string }
+  | { userPrincipalName: string };
+
+/** One LDAP modify on a user: values to add/delete, attributes to replace (empty array clears). */
+export interface AdModification {
+  replace?: Record<string, string | Buffer | null>;
+  add?: Record<string, string[]>;
+  delete?: Record<string, string[]>;
+}
+
+export const USER_ATTRIBUTES = [
+  "objectGUID",
+  "mS-DS-ConsistencyGuid",
+  "sAMAccountName",
+  "userPrincipalName",
+  "mail",
+  "proxyAddresses",
+  "displayName",
+  "givenName",
+  "sn",
+  "employeeID",
+  "mailNickname",
+  "objectClass",
+];
+const BINARY_ATTRIBUTES = ["objectGUID", "mS-DS-ConsistencyGuid"];
+
+function values(entry: Entry, name: string): (string | Buffer)[] {
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
+  if (key === undefined) return [];
+  const v = entry[key];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function text(entry: Entry, name: string): string | undefined {
+  const v = values(entry, name)[0];
+  if (v === undefined) return undefined;
+  return typeof v === "string" ? v : v.toString("utf8");
+}
+
+function buffer(entry: Entry, name: string): Buffer | undefined {
+  const v = values(entry, name)[0];
+  if (v === undefined) return undefined;
+  return typeof v === "string" ? Buffer.from(v, "binary") : v;
+}
+
+export function toAdUser(entry: Entry): AdUser {
+  const guidBytes = buffer(entry, "objectGUID");
+  if (guidBytes === undefined || guidBytes.length !== 16) {
+    throw new Error(`ad: ${entry.dn} has no 16-byte objectGUID`);
+  }
+  const user: AdUser = {
+    dn: entry.dn,
+    objectGuid: bytesToGuid(guidBytes),
+    objectGuidBytes: guidBytes,
+    sAMAccountName: text(entry, "sAMAccountName") ?? "",
+    proxyAddresses: values(entry, "proxyAddresses").map((v) =>
+      typeof v === "string" ? v : v.toString("utf8"),
+    ),
+    objectClass: values(entry, "objectClass").map((v) => (typeof v === "string" ? v : v.toString("utf8"))),
+  };
+  const consistency = buffer(entry, "mS-DS-ConsistencyGuid");
+  if (consistency !== undefined && consistency.length > 0) user.consistencyGuid = consistency;
+  for (const [attr, field] of [
+    ["userPrincipalName", "userPrincipalName"],
+    ["mail", "mail"],
+    ["displayName", "displayName"],
+    ["givenName", "givenName"],
+    ["sn", "sn"],
+    ["employeeID", "employeeID"],
+    ["mailNickname", "mailNickname"],
+  ] as const) {
+    const v = text(entry, attr);
+    if (v !== undefined) user[field] = v;
+  }
+  return user;
+}
+
+export function describeSelector(selector: AdSelector): string {
+  const [k, v] = Object.entries(selector)[0] ?? ["?", "?"];
+  return `${k} "${v}"`;
+}
+
+export class AdDirectory {
+  private clientPromise: Promise<Client> | undefined;
+  /** Count of LDAPS connections opened (benchmarks and tests assert reuse). */
+  connectionsOpened = 0;
+
+  constructor(private readonly settings: LdapSettings) {}
+
+  /** The shared, bound client; reconnects after a failure. */
+  client(): Promise<Client> {
+    if (this.clientPromise === undefined) {
+      const attempt = this.connect();
+      this.clientPromise = attempt;
+      attempt.catch(() => {
+        if (this.clientPromise === attempt) this.clientPromise = undefined;
+      });
+    }
+    return this.clientPromise;
+  }
+
+  private async connect(): Promise<Client> {
+    const tlsOptions = {
+      ...(this.settings.caCertificate !== undefined ? { ca: [this.settings.caCertificate] } : {}),
+      // Only ever false after the user set ldapTlsInsecureSkipVerify, which is warned about loudly.
+      rejectUnauthorized: !this.settings.tlsInsecureSkipVerify,
+      minVersion: "TLSv1.2" as const,
+    };
+    let lastError: unknown;
+    for (const url of this.settings.urls) {
+      const client = new Client({
+        url,
+        timeout: this.settings.timeoutInMs,
+        connectTimeout: Math.min(this.settings.timeoutInMs, 10_000),
+        tlsOptions,
+      });
+      try {
+        if (this.settings.startTls && url.startsWith("ldap:")) await client.startTLS(tlsOptions);
+        await client.bind(this.settings.bindDn, this.settings.bindPassword);
+        this.connectionsOpened++;
+        return client;
+      } catch (err) {
+        lastError = mapLdapError(err, `bind to ${url} as ${this.settings.bindDn}`);
+        await client.unbind().catch(() => undefined);
+      }
+    }
+    throw lastError;
+  }
+
+  /** Runs a read, reconnecting once if the shared connection dropped. Reads are always safe to retry. */
+  private async read<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.client();
+      try {
+        return await op(client);
+      } catch (err) {
+        const mapped = mapLdapError(err, what);
+        if (mapped.name === "DirectoryUnavailableError" && attempt === 0) {
+          this.dropClient(client);
+          continue;
+        }
+        throw mapped;
+      }
+    }
+  }
+
+  private dropClient(client: Client): void {
+    this.clientPromise = undefined;
+    client.unbind().catch(() => undefined);
+  }
+
+  /** Searches the whole base DN; callers decide what to do with 0 or many. */
+  async search(filter: string, base = this.settings.baseDn): Promise<AdUser[]> {
+    return this.read(`search ${base}`, async (client) => {
+      const { searchEntries } = await client.search(base, {
+        scope: "sub",
+        filter,
+        attributes: USER_ATTRIBUTES,
+        explicitBufferAttributes: BINARY_ATTRIBUTES,
+        paged: { pageSize: 500 },
+      });
+      return searchEntries.map(toAdUser);
+    });
+  }
+
+  /** Reads one object by DN; undefined when it does not exist. */
+  async readByDn(dn: string): Promise<AdUser | undefined> {
+    return this.read(`read ${dn}`, async (client) => {
+      try {
+        const { searchEntries } = await client.search(dn, {
+          scope: "base",
+          filter: "(objectClass=user)",
+          attributes: USER_ATTRIBUTES,
+          explicitBufferAttributes: BINARY_ATTRIBUTES,
+        });
+        const first = searchEntries[0];
+        return first === undefined ? undefined : toAdUser(first);
+      } catch (err) {
+        if ((err as { code?: number }).code === 32) return undefined; // noSuchObject
+        throw err;
+      }
+    });
+  }
+
+  /** Reads one object by objectGUID; undefined when gone. */
+  async readByGuid(objectGuid: string): Promise<AdUser | undefined> {
+    const users = await this.search(`(objectGUID=${escapeFilterValue(guidToBytes(objectGuid))})`);
+    return users[0];
+  }
+
+  /**
+   * Finds the single user a selector names, inside the allowed search bases.
+   * @throws NotFoundError, AmbiguousMatchError, SafetyBlockError (outside allowed bases)
+   */
+  async findUser(selector: AdSelector, property = "onPremises"): Promise<AdUser> {
+    let users: AdUser[];
+    if ("distinguishedName" in selector) {
+      const user = await this.readByDn(selector.distinguishedName);
+      users = user === undefined ? [] : [user];
+    } else if ("objectGuid" in selector) {
+      users = await this.search(
+        `(&(objectCategory=person)(objectClass=user)(objectGUID=${escapeFilterValue(guidToBytes(selector.objectGuid))}))`,
+      );
+    } else if ("samAccountName" in selector) {
+      users = await this.search(
+        `(&(objectCategory=person)(objectClass=user)(sAMAccountName=${escapeFilterValue(selector.samAccountName)}))`,
+      );
+    } else if ("userPrincipalName" in selector) {
+      users = await this.search(
+        `(&(objectCategory=person)(objectClass=user)(userPrincipalName=${escapeFilterValue(selector.userPrincipalName)}))`,
+      );
+    } else {
+      throw new InvalidInputError(
+        "SELECTOR_MISSING",
+        property,
+        "ad-entra-link: no on-premises selector given.",
+      );
+    }
+    if (users.length === 0) {
+      throw new NotFoundError(
+        "AD_USER_NOT_FOUND",
+        `ad-entra-link: no Active Directory user matches ${describeSelector(selector)} under ${this.settings.baseDn}. Check the value and the LDAP base DN.`,
+      );
+    }
+    if (users.length > 1) {
+      throw new AmbiguousMatchError(
+        "AD_USER_AMBIGUOUS",
+        `ad-entra-link: ${users.length} Active Directory users match ${describeSelector(selector)}: ${users
+          .map((u) => u.dn)
+          .join("; ")}. Select the user by objectGuid or distinguishedName instead.`,
+      );
+    }
+    const user = users[0]!;
+    if (!this.settings.allowedSearchBases.some((base) => isDnUnder(user.dn, base))) {
+      throw new SafetyBlockError(
+        "AD_USER_OUTSIDE_ALLOWED_BASES",
+        `ad-entra-link: the Active Directory user ${user.dn} is outside the allowed search bases (${this.settings.allowedSearchBases.join("; ")}). Move it, or have an administrator add its OU to ad-entra-link:allowedSearchBases.`,
+      );
+    }
+    return user;
+  }
+
+  /**
+   * Other AD objects that already hold a UPN or an address (as userPrincipalName, mail or any
+   * proxy address): Entra Connect would quarantine the value if two objects exported it.
+   */
+  async findHolders(value: string, excludeDn: string): Promise<{ dn: string; attribute: string }[]> {
+    const v = escapeFilterValue(value);
+    const filter = `(|(userPrincipalName=${v})(mail=${v})(proxyAddresses=smtp:${v}))`;
+    const found = await this.read(`collision search for ${value}`, async (client) => {
+      const { searchEntries } = await client.search(this.settings.baseDn, {
+        scope: "sub",
+        filter,
+        attributes: ["userPrincipalName", "mail", "proxyAddresses"],
+        paged: { pageSize: 100 },
+      });
+      return searchEntries;
+    });
+    const lower = value.toLowerCase();
+    return found
+      .filter((e) => e.dn.toLowerCase() !== excludeDn.toLowerCase())
+      .map((e) => {
+        const upn = text(e, "userPrincipalName")?.toLowerCase();
+        const mail = text(e, "mail")?.toLowerCase();
+        const attribute = upn === lower ? "userPrincipalName" : mail === lower ? "mail" : "proxyAddresses";
+        return { dn: e.dn, attribute };
+      });
+  }
+
+  /**
+   * Applies one LDAP modify (atomic on the DC). Not retried on a dropped connection: the caller
+   * re-reads and re-plans instead, so a write is never applied twice on stale data.
+   */
+  async modify(dn: string, modification: AdModification): Promise<void> {
+    const changes: Change[] = [];
+    for (const [type, vals] of Object.entries(modification.delete ?? {})) {
+      if (vals.length > 0) {
+        changes.push(
+          new Change({ operation: "delete", modification: new Attribute({ type, values: vals }) }),
+        );
+      }
+    }
+    for (const [type, vals] of Object.entries(modification.add ?? {})) {
+      if (vals.length > 0) {
+        changes.push(new Change({ operation: "add", modification: new Attribute({ type, values: vals }) }));
+      }
+    }
+    for (const [type, value] of Object.entries(modification.replace ?? {})) {
+      const vals = value === null ? [] : typeof value === "string" ? [value] : [value];
+      changes.push(
+        new Change({
+          operation: "replace",
+          modification: new Attribute({ type, values: vals as string[] | Buffer[] }),
+        }),
+      );
+    }
+    if (changes.length === 0) return;
+    const client = await this.client();
+    try {
+      await client.modify(dn, changes);
+    } catch (err) {
+      const mapped = mapLdapError(err, `modify ${dn}`);
+      if (mapped.name === "DirectoryUnavailableError") this.dropClient(client);
+      throw mapped;
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.clientPromise;
+    this.clientPromise = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.unbind().catch(() => undefined);
+  }
+}

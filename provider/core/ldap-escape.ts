@@ -1,0 +1,245 @@
+/**
+ * LDAP escaping and DN handling without an LDAP library: filter values (RFC 4515), DN attribute values
+ * (RFC 4514), and a strict DN parser used to enforce "allowed search bases". A DN is compared
+ * component by component, never as a string, so `CN=x\,OU=Staff,DC=corp,DC=local` (one CN whose value
+ * contains ",OU=Staff") is not mistaken for an entry under `OU=Staff,DC=corp,DC=local`.
+ */
+import { InvalidInputError } from "../errors";
+
+function hex2(byte: number): string {
+  return byte.toString(16).padStart(2, "0");
+}
+
+/**
+ * Escapes a value for use inside an LDAP search filter (RFC 4515 §3).
+ *
+ * - A string keeps its characters except the five that the grammar reserves: `*` `(` `)` `\` and NUL,
+ *   which become `\2a` `\28` `\29` `\5c` `\00`. Non-ASCII characters stay raw UTF-8, which RFC 4515 allows.
+ * - Bytes (e.g. an objectGUID) become `\xx` for every byte, which is the only safe form for binary values.
+ */
+export function escapeFilterValue(value: string | Uint8Array): string {
+  if (typeof value !== "string") {
+    let out = "";
+    for (const byte of value) {
+      out += `\\${hex2(byte)}`;
+    }
+    return out;
+  }
+  return value.replace(/[*()\\\u0000]/g, (c) => `\\${hex2(c.charCodeAt(0))}`);
+}
+
+// RFC 4514 §2.4 specials, plus "=" which RFC 4514 permits raw but AD and many parsers escape.
+const DN_SPECIALS = new Set([",", "+", '"', "\\", "<", ">", ";", "="]);
+
+/**
+ * Escapes one attribute value for use in a DN (RFC 4514 §2.4): `, + " \ < > ; =` get a backslash, a
+ * leading space or `#` and a trailing space are escaped, and control characters (NUL, CR, LF, ...)
+ * become `\xx` hex pairs.
+ */
+export function escapeDnValue(value: string): string {
+  const chars = Array.from(value);
+  return chars
+    .map((c, i) => {
+      const code = c.codePointAt(0) ?? 0;
+      if (code < 0x20 || code === 0x7f) {
+        return `\\${hex2(code)}`;
+      }
+      if (DN_SPECIALS.has(c)) {
+        return `\\${c}`;
+      }
+      if ((i === 0 && (c === " " || c === "#")) || (i === chars.length - 1 && c === " ")) {
+        return `\\${c}`;
+      }
+      return c;
+    })
+    .join("");
+}
+
+/** One `type=value` pair of an RDN, with the value unescaped. */
+export interface DnAttribute {
+  type: string;
+  value: string;
+}
+
+/** A relative distinguished name: usually one attribute, several for a multi-valued RDN (`a=1+b=2`). */
+export type Rdn = DnAttribute[];
+
+const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*)$/;
+const HEX_PAIR = /^[0-9a-fA-F]{2}$/;
+const ESCAPABLE = new Set([" ", '"', "#", "+", ",", ";", "<", "=", ">", "\\"]);
+const FORBIDDEN_RAW = new Set(['"', ";", "<", ">", "\u0000"]);
+
+// Numeric OIDs of the naming attributes AD uses, so `2.5.4.11=Staff` compares equal to `OU=Staff`.
+const TYPE_ALIASES: Record<string, string> = {
+  "2.5.4.3": "cn",
+  "2.5.4.11": "ou",
+  "2.5.4.10": "o",
+  "2.5.4.6": "c",
+  "2.5.4.7": "l",
+  "2.5.4.8": "st",
+  "2.5.4.9": "street",
+  "0.9.2342.19200300.100.1.25": "dc",
+  "0.9.2342.19200300.100.1.1": "uid",
+};
+
+function malformed(
+  dn: string,
+  property: string,
+  code: string,
+  detail: string,
+  cause?: unknown,
+): InvalidInputError {
+  return new InvalidInputError(
+    code,
+    property,
+    `dn: ${JSON.stringify(dn)} is not a valid distinguished name: ${detail}. ` +
+      `Write it as RFC 4514, e.g. OU=Staff,DC=corp,DC=local, escaping , + " \\ < > ; with a backslash.`,
+    { cause },
+  );
+}
+
+/**
+ * Parses a DN into its RDNs, most specific first, with values unescaped.
+ *
+ * Tolerates spaces around `,`, `+` and `=` (as AD tools print them); rejects everything ambiguous:
+ * an empty DN or value, unknown escapes, raw `" ; < >` or NUL, quoted values (RFC 2253) and
+ * `#`-hex BER values (AD never produces them, and accepting them would widen what a search base matches).
+ *
+ * @throws InvalidInputError with code `DN_EMPTY`, `DN_MALFORMED`, `DN_EMPTY_VALUE`, `DN_INVALID_ESCAPE`
+ *   or `DN_UNSUPPORTED_VALUE`.
+ */
+export function parseDn(dn: string, property = "dn"): Rdn[] {
+  if (dn.trim().length === 0) {
+    throw malformed(dn, property, "DN_EMPTY", "it is empty");
+  }
+  const rdns: Rdn[] = [];
+  let rdn: Rdn = [];
+  let i = 0;
+  const n = dn.length;
+  const skipSpaces = (): void => {
+    while (i < n && dn[i] === " ") i++;
+  };
+  for (;;) {
+    // attribute type
+    skipSpaces();
+    const typeStart = i;
+    while (i < n && dn[i] !== "=" && dn[i] !== "," && dn[i] !== "+") i++;
+    const type = dn.slice(typeStart, i).trimEnd();
+    if (dn[i] !== "=" || !ATTRIBUTE_TYPE.test(type)) {
+      throw malformed(dn, property, "DN_MALFORMED", `expected "type=value" at position ${typeStart}`);
+    }
+    i++; // "="
+    skipSpaces();
+    if (dn[i] === "#" || dn[i] === '"') {
+      throw malformed(
+        dn,
+        property,
+        "DN_UNSUPPORTED_VALUE",
+        `the value of ${type} starts with a raw ${dn[i]}; escape it as \\${dn[i]}`,
+      );
+    }
+    // attribute value: collect UTF-8 bytes so that \c3\a9 decodes to "é"
+    const bytes: number[] = [];
+    let pendingSpaces = 0; // unescaped spaces, dropped if they turn out to be trailing
+    const push = (s: string): void => {
+      for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
+      pendingSpaces = 0;
+      bytes.push(...Buffer.from(s, "utf8"));
+    };
+    while (i < n && dn[i] !== "," && dn[i] !== "+") {
+      const c = dn[i] as string;
+      if (c === "\\") {
+        const pair = dn.slice(i + 1, i + 3);
+        const next = dn[i + 1];
+        if (HEX_PAIR.test(pair)) {
+          for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
+          pendingSpaces = 0;
+          bytes.push(Number.parseInt(pair, 16));
+          i += 3;
+        } else if (next !== undefined && ESCAPABLE.has(next)) {
+          push(next);
+          i += 2;
+        } else {
+          throw malformed(dn, property, "DN_INVALID_ESCAPE", `invalid escape at position ${i}`);
+        }
+        continue;
+      }
+      if (FORBIDDEN_RAW.has(c)) {
+        throw malformed(
+          dn,
+          property,
+          "DN_MALFORMED",
+          `raw ${JSON.stringify(c)} at position ${i} must be escaped`,
+        );
+      }
+      if (c === " ") {
+        pendingSpaces++;
+      } else {
+        push(c);
+      }
+      i++;
+    }
+    let value: string;
+    try {
+      value = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+    } catch (cause) {
+      throw malformed(dn, property, "DN_INVALID_ESCAPE", `the escaped bytes of ${type} are not UTF-8`, cause);
+    }
+    if (value.length === 0) {
+      throw malformed(dn, property, "DN_EMPTY_VALUE", `the value of ${type} is empty`);
+    }
+    rdn.push({ type, value });
+    if (i >= n) {
+      rdns.push(rdn);
+      return rdns;
+    }
+    if (dn[i] === ",") {
+      rdns.push(rdn);
+      rdn = [];
+    }
+    i++; // "," or "+"
+  }
+}
+
+/** Formats RDNs back into an RFC 4514 string (types and value case as given). */
+export function formatDn(rdns: readonly Rdn[]): string {
+  return rdns.map((rdn) => rdn.map((a) => `${a.type}=${escapeDnValue(a.value)}`).join("+")).join(",");
+}
+
+// AD matches DN components case-insensitively; NFC so that composed and decomposed accents agree.
+function rdnKey(rdn: Rdn): string {
+  const pairs = rdn.map((a) => {
+    const type = a.type.toLowerCase();
+    return [TYPE_ALIASES[type] ?? type, a.value.normalize("NFC").toLowerCase()];
+  });
+  pairs.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+  return JSON.stringify(pairs);
+}
+
+/**
+ * True when `dn` is `baseDn` itself or an entry below it (LDAP subtree scope), comparing RDNs
+ * component-wise and case-insensitively.
+ *
+ * @throws InvalidInputError (see {@link parseDn}) when either DN is malformed; callers enforcing an
+ *   allow-list must treat that as "not allowed", which throwing guarantees.
+ */
+export function isDnUnder(dn: string, baseDn: string): boolean {
+  const entry = parseDn(dn, "dn");
+  const base = parseDn(baseDn, "baseDn");
+  if (base.length > entry.length) {
+    return false;
+  }
+  const offset = entry.length - base.length;
+  return base.every((rdn, k) => rdnKey(rdn) === rdnKey(entry[offset + k] as Rdn));
+}
+
+/**
+ * True when both DNs name the same entry (component-wise, case-insensitive).
+ *
+ * @throws InvalidInputError when either DN is malformed.
+ */
+export function dnEquals(a: string, b: string): boolean {
+  const x = parseDn(a, "dn");
+  const y = parseDn(b, "dn");
+  return x.length === y.length && x.every((rdn, k) => rdnKey(rdn) === rdnKey(y[k] as Rdn));
+}

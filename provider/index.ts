@@ -1,0 +1,18 @@
+/**
+ * ad-entra-link: link on-premises Active Directory users to existing Entra ID users as code.
+ *
+ * The package root exports the Pulumi resource and the error kinds. The pure helpers (ImmutableId
+ * conversion, proxy-address planning, join prediction) are exported too, for scripts and tests.
+ */
+export * from "./errors";
+export type * from "./link/types";
+export {
+  type CloudUserSelectorArgs,
+  type OnPremisesSelectorArgs,
+  UserLink,
+  type UserLinkArgs,
+  userLinkProvider,
+} from "./resource";
+export { SETTING_KEYS } from "./config/settings";
+export { bytesToGuid, guidToBytes } from "./core/guid";
+export { bytesToImmutableId, guidToImmutableId, immutableIdToGuid, parseAnchor } from "./core/immutable-id";

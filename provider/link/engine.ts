@@ -1,0 +1,378 @@
+/**
+ * The link engine: reads both directories, plans, judges safety, applies, re-reads and restores.
+ * It is what the dynamic provider's methods delegate to; it holds no Pulumi types.
+ */
+import type { AdDirectory, AdModification, AdSelector, AdUser } from "../ad/ad-directory";
+import { bytesToGuid, guidToBytes } from "../core/guid";
+import type { CloudSelector, CloudUser, EntraDirectory } from "../entra/graph-directory";
+import { type AdEntraLinkError, DirectoryRequestError } from "../errors";
+import { type LinkPlan, planLink, syncStateOf } from "./plan";
+import { predictLinkJoin } from "./predict";
+import { assessSafety } from "./safety";
+import type {
+  BeforeState,
+  CloudState,
+  OnPremisesState,
+  PredictedJoin,
+  ResolvedIdentity,
+  UserLinkDeclaration,
+  UserLinkInputs,
+  UserLinkOutputs,
+} from "./types";
+
+export interface Resolution {
+  decl: UserLinkDeclaration;
+  ad: AdUser;
+  cloud: CloudUser;
+  plan: LinkPlan;
+  prediction: PredictedJoin;
+  warnings: string[];
+  /** Refusals found; empty when the link may proceed. */
+  errors: AdEntraLinkError[];
+}
+
+/** Thrown by create/update when one side was written and the other failed: Pulumi keeps the partial state. */
+export class PartialLinkError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    readonly reasons: string[],
+  ) {
+    super(message);
+    this.name = "PartialLinkError";
+  }
+}
+
+export function adSelectorOf(decl: UserLinkDeclaration): AdSelector {
+  const s = decl.onPremises;
+  if (s.objectGuid !== undefined) return { objectGuid: s.objectGuid };
+  if (s.distinguishedName !== undefined) return { distinguishedName: s.distinguishedName };
+  if (s.samAccountName !== undefined) return { samAccountName: s.samAccountName };
+  return { userPrincipalName: s.userPrincipalName ?? "" };
+}
+
+export function cloudSelectorOf(decl: UserLinkDeclaration): CloudSelector {
+  return decl.cloud.id !== undefined
+    ? { id: decl.cloud.id }
+    : { userPrincipalName: decl.cloud.userPrincipalName ?? "" };
+}
+
+export function linkId(identity: ResolvedIdentity): string {
+  return `${identity.onPremisesObjectGuid}/${identity.cloudUserId}`;
+}
+
+function onPremisesState(ad: AdUser): OnPremisesState {
+  return {
+    distinguishedName: ad.dn,
+    objectGuid: ad.objectGuid,
+    userPrincipalName: ad.userPrincipalName ?? null,
+    mail: ad.mail ?? null,
+    proxyAddresses: [...ad.proxyAddresses],
+    consistencyGuid: ad.consistencyGuid ? bytesToGuid(ad.consistencyGuid) : null,
+  };
+}
+
+function cloudState(cloud: CloudUser): CloudState {
+  return {
+    id: cloud.id,
+    userPrincipalName: cloud.userPrincipalName,
+    mail: cloud.mail ?? null,
+    proxyAddresses: [...cloud.proxyAddresses],
+    onPremisesImmutableId: cloud.onPremisesImmutableId ?? null,
+    onPremisesSyncEnabled: cloud.onPremisesSyncEnabled ?? null,
+  };
+}
+
+function beforeState(ad: AdUser, cloud: CloudUser): BeforeState {
+  const s = onPremisesState(ad);
+  return {
+    onPremises: {
+      userPrincipalName: s.userPrincipalName,
+      mail: s.mail,
+      proxyAddresses: s.proxyAddresses,
+      consistencyGuid: s.consistencyGuid,
+    },
+    cloud: { onPremisesImmutableId: cloud.onPremisesImmutableId ?? null },
+  };
+}
+
+export class LinkEngine {
+  constructor(
+    private readonly ad: AdDirectory,
+    private readonly entra: EntraDirectory,
+  ) {}
+
+  /** Reads both sides and everything the safety rules and the prediction need. */
+  async resolve(decl: UserLinkDeclaration): Promise<Resolution> {
+    const [ad, cloud, tenant] = await Promise.all([
+      this.ad.findUser(adSelectorOf(decl)),
+      this.entra.getUser(cloudSelectorOf(decl)),
+      this.entra.tenantFacts(),
+    ]);
+    const plan = planLink(decl, ad, cloud);
+    const valuesToCheck = [
+      ...new Set(
+        [plan.target.userPrincipalName, plan.target.primarySmtp]
+          .filter((v): v is string => !!v)
+          .map((v) => v.toLowerCase()),
+      ),
+    ];
+    const [roles, anchorHolders, adHolderLists, cloudHolderLists] = await Promise.all([
+      this.entra.getRoles(cloud.id),
+      this.entra.findByImmutableId(plan.immutableId, cloud.id),
+      Promise.all(
+        valuesToCheck.map(async (value) =>
+          (await this.ad.findHolders(value, ad.dn)).map((h) => ({ ...h, value })),
+        ),
+      ),
+      Promise.all(
+        valuesToCheck.map(async (value) =>
+          (await this.entra.findHolders(value, cloud.id)).map((h) => ({ ...h, value })),
+        ),
+      ),
+    ]);
+    const verdict = assessSafety(decl, plan, {
+      adDn: ad.dn,
+      cloud,
+      roles,
+      verifiedDomains: tenant.domains.filter((d) => d.isVerified).map((d) => d.id),
+      adHolders: adHolderLists.flat(),
+      cloudHolders: cloudHolderLists.flat(),
+    });
+    const prediction = predictLinkJoin({
+      decl,
+      plan,
+      cloud,
+      roles,
+      tenant,
+      adHolders: adHolderLists.flat(),
+      cloudHolders: cloudHolderLists.flat(),
+      anchorHolders,
+      onPremisesObjectGuid: ad.objectGuid,
+    });
+    const warnings = [...verdict.warnings, ...prediction.warnings];
+    if (tenant.featuresUnreadableReason !== undefined) {
+      warnings.push(
+        `Tenant sync features unknown: ${tenant.featuresUnreadableReason}. The prediction assumes Microsoft's defaults (soft match on UPN on, both block flags off).`,
+      );
+    }
+    return {
+      decl,
+      ad,
+      cloud,
+      plan,
+      prediction: { ...prediction, warnings: [...new Set(warnings)] },
+      warnings: [...new Set(warnings)],
+      errors: verdict.errors,
+    };
+  }
+
+  /** The checked inputs: declaration + resolved identity + plan (what preview displays). */
+  checkedInputs(linkName: string, r: Resolution): UserLinkInputs {
+    return {
+      ...r.decl,
+      linkName,
+      resolved: {
+        onPremisesObjectGuid: r.ad.objectGuid,
+        onPremisesDistinguishedName: r.ad.dn,
+        cloudUserId: r.cloud.id,
+      },
+      immutableId: r.plan.immutableId,
+      sourceAnchorAttribute: r.plan.sourceAnchorAttribute,
+      changes: r.plan.changes,
+      predictedJoin: r.prediction,
+      planSummary: r.plan.summary,
+    };
+  }
+
+  /**
+   * Converges both directories to the plan: AD first (one atomic LDAP modify), then Graph.
+   * Re-reads live state first, so a re-run after a failure only does what is still missing.
+   */
+  async apply(
+    linkName: string,
+    decl: UserLinkDeclaration,
+    provider: unknown,
+    previous?: UserLinkOutputs,
+  ): Promise<UserLinkOutputs> {
+    const r = await this.resolve(decl);
+    if (r.errors.length > 0) throw r.errors[0];
+    const before = previous?.before ?? beforeState(r.ad, r.cloud);
+    const proxyAddressesAdded = [...new Set([...(previous?.proxyAddressesAdded ?? []), ...r.plan.proxy.add])];
+    const inputs = this.checkedInputs(linkName, r);
+    const id = linkId(inputs.resolved!);
+
+    const adWrite = this.adModification(r);
+    let onPremisesWritten = false;
+    if (adWrite !== undefined) {
+      await this.ad.modify(r.ad.dn, adWrite);
+      onPremisesWritten = true;
+    }
+    const immutable = r.plan.changes.cloud.onPremisesImmutableId;
+    if (immutable !== undefined) {
+      if (r.cloud.onPremisesSyncEnabled === true) {
+        throw new DirectoryRequestError(
+          "CLOUD_USER_NOT_CLOUD_MANAGED",
+          `ad-entra-link: cannot set the ImmutableId of ${r.cloud.userPrincipalName}: it is synchronized from on-premises now and Graph refuses writes to it.`,
+        );
+      }
+      try {
+        await this.entra.setImmutableId(r.cloud.id, immutable.planned);
+      } catch (err) {
+        if (onPremisesWritten) {
+          const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
+          const partial: UserLinkOutputs = {
+            ...inputs,
+            onPremisesState: onPremisesState(ad),
+            cloudState: cloudState(r.cloud),
+            syncState: syncStateOf(r.cloud, r.plan.immutableId, true),
+            before,
+            proxyAddressesAdded,
+            progress: { onPremisesWritten: true, cloudWritten: false },
+          };
+          const message = `ad-entra-link: link ${linkName}: Active Directory was updated, but setting the ImmutableId in Entra ID failed: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
+          throw new PartialLinkError(message, id, { ...plainJson(partial), __provider: provider }, [message]);
+        }
+        throw err;
+      }
+    }
+    const [adAfter, cloudAfter] = await Promise.all([
+      this.ad.readByDn(r.ad.dn),
+      this.entra.findUserById(r.cloud.id),
+    ]);
+    const adState = adAfter ?? r.ad;
+    const cloudNow = cloudAfter ?? r.cloud;
+    return {
+      ...inputs,
+      onPremisesState: onPremisesState(adState),
+      cloudState: cloudState(cloudNow),
+      syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
+      before,
+      proxyAddressesAdded,
+      progress: { onPremisesWritten: true, cloudWritten: true },
+    };
+  }
+
+  /** The single LDAP modify that aligns the AD user, or undefined when nothing changes there. */
+  private adModification(r: Resolution): AdModification | undefined {
+    const c = r.plan.changes.onPremises;
+    const replace: Record<string, string | Buffer | null> = {};
+    if (c.userPrincipalName) replace["userPrincipalName"] = c.userPrincipalName.planned;
+    if (c.mail) replace["mail"] = c.mail.planned;
+    if (r.plan.writeConsistencyGuid) replace["mS-DS-ConsistencyGuid"] = r.plan.writeConsistencyGuid;
+    const add: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.add } : {};
+    const del: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.remove } : {};
+    if (Object.keys(replace).length === 0 && !c.proxyAddresses) return undefined;
+    return { replace, add, delete: del };
+  }
+
+  /** Re-reads both sides for refresh; undefined when either object is gone. */
+  async refresh(outputs: UserLinkOutputs): Promise<UserLinkOutputs | undefined> {
+    const identity = outputs.resolved;
+    if (identity === undefined) return outputs;
+    const [ad, cloud] = await Promise.all([
+      this.ad.readByGuid(identity.onPremisesObjectGuid),
+      this.entra.findUserById(identity.cloudUserId),
+    ]);
+    if (ad === undefined || cloud === undefined) return undefined;
+    let changes = outputs.changes;
+    let summary = outputs.planSummary;
+    try {
+      const plan = planLink(outputs, ad, cloud);
+      changes = plan.changes;
+      summary = plan.summary;
+    } catch {
+      // A declaration that no longer plans (e.g. anchor removed by hand) shows up at the next preview.
+    }
+    const immutableId = outputs.immutableId ?? "";
+    return {
+      ...outputs,
+      resolved: { ...identity, onPremisesDistinguishedName: ad.dn },
+      ...(changes !== undefined ? { changes } : {}),
+      ...(summary !== undefined ? { planSummary: summary } : {}),
+      onPremisesState: onPremisesState(ad),
+      cloudState: cloudState(cloud),
+      syncState: syncStateOf(cloud, immutableId, summary?.length === 0),
+    };
+  }
+
+  /** `onDelete: restore`: put back what the link changed, leaving values it never managed alone. */
+  async restore(outputs: UserLinkOutputs): Promise<string[]> {
+    const notes: string[] = [];
+    const identity = outputs.resolved;
+    if (identity === undefined) return notes;
+    const ad = await this.ad.readByGuid(identity.onPremisesObjectGuid);
+    if (ad !== undefined) {
+      const b = outputs.before.onPremises;
+      const replace: Record<string, string | Buffer | null> = {};
+      if ((ad.userPrincipalName ?? null) !== b.userPrincipalName)
+        replace["userPrincipalName"] = b.userPrincipalName;
+      if ((ad.mail ?? null) !== b.mail) replace["mail"] = b.mail;
+      const currentCg = ad.consistencyGuid ? bytesToGuid(ad.consistencyGuid) : null;
+      if (currentCg !== b.consistencyGuid) {
+        replace["mS-DS-ConsistencyGuid"] = b.consistencyGuid === null ? null : guidToBytes(b.consistencyGuid);
+      }
+      // Proxy addresses: undo exactly the values the link added/re-cased; others added since stay.
+      const restoredProxies = restoreProxyAddresses(
+        ad.proxyAddresses,
+        b.proxyAddresses,
+        outputs.proxyAddressesAdded ?? [],
+      );
+      const add = { proxyAddresses: restoredProxies.add };
+      const del = { proxyAddresses: restoredProxies.remove };
+      if (
+        Object.keys(replace).length > 0 ||
+        restoredProxies.add.length > 0 ||
+        restoredProxies.remove.length > 0
+      ) {
+        await this.ad.modify(ad.dn, { replace, add, delete: del });
+        notes.push(`restored ${ad.dn}`);
+      }
+    } else {
+      notes.push(
+        `on-premises object ${identity.onPremisesObjectGuid} no longer exists; nothing to restore there`,
+      );
+    }
+    const cloud = await this.entra.findUserById(identity.cloudUserId);
+    if (cloud !== undefined) {
+      const want = outputs.before.cloud.onPremisesImmutableId;
+      if ((cloud.onPremisesImmutableId ?? null) !== want) {
+        if (cloud.onPremisesSyncEnabled === true) {
+          notes.push(
+            `${cloud.userPrincipalName} is synchronized now; its ImmutableId belongs to Entra Connect and was left as is`,
+          );
+        } else {
+          await this.entra.setImmutableId(cloud.id, want);
+          notes.push(`restored the ImmutableId of ${cloud.userPrincipalName}`);
+        }
+      }
+    }
+    return notes;
+  }
+}
+
+/**
+ * The delta that puts back the proxy addresses of `before`, undoing only what the link did:
+ * values the link added are removed, values it removed or re-cased come back, and values someone
+ * else added since are kept.
+ */
+export function restoreProxyAddresses(
+  current: string[],
+  before: string[],
+  addedByLink: string[],
+): { add: string[]; remove: string[] } {
+  const remove = current.filter((v) => addedByLink.includes(v) && !before.includes(v));
+  const add = before.filter((v) => !current.includes(v));
+  // AD compares proxy addresses case-insensitively: an old spelling must go before the other is added.
+  const adding = new Set(add.map((v) => v.toLowerCase()));
+  for (const v of current) {
+    if (adding.has(v.toLowerCase()) && !remove.includes(v)) remove.push(v);
+  }
+  return { add, remove };
+}
+
+/** Drops undefined values so the object survives protobuf Struct conversion. */
+export function plainJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

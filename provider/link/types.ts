@@ -1,0 +1,134 @@
+/**
+ * The three shapes of a UserLink: the public args (Pulumi inputs, in resource.ts), the plain
+ * inputs the provider receives (below), and the outputs it records in state.
+ */
+
+export type MatchMode = "soft" | "hard";
+export type SourceAnchorChoice = "auto" | "objectGUID" | "mS-DS-ConsistencyGuid";
+export type OnDelete = "retain" | "restore";
+export type SyncState = "cloudOnly" | "pendingSync" | "synced" | "syncedElsewhere";
+
+export interface OnPremisesSelector {
+  samAccountName?: string;
+  distinguishedName?: string;
+  /** GUID string as ADUC shows it, with or without braces. */
+  objectGuid?: string;
+  userPrincipalName?: string;
+}
+
+export interface CloudUserSelector {
+  userPrincipalName?: string;
+  id?: string;
+}
+
+/** What the program declares (resolved plain values). */
+export interface UserLinkDeclaration {
+  onPremises: OnPremisesSelector;
+  cloud: CloudUserSelector;
+  match: MatchMode;
+  userPrincipalName?: string;
+  mail?: string;
+  primarySmtpAddress?: string;
+  additionalProxyAddresses?: string[];
+  sourceAnchor: SourceAnchorChoice;
+  writeConsistencyGuid: boolean;
+  onDelete: OnDelete;
+  allowPrivilegedCloudUser: boolean;
+  /** Free text for reviewers and policies (e.g. the ticket that asked for a hard match). */
+  reason?: string;
+}
+
+/** One attribute's planned change, shown in preview as current → planned. */
+export interface ValueChange {
+  current: string | null;
+  planned: string | null;
+}
+
+export interface ProxyAddressChange {
+  current: string[];
+  planned: string[];
+  /** Values added (including new spellings, e.g. `SMTP:` for a re-cased `smtp:`). */
+  add: string[];
+  /** Values removed (old spellings only: nothing we do not manage is ever removed). */
+  remove: string[];
+}
+
+export interface PlannedChanges {
+  onPremises: {
+    userPrincipalName?: ValueChange;
+    mail?: ValueChange;
+    proxyAddresses?: ProxyAddressChange;
+    /** GUID form of the bytes, for reading. */
+    "mS-DS-ConsistencyGuid"?: ValueChange;
+  };
+  cloud: {
+    onPremisesImmutableId?: ValueChange;
+  };
+}
+
+export interface PredictedJoin {
+  outcome: "hardMatch" | "softMatchSmtp" | "softMatchUpn" | "newObject" | "blocked" | "alreadyJoined";
+  reason: string;
+  errorName?: string;
+  uncertain: boolean;
+  warnings: string[];
+}
+
+/** Identity of the two objects a link joins; changing either replaces the link. */
+export interface ResolvedIdentity {
+  onPremisesObjectGuid: string;
+  onPremisesDistinguishedName: string;
+  cloudUserId: string;
+}
+
+/** Checked inputs: the declaration plus the plan resolved in `check` (what preview shows). */
+export interface UserLinkInputs extends UserLinkDeclaration {
+  linkName: string;
+  resolved?: ResolvedIdentity;
+  immutableId?: string;
+  sourceAnchorAttribute?: "objectGUID" | "mS-DS-ConsistencyGuid";
+  changes?: PlannedChanges;
+  predictedJoin?: PredictedJoin;
+  /** Human-readable plan summary lines. */
+  planSummary?: string[];
+}
+
+export interface OnPremisesState {
+  distinguishedName: string;
+  objectGuid: string;
+  userPrincipalName: string | null;
+  mail: string | null;
+  proxyAddresses: string[];
+  consistencyGuid: string | null;
+}
+
+export interface CloudState {
+  id: string;
+  userPrincipalName: string;
+  mail: string | null;
+  proxyAddresses: string[];
+  onPremisesImmutableId: string | null;
+  onPremisesSyncEnabled: boolean | null;
+}
+
+/** Values as they were before the link first changed anything (for `onDelete: restore`). */
+export interface BeforeState {
+  onPremises: {
+    userPrincipalName: string | null;
+    mail: string | null;
+    proxyAddresses: string[];
+    consistencyGuid: string | null;
+  };
+  cloud: { onPremisesImmutableId: string | null };
+}
+
+export interface UserLinkOutputs extends UserLinkInputs {
+  onPremisesState: OnPremisesState;
+  cloudState: CloudState;
+  syncState: SyncState;
+  before: BeforeState;
+  /** Proxy addresses this link added over its life; `restore` removes exactly these. */
+  proxyAddressesAdded?: string[];
+  /** Steps done so far, kept when a run fails halfway (partial state). */
+  progress?: { onPremisesWritten: boolean; cloudWritten: boolean };
+}

@@ -1,0 +1,179 @@
+/**
+ * The UserLink dynamic resource. The provider object below is serialized into Pulumi state, so
+ * its methods reference nothing but their arguments and `require`: the real work lives in
+ * `ad-entra-link/runtime`, loaded by package name inside the provider process (whose working
+ * directory is the Pulumi program's folder). No client, socket, token or secret is ever captured.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type {
+  BeforeState,
+  CloudState,
+  MatchMode,
+  OnDelete,
+  OnPremisesState,
+  PlannedChanges,
+  PredictedJoin,
+  SourceAnchorChoice,
+  SyncState,
+  UserLinkInputs,
+  UserLinkOutputs,
+} from "./link/types";
+
+type Runtime = typeof import("./runtime");
+
+/** The dynamic provider. Exported so tests can serialize it the way Pulumi does. */
+export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, UserLinkOutputs> = {
+  async configure(req) {
+    (require("ad-entra-link/runtime") as Runtime).configure((key) => req.config.get(key));
+  },
+  async check(olds, news) {
+    const rt = require("ad-entra-link/runtime") as Runtime;
+    return (await rt.check(
+      olds,
+      news as unknown as Record<string, unknown>,
+    )) as unknown as pulumi.dynamic.CheckResult<UserLinkInputs>;
+  },
+  async diff(id, olds, news) {
+    return (require("ad-entra-link/runtime") as Runtime).diff(id, olds, news);
+  },
+  async create(inputs) {
+    return (require("ad-entra-link/runtime") as Runtime).create(inputs);
+  },
+  async update(id, olds, news) {
+    return (require("ad-entra-link/runtime") as Runtime).update(id, olds, news);
+  },
+  async read(id, props) {
+    return (require("ad-entra-link/runtime") as Runtime).read(id, props as UserLinkOutputs) as Promise<
+      pulumi.dynamic.ReadResult<UserLinkOutputs>
+    >;
+  },
+  async delete(id, props) {
+    await (require("ad-entra-link/runtime") as Runtime).remove(id, props);
+  },
+};
+
+/** Exactly one way to find the on-premises AD user. */
+export interface OnPremisesSelectorArgs {
+  samAccountName?: pulumi.Input<string>;
+  distinguishedName?: pulumi.Input<string>;
+  /** The objectGUID as ADUC shows it (e.g. `1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a`), braces optional. */
+  objectGuid?: pulumi.Input<string>;
+  userPrincipalName?: pulumi.Input<string>;
+}
+
+/** Exactly one way to find the existing Entra ID user. */
+export interface CloudUserSelectorArgs {
+  userPrincipalName?: pulumi.Input<string>;
+  /** The user's object id. */
+  id?: pulumi.Input<string>;
+}
+
+export interface UserLinkArgs {
+  /** The on-premises AD user that takes over the cloud user. */
+  onPremises: pulumi.Input<OnPremisesSelectorArgs>;
+  /** The existing cloud-only Entra ID user. */
+  cloud: pulumi.Input<CloudUserSelectorArgs>;
+  /**
+   * `soft` (default): align the AD user's userPrincipalName, mail and primary SMTP: proxy address
+   * with the cloud user so Entra Connect soft-matches. `hard`: the same alignment, plus the AD
+   * source anchor stamped as the cloud user's ImmutableId so it hard-matches.
+   */
+  match?: pulumi.Input<MatchMode>;
+  /** Target UPN on-premises. Default: the cloud user's UPN. */
+  userPrincipalName?: pulumi.Input<string>;
+  /** Target `mail` on-premises. Default: the cloud user's mail. */
+  mail?: pulumi.Input<string>;
+  /** Target primary SMTP address (bare address). Default: the target mail. */
+  primarySmtpAddress?: pulumi.Input<string>;
+  /** Extra proxy addresses to ensure (bare address = secondary `smtp:`; other types kept verbatim). */
+  additionalProxyAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Which AD attribute Entra Connect uses as the anchor. `auto` (default): mS-DS-ConsistencyGuid
+   * when set, else objectGUID, as Entra Connect does.
+   */
+  sourceAnchor?: pulumi.Input<SourceAnchorChoice>;
+  /** Stamp the objectGUID into an empty mS-DS-ConsistencyGuid first (default false). */
+  writeConsistencyGuid?: pulumi.Input<boolean>;
+  /** On destroy: `retain` (default) changes nothing; `restore` puts back the values recorded before the first change. */
+  onDelete?: pulumi.Input<OnDelete>;
+  /** Allow linking a cloud user that holds or is eligible for a privileged role (default false; warned even then). */
+  allowPrivilegedCloudUser?: pulumi.Input<boolean>;
+  /** Why this link exists (ticket, approval); policies can require it for hard matches. */
+  reason?: pulumi.Input<string>;
+}
+
+// Program-side guard: the same selector declared twice is caught before the engine even starts.
+const declaredSelectors = new Map<string, string>();
+
+function guardDuplicateSelector(name: string, side: string, selector: unknown): void {
+  if (selector === undefined || selector === null || typeof selector !== "object") return;
+  for (const [k, v] of Object.entries(selector as Record<string, unknown>)) {
+    if (typeof v !== "string") continue; // Outputs are checked by the provider once resolved.
+    const key = `${side}.${k}=${v.toLowerCase()}`;
+    const other = declaredSelectors.get(key);
+    if (other !== undefined && other !== name) {
+      throw new pulumi.InputPropertyError({
+        propertyPath: side,
+        reason: `ad-entra-link: links "${other}" and "${name}" both select ${side} ${k} "${v}". One user can be linked only once.`,
+      });
+    }
+    declaredSelectors.set(key, name);
+  }
+}
+
+/**
+ * Links an on-premises AD user to an existing cloud-only Entra ID user so that Entra Connect joins
+ * them on its next cycle. Type token: `pulumi-nodejs:dynamic/ad-entra-link:UserLink`.
+ */
+export class UserLink extends pulumi.dynamic.Resource {
+  /** What `check` resolved: the AD object and the cloud object this link joins. */
+  declare readonly resolved: pulumi.Output<{
+    onPremisesObjectGuid: string;
+    onPremisesDistinguishedName: string;
+    cloudUserId: string;
+  }>;
+  /** The ImmutableId (base64 of the source anchor in Microsoft byte order). */
+  declare readonly immutableId: pulumi.Output<string>;
+  declare readonly sourceAnchorAttribute: pulumi.Output<"objectGUID" | "mS-DS-ConsistencyGuid">;
+  /** Planned changes on both sides, current → planned (empty when converged). */
+  declare readonly changes: pulumi.Output<PlannedChanges>;
+  declare readonly planSummary: pulumi.Output<string[]>;
+  /** Whether Entra Connect will join the pair, and how or why not. */
+  declare readonly predictedJoin: pulumi.Output<PredictedJoin>;
+  declare readonly onPremisesState: pulumi.Output<OnPremisesState>;
+  declare readonly cloudState: pulumi.Output<CloudState>;
+  declare readonly syncState: pulumi.Output<SyncState>;
+  /** Values before the link first changed anything. */
+  declare readonly before: pulumi.Output<BeforeState>;
+
+  constructor(name: string, args: UserLinkArgs, opts?: pulumi.CustomResourceOptions) {
+    guardDuplicateSelector(name, "onPremises", args.onPremises);
+    guardDuplicateSelector(name, "cloud", args.cloud);
+    super(
+      userLinkProvider,
+      name,
+      {
+        ...args,
+        linkName: name,
+        match: args.match ?? "soft",
+        sourceAnchor: args.sourceAnchor ?? "auto",
+        writeConsistencyGuid: args.writeConsistencyGuid ?? false,
+        onDelete: args.onDelete ?? "retain",
+        allowPrivilegedCloudUser: args.allowPrivilegedCloudUser ?? false,
+        resolved: undefined,
+        immutableId: undefined,
+        sourceAnchorAttribute: undefined,
+        changes: undefined,
+        planSummary: undefined,
+        predictedJoin: undefined,
+        onPremisesState: undefined,
+        cloudState: undefined,
+        syncState: undefined,
+        before: undefined,
+      },
+      opts,
+      "ad-entra-link",
+      "UserLink",
+    );
+  }
+}

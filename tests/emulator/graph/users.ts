@@ -1,0 +1,559 @@
+/**
+ * /users: list (with $select/$filter/$top/$count/$search/$orderby and paging), get, update.
+ *
+ * Sources: user resource G1 (default properties, mail/proxyAddresses rules, $filter support),
+ * includes/filter-directory-objects.md, concepts/aad-advanced-queries.md (error bodies quoted below),
+ * concepts/paging.md, api/user-update.md; error wording of conflicts from public reports (see README).
+ */
+import { createHash } from "node:crypto";
+import { type EmulatorResponse, json, noContent } from "../http-util";
+import { type CloudUser, domainOf, isVerifiedDomain, proxyAddressPart, proxyOwner, proxyType, rolesOf, userByImmutableId, userByUpn } from "../model";
+import { findRoleTemplate } from "../store";
+import { type GraphContext, metadataUrl, PERMISSIONS, requirePermission } from "./context";
+import { fail, insufficientPrivileges, invalidValue, objectConflict, resourceNotFound, unknownProperty } from "./errors";
+import { evaluate, type FilterExpr, FilterSyntaxError, parseFilter } from "./odata";
+
+/** Properties of microsoft.graph.user (v1.0). Ones the emulator does not store are returned as null. */
+const USER_SCHEMA = [
+  "aboutMe", "accountEnabled", "ageGroup", "assignedLicenses", "assignedPlans", "birthday", "businessPhones", "city",
+  "companyName", "consentProvidedForMinor", "country", "createdDateTime", "creationType", "deletedDateTime",
+  "department", "displayName", "employeeHireDate", "employeeId", "employeeLeaveDateTime", "employeeOrgData",
+  "employeeType", "externalUserState", "externalUserStateChangeDateTime", "faxNumber", "givenName", "hireDate", "id",
+  "identities", "imAddresses", "interests", "isResourceAccount", "jobTitle", "lastPasswordChangeDateTime",
+  "legalAgeGroupClassification", "licenseAssignmentStates", "mail", "mailboxSettings", "mailNickname", "mobilePhone",
+  "mySite", "officeLocation", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesExtensionAttributes",
+  "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesProvisioningErrors", "onPremisesSamAccountName",
+  "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "otherMails",
+  "passwordPolicies", "passwordProfile", "pastProjects", "postalCode", "preferredDataLocation", "preferredLanguage",
+  "preferredName", "provisionedPlans", "proxyAddresses", "responsibilities", "schools", "securityIdentifier",
+  "showInAddressList", "signInActivity", "signInSessionsValidFromDateTime", "skills", "state", "streetAddress",
+  "surname", "usageLocation", "userPrincipalName", "userType",
+] as const;
+
+const COLLECTIONS = new Set([
+  "assignedLicenses", "assignedPlans", "businessPhones", "identities", "imAddresses", "interests",
+  "licenseAssignmentStates", "otherMails", "pastProjects", "provisionedPlans", "proxyAddresses", "responsibilities",
+  "schools", "skills", "onPremisesProvisioningErrors",
+]);
+
+/** Returned when no $select is given (G1: "returned by default"). Not onPremises*, not proxyAddresses. */
+export const DEFAULT_USER_PROPERTIES = [
+  "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation",
+  "preferredLanguage", "surname", "userPrincipalName", "id",
+];
+
+const CANONICAL = new Map<string, string>(USER_SCHEMA.map((p) => [p.toLowerCase(), p]));
+
+export function canonicalUserProperty(name: string): string | undefined {
+  return CANONICAL.get(name.toLowerCase());
+}
+
+function storedValue(u: CloudUser, prop: string): unknown {
+  if (prop === "onPremisesProvisioningErrors") return u.onPremisesProvisioningErrors.map((e) => ({ ...e }));
+  if (prop in u && prop !== "onPremisesObjectIdentifier") {
+    const v = (u as unknown as Record<string, unknown>)[prop];
+    return Array.isArray(v) ? [...v] : v;
+  }
+  return COLLECTIONS.has(prop) ? [] : null;
+}
+
+export function serializeUser(u: CloudUser, select: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of select ?? DEFAULT_USER_PROPERTIES) out[p] = storedValue(u, p);
+  return out;
+}
+
+/** Parses $select; unknown names → 400 like the OData layer. Graph returns exactly the selected properties. */
+export function parseSelect(ctx: GraphContext): string[] | undefined {
+  const raw = ctx.query.get("$select");
+  if (raw === null || raw.trim() === "") return undefined;
+  const out: string[] = [];
+  for (const part of raw.split(",")) {
+    const name = part.trim();
+    if (!name) continue;
+    const canonical = canonicalUserProperty(name);
+    if (!canonical) unknownProperty(ctx.ids, name, "user");
+    if (!out.includes(canonical)) out.push(canonical);
+  }
+  return out;
+}
+
+// ---- $filter capabilities (filter-directory-objects.md) -------------------------------------------
+
+type Op = "eq" | "in" | "startsWith" | "endsWith" | "ge" | "le" | "ne" | "not" | "null";
+interface Capability {
+  byDefault: Op[];
+  advanced: Op[];
+}
+const STRING_PROP: Capability = { byDefault: ["eq", "in", "startsWith"], advanced: ["ne", "not", "null"] };
+const FILTERABLE: Record<string, Capability> = {
+  id: { byDefault: ["eq", "in"], advanced: ["ne", "not"] },
+  userPrincipalName: { byDefault: ["eq", "in", "startsWith"], advanced: ["ne", "not", "endsWith", "null"] },
+  mail: { byDefault: ["eq", "in", "startsWith"], advanced: ["ne", "not", "endsWith", "null"] },
+  mailNickname: STRING_PROP,
+  displayName: STRING_PROP,
+  givenName: STRING_PROP,
+  surname: STRING_PROP,
+  jobTitle: STRING_PROP,
+  employeeId: STRING_PROP,
+  usageLocation: STRING_PROP,
+  onPremisesSamAccountName: STRING_PROP,
+  onPremisesUserPrincipalName: STRING_PROP,
+  onPremisesImmutableId: { byDefault: ["eq", "in", "ge", "le"], advanced: ["ne", "not"] },
+  onPremisesSyncEnabled: { byDefault: ["eq", "in"], advanced: ["ne", "not", "null"] },
+  onPremisesLastSyncDateTime: { byDefault: ["eq", "in", "ge", "le"], advanced: ["ne", "not", "null"] },
+  createdDateTime: { byDefault: ["eq", "in", "ge", "le"], advanced: ["ne", "not", "null"] },
+  accountEnabled: { byDefault: ["eq", "in"], advanced: ["ne", "not"] },
+  userType: { byDefault: ["eq", "in"], advanced: ["ne", "not", "null"] },
+};
+/** Collections filterable with any(): element operators. */
+const LAMBDA_FILTERABLE: Record<string, Capability> = {
+  proxyAddresses: { byDefault: ["eq", "startsWith"], advanced: ["endsWith", "not"] },
+  otherMails: { byDefault: ["eq", "startsWith"], advanced: ["endsWith", "not"] },
+  businessPhones: { byDefault: ["eq"], advanced: ["not"] },
+};
+
+interface FilterCheck {
+  /** Operators used that need ConsistencyLevel: eventual + $count=true. */
+  advancedOps: string[];
+}
+
+function unsupportedClause(ctx: GraphContext, prop: string): never {
+  return fail(
+    ctx.ids,
+    400,
+    "Request_UnsupportedQuery",
+    `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+  );
+}
+
+function checkOp(ctx: GraphContext, cap: Capability | undefined, prop: string, op: Op, check: FilterCheck, label: string): void {
+  if (!cap) return unsupportedClause(ctx, prop);
+  if (cap.byDefault.includes(op)) return;
+  if (cap.advanced.includes(op)) {
+    check.advancedOps.push(label);
+    return;
+  }
+  unsupportedClause(ctx, prop);
+}
+
+function resolveProp(ctx: GraphContext, path: string[]): string {
+  const name = path.join("/");
+  const canonical = path.length === 1 ? canonicalUserProperty(name) : undefined;
+  if (!canonical) unknownProperty(ctx.ids, name, "user");
+  return canonical;
+}
+
+function checkFilter(ctx: GraphContext, e: FilterExpr, check: FilterCheck, lambdaVar?: { name: string; prop: string }): void {
+  const isVar = (path: string[]): boolean => lambdaVar !== undefined && path.length === 1 && path[0] === lambdaVar.name;
+  switch (e.kind) {
+    case "and":
+    case "or":
+      checkFilter(ctx, e.left, check, lambdaVar);
+      checkFilter(ctx, e.right, check, lambdaVar);
+      return;
+    case "not":
+      check.advancedOps.push("not");
+      checkFilter(ctx, e.expr, check, lambdaVar);
+      return;
+    case "cmp":
+    case "in":
+    case "fn": {
+      const op: Op =
+        e.kind === "in"
+          ? "in"
+          : e.kind === "fn"
+            ? e.fn === "startswith"
+              ? "startsWith"
+              : "endsWith"
+            : e.op === "ne"
+              ? "ne"
+              : e.value === null
+                ? "null"
+                : e.op === "eq"
+                  ? "eq"
+                  : e.op === "ge" || e.op === "gt"
+                    ? "ge"
+                    : "le";
+      const label = op === "null" ? "eq null" : op;
+      if (isVar(e.path) && lambdaVar) {
+        checkOp(ctx, LAMBDA_FILTERABLE[lambdaVar.prop], lambdaVar.prop, op, check, label);
+        return;
+      }
+      const prop = resolveProp(ctx, e.path);
+      checkOp(ctx, FILTERABLE[prop], prop, op, check, label);
+      if (e.kind === "cmp" && e.op === "ne" && e.value === null) return;
+      return;
+    }
+    case "lambda": {
+      const prop = resolveProp(ctx, e.path);
+      if (!LAMBDA_FILTERABLE[prop]) unsupportedClause(ctx, prop);
+      checkFilter(ctx, e.body, check, { name: e.variable, prop });
+      return;
+    }
+  }
+}
+
+function advancedParamsMissing(ctx: GraphContext, op: string): never {
+  // Quoted from aad-advanced-queries.md ("Operator 'endsWith' is not supported because ...").
+  return fail(
+    ctx.ids,
+    400,
+    "Request_UnsupportedQuery",
+    `Operator '${op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+  );
+}
+
+function userEvalContext() {
+  return {
+    get(path: string[], vars: ReadonlyMap<string, unknown>): unknown {
+      const head = path[0] ?? "";
+      if (path.length === 1 && vars.has(head)) return vars.get(head);
+      return storedValueFor(this.current, canonicalUserProperty(head) ?? head);
+    },
+    caseSensitive(path: string[]): boolean {
+      // Anchors are case-sensitive Base64 (E3); other directory strings compare case-insensitively.
+      return canonicalUserProperty(path[0] ?? "") === "onPremisesImmutableId";
+    },
+    current: undefined as unknown as CloudUser,
+  };
+}
+
+function storedValueFor(u: CloudUser, prop: string): unknown {
+  return storedValue(u, prop);
+}
+
+// ---- $search (directory objects: "property:token", ConsistencyLevel required) ----------------------
+
+function matchesSearch(u: CloudUser, search: string): boolean {
+  const clauses = search.split(/\s+(AND|OR)\s+/);
+  let result = evalClause(u, clauses[0] ?? "");
+  for (let i = 1; i + 1 < clauses.length; i += 2) {
+    const next = evalClause(u, clauses[i + 1] ?? "");
+    result = clauses[i] === "AND" ? result && next : result || next;
+  }
+  return result;
+}
+
+function evalClause(u: CloudUser, clause: string): boolean {
+  const c = clause.trim().replace(/^"|"$/g, "");
+  const colon = c.indexOf(":");
+  if (colon < 0) return false;
+  const prop = canonicalUserProperty(c.slice(0, colon));
+  const term = c.slice(colon + 1).toLowerCase();
+  if (!prop) return false;
+  const v = storedValue(u, prop);
+  const values = Array.isArray(v) ? v : [v];
+  return values.some((x) => typeof x === "string" && x.toLowerCase().split(/[\s@._\-:]+/).some((w) => w.startsWith(term)));
+}
+
+// ---- paging -------------------------------------------------------------------------------------
+
+function pageToken(offset: number, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString("base64url");
+}
+
+function readPageToken(ctx: GraphContext, token: string, fingerprint: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown; f?: unknown };
+    if (typeof parsed.o === "number" && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.f === fingerprint) return parsed.o;
+  } catch {
+    // fall through
+  }
+  return fail(
+    ctx.ids,
+    400,
+    "Directory_ExpiredPageToken",
+    "The specified page token value has expired and can no longer be included in your request.",
+  );
+}
+
+export function parseTop(ctx: GraphContext, defaultTop: number): number {
+  const raw = ctx.query.get("$top");
+  if (raw === null) return defaultTop;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || n < 1 || n > 999) {
+    // Wording from Microsoft Q&A 1129204 / matching-rules §3.5.
+    fail(ctx.ids, 400, "Request_UnsupportedQuery", `Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`);
+  }
+  return n;
+}
+
+function isAdvanced(ctx: GraphContext): boolean {
+  return (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual" && ctx.query.get("$count") === "true";
+}
+
+// ---- handlers -----------------------------------------------------------------------------------
+
+export function listUsers(ctx: GraphContext): EmulatorResponse {
+  requirePermission(ctx, PERMISSIONS.usersRead);
+  if (ctx.query.has("$skip")) fail(ctx.ids, 400, "Request_BadRequest", "'$skip' is not supported by the service.");
+  const eventual = (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual";
+  const advanced = isAdvanced(ctx);
+  const select = parseSelect(ctx);
+  const top = parseTop(ctx, 100);
+
+  const filterRaw = ctx.query.get("$filter");
+  let filter: FilterExpr | undefined;
+  if (filterRaw !== null && filterRaw.trim() !== "") {
+    try {
+      filter = parseFilter(filterRaw);
+    } catch (error) {
+      if (error instanceof FilterSyntaxError) fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
+      throw error;
+    }
+    const check: FilterCheck = { advancedOps: [] };
+    checkFilter(ctx, filter, check);
+    const first = check.advancedOps[0];
+    if (first !== undefined && !advanced) advancedParamsMissing(ctx, first);
+  }
+
+  const search = ctx.query.get("$search");
+  if (search !== null && !eventual) {
+    // Quoted from aad-advanced-queries.md.
+    fail(
+      ctx.ids,
+      400,
+      "Request_UnsupportedQuery",
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
+  }
+
+  const orderbyRaw = ctx.query.get("$orderby");
+  const orderby: { prop: string; desc: boolean }[] = [];
+  if (orderbyRaw !== null && orderbyRaw.trim() !== "") {
+    for (const part of orderbyRaw.split(",")) {
+      const [name = "", dir = "asc"] = part.trim().split(/\s+/);
+      const prop = canonicalUserProperty(name);
+      if (!prop) unknownProperty(ctx.ids, name, "user");
+      const byDefault = prop === "displayName" || prop === "userPrincipalName";
+      const byAdvanced = byDefault || prop === "createdDateTime";
+      // [UNCERTAIN wording] Graph rejects unsupported sorts; the exact message is not quoted in the docs read.
+      if (!byAdvanced || (!byDefault && !advanced)) {
+        fail(ctx.ids, 400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+      }
+      orderby.push({ prop, desc: dir.toLowerCase() === "desc" });
+    }
+    // aad-advanced-queries.md: "Using $filter and $orderby in the same query is supported only with advanced queries."
+    if ((filter !== undefined || search !== null) && !advanced) {
+      fail(ctx.ids, 400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+    }
+  }
+
+  const evalCtx = userEvalContext();
+  let users = [...ctx.tenant.users.values()].filter((u) => {
+    if (filter) {
+      evalCtx.current = u;
+      if (!evaluate(filter, evalCtx)) return false;
+    }
+    return search === null || matchesSearch(u, search);
+  });
+  if (orderby.length > 0) {
+    users = users.sort((a, b) => {
+      for (const o of orderby) {
+        const x = String(storedValue(a, o.prop) ?? "").toLowerCase();
+        const y = String(storedValue(b, o.prop) ?? "").toLowerCase();
+        if (x !== y) return (x < y ? -1 : 1) * (o.desc ? -1 : 1);
+      }
+      return 0;
+    });
+  }
+
+  const fingerprint = createHash("sha256")
+    .update([ctx.tenant.id, filterRaw ?? "", search ?? "", orderbyRaw ?? ""].join("\u0000"))
+    .digest("hex")
+    .slice(0, 16);
+  const skiptoken = ctx.query.get("$skiptoken");
+  const offset = skiptoken === null ? 0 : readPageToken(ctx, skiptoken, fingerprint);
+  const page = users.slice(offset, offset + top);
+
+  const body: Record<string, unknown> = {
+    "@odata.context": metadataUrl(ctx, select ? `users(${select.join(",")})` : "users"),
+  };
+  if (advanced) body["@odata.count"] = users.length;
+  if (offset + top < users.length) {
+    const next = new URLSearchParams();
+    for (const [k, v] of ctx.query) if (k !== "$skiptoken") next.append(k, v);
+    next.set("$skiptoken", pageToken(offset + top, fingerprint));
+    body["@odata.nextLink"] = `${ctx.baseUrl}/v1.0/users?${next.toString().replace(/\+/g, "%20")}`;
+  }
+  body["value"] = page.map((u) => serializeUser(u, select));
+  return json(200, body, { "request-id": ctx.ids.requestId, "client-request-id": ctx.ids.clientRequestId });
+}
+
+export function findUser(ctx: GraphContext, idOrUpn: string): CloudUser {
+  const lower = idOrUpn.toLowerCase();
+  const byId = ctx.tenant.users.get(lower);
+  if (byId) return byId;
+  const byUpn = userByUpn(ctx.tenant, idOrUpn);
+  if (byUpn) return byUpn;
+  return resourceNotFound(ctx.ids, idOrUpn);
+}
+
+export function getUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse {
+  requirePermission(ctx, PERMISSIONS.usersRead);
+  const select = parseSelect(ctx);
+  const user = findUser(ctx, idOrUpn);
+  return json(
+    200,
+    {
+      "@odata.context": metadataUrl(ctx, select ? `users(${select.join(",")})/$entity` : "users/$entity"),
+      ...serializeUser(user, select),
+    },
+    { "request-id": ctx.ids.requestId, "client-request-id": ctx.ids.clientRequestId },
+  );
+}
+
+// ---- update ---------------------------------------------------------------------------------------
+
+/** Never writable through Graph (G1 marks them read-only; proxyAddresses changes go through mail). */
+const READ_ONLY = new Set([
+  "id", "createdDateTime", "proxyAddresses", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime",
+  "onPremisesSamAccountName", "onPremisesDistinguishedName", "onPremisesUserPrincipalName", "onPremisesDomainName",
+  "onPremisesSecurityIdentifier", "onPremisesProvisioningErrors", "onPremisesExtensionAttributes", "securityIdentifier",
+  "signInActivity", "assignedPlans", "provisionedPlans", "licenseAssignmentStates", "assignedLicenses",
+  "lastPasswordChangeDateTime", "creationType", "deletedDateTime", "externalUserState", "externalUserStateChangeDateTime",
+]);
+
+/** Writable properties the emulator stores. */
+const WRITABLE = new Set([
+  "displayName", "givenName", "surname", "mail", "mailNickname", "userPrincipalName", "onPremisesImmutableId",
+  "employeeId", "jobTitle", "businessPhones", "mobilePhone", "officeLocation", "preferredLanguage", "usageLocation",
+  "accountEnabled",
+]);
+
+/** Mastered on-premises once a user is synced (Entra Connect flows them); writing them → 400. */
+const AD_MASTERED = new Set([
+  "displayName", "givenName", "surname", "mail", "mailNickname", "userPrincipalName", "onPremisesImmutableId",
+  "employeeId", "jobTitle", "businessPhones", "mobilePhone", "officeLocation", "accountEnabled",
+]);
+
+/** user-update.md "Who can perform sensitive actions": only higher-privileged admins may change these on admins. */
+const SENSITIVE = new Set(["accountEnabled", "businessPhones", "mobilePhone", "onPremisesImmutableId", "userPrincipalName"]);
+
+const SMTP_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Username policy (concept-sspr-policy): A-Z a-z 0-9 ' . - _ ! # ^ ~, one @, no "." right before "@". */
+const UPN_RE = /^[A-Za-z0-9'._!#^~-]{1,64}@[A-Za-z0-9.-]{1,48}$/;
+
+function optionalString(ctx: GraphContext, prop: string, v: unknown): string | null {
+  if (v === null) return null;
+  if (typeof v !== "string") invalidValue(ctx.ids, prop);
+  return v;
+}
+
+export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse {
+  requirePermission(ctx, PERMISSIONS.usersUpdate);
+  const body = ctx.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    fail(ctx.ids, 400, "BadRequest", "Empty Payloads not allowed.");
+  }
+  const user = findUser(ctx, idOrUpn);
+  const changes = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key.startsWith("@odata.")) continue;
+    const prop = canonicalUserProperty(key);
+    if (!prop) {
+      fail(ctx.ids, 400, "Request_BadRequest", `Property '${key}' does not exist as a declared property or extension property.`);
+    }
+    // Wording as returned by Graph for read-only properties (e.g. "Property 'mail' is read-only and cannot be set.").
+    if (READ_ONLY.has(prop)) fail(ctx.ids, 400, "Request_BadRequest", `Property '${prop}' is read-only and cannot be set.`);
+    if (!WRITABLE.has(prop)) {
+      fail(ctx.ids, 501, "Emulator_NotEmulated", `The emulator does not emulate updates of '${prop}'.`);
+    }
+    changes.set(prop, value);
+  }
+
+  if (user.onPremisesSyncEnabled === true && [...changes.keys()].some((p) => AD_MASTERED.has(p))) {
+    // Reported by graph-docs-contrib#3564 and Microsoft Q&A 2128416 for on-prem-mastered properties.
+    fail(
+      ctx.ids,
+      400,
+      "Request_BadRequest",
+      "Unable to update the specified properties for objects that have originated within an external service.",
+    );
+  }
+
+  if ([...changes.keys()].some((p) => SENSITIVE.has(p))) {
+    const privileged = rolesOf(ctx.tenant, user.id, "active").some((r) => findRoleTemplate(r.roleDefinitionId)?.isPrivileged);
+    // App-only callers hold no directory role in the emulator, so they are never "higher privileged".
+    if (privileged) insufficientPrivileges(ctx.ids);
+  }
+
+  const next: CloudUser = { ...user, proxyAddresses: [...user.proxyAddresses], businessPhones: [...user.businessPhones] };
+  for (const [prop, value] of changes) {
+    switch (prop) {
+      case "onPremisesImmutableId": {
+        const v = optionalString(ctx, prop, value);
+        // G1 / user-update: "$" and "_" are not allowed; an empty string is rejected too (sdk-powershell#2514).
+        if (v !== null && (v === "" || /[$_\s]/.test(v))) invalidValue(ctx.ids, prop);
+        if (v !== null && userByImmutableId(ctx.tenant, v, user.id)) {
+          // [UNCERTAIN wording] same family as the UPN/proxy conflicts; x500.co.uk quotes the older
+          // "Uniqueness violation. Property: SourceAnchor" for MSOnline.
+          objectConflict(ctx.ids, "onPremisesImmutableId");
+        }
+        next.onPremisesImmutableId = v;
+        break;
+      }
+      case "userPrincipalName": {
+        if (typeof value !== "string" || !UPN_RE.test(value) || /\.@/.test(value)) invalidValue(ctx.ids, prop);
+        if (!isVerifiedDomain(ctx.tenant, domainOf(value))) {
+          fail(
+            ctx.ids,
+            400,
+            "Request_BadRequest",
+            "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
+            { details: [{ code: "InvalidValue", message: "The domain portion of the userPrincipalName property is invalid.", target: "userPrincipalName" }] },
+          );
+        }
+        if (userByUpn(ctx.tenant, value, user.id)) objectConflict(ctx.ids, "userPrincipalName");
+        next.userPrincipalName = value;
+        break;
+      }
+      case "mail": {
+        const v = optionalString(ctx, prop, value);
+        if (v === null) {
+          next.mail = null;
+          break;
+        }
+        if (!SMTP_RE.test(v)) invalidValue(ctx.ids, prop);
+        if (proxyOwner(ctx.tenant, v, user.id)) {
+          if (ctx.tenant.behavior.mailProxyConflict === "observed") objectConflict(ctx.ids, "proxyAddresses");
+          // G1: "the mail update succeeds but the new mail value isn't added to proxyAddresses".
+          next.mail = v;
+          break;
+        }
+        const lower = v.toLowerCase();
+        const rest = next.proxyAddresses
+          .filter((p) => !(proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower))
+          .map((p) => (proxyType(p) === "SMTP" ? `smtp:${proxyAddressPart(p)}` : p));
+        next.proxyAddresses = [`SMTP:${v}`, ...rest];
+        next.mail = v;
+        break;
+      }
+      case "accountEnabled":
+        if (typeof value !== "boolean") invalidValue(ctx.ids, prop);
+        next.accountEnabled = value;
+        break;
+      case "businessPhones":
+        if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) invalidValue(ctx.ids, prop);
+        next.businessPhones = [...(value as string[])];
+        break;
+      case "displayName": {
+        const v = optionalString(ctx, prop, value);
+        if (v === null || v.trim() === "") invalidValue(ctx.ids, prop);
+        next.displayName = v;
+        break;
+      }
+      case "mailNickname": {
+        const v = optionalString(ctx, prop, value);
+        if (v === null || v === "" || /[\s@]/.test(v)) invalidValue(ctx.ids, prop);
+        next.mailNickname = v;
+        break;
+      }
+      default:
+        (next as unknown as Record<string, unknown>)[prop] = optionalString(ctx, prop, value);
+    }
+  }
+  ctx.tenant.users.set(user.id, next);
+  return noContent({ "request-id": ctx.ids.requestId, "client-request-id": ctx.ids.clientRequestId });
+}
