@@ -223,9 +223,21 @@ export function parseAnchor(value: string, property = "anchor"): AnchorForms {
         `exactly 32 (16 bytes).`,
     );
   }
-  // Only hex digits, dashes and braces: the user meant a GUID, so report GUID shape problems.
-  if (/^\{?[0-9a-fA-F-]+\}?$/.test(value) && value.includes("-")) {
+  // Dashes or braces with only hex digits, or GUID length: the user meant a GUID, so report GUID
+  // shape problems rather than Base64 ones.
+  const guidLike =
+    (/^\{?[0-9a-fA-F-]+\}?$/.test(value) && value.includes("-")) ||
+    (/[-{}]/.test(value) && (value.length === 36 || value.length === 38));
+  if (guidLike) {
     return anchorFormsFromBytes(guidToBytes(value, property), "guid");
+  }
+  // "-" / "_" at a length that cannot be a 16-byte Base64url value: neither form, say so plainly.
+  if (/[-_{}]/.test(value) && value.length !== 22 && value.length !== 24) {
+    throw new InvalidInputError(
+      "ANCHOR_UNRECOGNIZED",
+      property,
+      `anchor: ${JSON.stringify(value)} is neither a GUID, an ImmutableId nor 32 hex digits.`,
+    );
   }
   return anchorFormsFromBytes(immutableIdToBytes(value, property), "immutableId");
 }
@@ -253,7 +265,7 @@ export function diagnoseImmutableIdMistake(expected: string, actual: string): Im
   if (actual === expected) {
     return undefined;
   }
-  const guid = normalizeGuid(immutableIdToGuid(expected, "expected"));
+  const guid = immutableIdToGuid(expected, "expected");
   if (actual === guidToRfc4122Bytes(guid).toString("base64")) {
     return "rfc4122ByteOrder";
   }

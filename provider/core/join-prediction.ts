@@ -36,7 +36,11 @@ export interface OnPremisesJoinFacts {
   inSyncScope: boolean | undefined;
   /** AD `objectSid` (S-1-5-...), to tell this AD object from another one holding the same anchor. */
   securityIdentifier?: string;
-  /** AD `objectGUID`, compared with the candidate's `onPremisesObjectIdentifier`. */
+  /**
+   * AD `objectGUID`, compared with the candidate's `onPremisesObjectIdentifier` as GUID strings
+   * (braces and case ignored). [UNCERTAIN] the beta property's value format is not documented; if it
+   * is not the objectGUID, a row-6 block is predicted, which is the safe side.
+   */
   objectGuid?: string;
 }
 
@@ -398,9 +402,11 @@ function hardMatchPath(ev: Evaluation, facts: JoinFacts): JoinPrediction {
 
   const roles = [...cloud.activeRoles, ...cloud.eligibleRoles];
   if (roles.length > 0) {
-    const privileged = roles.some((r) => r.isPrivileged);
-    const activeOnly = cloud.activeRoles.length > 0;
-    if (!privileged) {
+    // Row 4 for active roles, row 5 when the only privileged roles are PIM eligibilities.
+    const privilegedActive = cloud.activeRoles.some((r) => r.isPrivileged);
+    const privilegedEligible = cloud.eligibleRoles.some((r) => r.isPrivileged);
+    const roleRow = !privilegedActive && privilegedEligible ? 5 : 4;
+    if (!privilegedActive && !privilegedEligible) {
       ev.doubt(
         `${cloud.id} holds only non-privileged roles (${names(roles)}); Microsoft documents the block for ` +
           `privileged roles, a blog reports any role from June 2026 (${row(4)} [U]). Predicted blocked.`,
@@ -408,16 +414,20 @@ function hardMatchPath(ev: Evaluation, facts: JoinFacts): JoinPrediction {
     } else if (!ev.after(PRIVILEGED_TAKEOVER_BLOCK_FROM)) {
       ev.doubt(
         `The block on taking over users with privileged roles is enforced from June or July 2026; before ` +
-          `that this hard match would succeed and take over a privileged account (${row(activeOnly ? 4 : 5)} [U]). Predicted blocked.`,
+          `that this hard match would succeed and take over a privileged account (${row(roleRow)} [U]). ` +
+          `Predicted blocked.`,
       );
     }
-    const kind = activeOnly ? "holds the role(s)" : "is PIM-eligible for the role(s)";
+    const held = [
+      cloud.activeRoles.length > 0 ? `holds ${names(cloud.activeRoles)}` : "",
+      cloud.eligibleRoles.length > 0 ? `is PIM-eligible for ${names(cloud.eligibleRoles)}` : "",
+    ].filter((x) => x.length > 0);
     return ev.done(
       "blocked",
-      `Cloud user ${cloud.id} ${kind} ${names(activeOnly ? cloud.activeRoles : cloud.eligibleRoles)}; ` +
-        `taking it over by hard match is refused ("The cloud user with privileged roles is not allowed ` +
-        `to be taken over"). Remove the role assignments and eligibilities, sync, then add them back.`,
-      [row(activeOnly ? 4 : 5), ...deletedRefs, "matching-rules §1.5"],
+      `Cloud user ${cloud.id} ${held.join(" and ")}; taking it over by hard match is refused ("The cloud ` +
+        `user with privileged roles is not allowed to be taken over"). Remove the role assignments and ` +
+        `eligibilities, sync, then add them back.`,
+      [row(roleRow), ...deletedRefs, "matching-rules §1.5"],
       { errorName: "InvalidHardMatch" },
     );
   }

@@ -42,7 +42,8 @@ export function predictLinkJoin(i: PredictionInputs): JoinPrediction {
       primarySmtp: plannedPrimary,
       primarySmtpFromMail: i.plan.target.proxyAddresses.length === 0 && plannedPrimary !== null,
       secondarySmtp: secondaries(i.plan.target.proxyAddresses),
-      inSyncScope: undefined,
+      // ldapBaseDn is documented as the Entra Connect sync scope, and findUser only returns users under it.
+      inSyncScope: true,
       objectGuid: i.onPremisesObjectGuid,
     },
     cloud: {

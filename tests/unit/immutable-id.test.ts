@@ -76,7 +76,11 @@ const REVERSE = [
 // Values published as ImmutableIds that are the big-endian (wrong) encoding of the GUID (§1.4).
 const PUBLISHED_WRONG = [
   { guid: "6701fa1a-fb0f-45a8-9356-d302b2affbb1", wrong: "ZwH6GvsPRaiTVtMCsq/7sQ==", source: "graybrook.io" },
-  { guid: "7e26997b-09a9-4f6e-b406-7327e3a5c370", wrong: "fiaZewmpT260BnMn46XDcA==", source: "python.org forum" },
+  {
+    guid: "7e26997b-09a9-4f6e-b406-7327e3a5c370",
+    wrong: "fiaZewmpT260BnMn46XDcA==",
+    source: "python.org forum",
+  },
 ];
 
 describe("GUID -> ImmutableId (matching-rules §1.4 first table)", () => {
@@ -106,10 +110,19 @@ describe("GUID -> ImmutableId (matching-rules §1.4 first table)", () => {
   }
 
   it("the Base64url spelling of vector 3 is rejected and diagnosed", () => {
-    assert.equal(wrongImmutableIdEncodings("6bff0a6c-9c55-4d8b-a2e4-3b3f3c0f1d2e").base64url, "bAr_a1Wci02i5Ds_PA8dLg==");
+    assert.equal(
+      wrongImmutableIdEncodings("6bff0a6c-9c55-4d8b-a2e4-3b3f3c0f1d2e").base64url,
+      "bAr_a1Wci02i5Ds_PA8dLg==",
+    );
     assertCode(() => immutableIdToBytes("bAr_a1Wci02i5Ds_PA8dLg=="), "IMMUTABLE_ID_BASE64URL");
-    assertCode(() => validateImmutableIdForGraph("bAr_a1Wci02i5Ds_PA8dLg=="), "IMMUTABLE_ID_FORBIDDEN_CHARACTER");
-    assert.equal(diagnoseImmutableIdMistake("bAr/a1Wci02i5Ds/PA8dLg==", "bAr_a1Wci02i5Ds_PA8dLg=="), "base64url");
+    assertCode(
+      () => validateImmutableIdForGraph("bAr_a1Wci02i5Ds_PA8dLg=="),
+      "IMMUTABLE_ID_FORBIDDEN_CHARACTER",
+    );
+    assert.equal(
+      diagnoseImmutableIdMistake("bAr/a1Wci02i5Ds/PA8dLg==", "bAr_a1Wci02i5Ds_PA8dLg=="),
+      "base64url",
+    );
   });
 
   it("the Base64-of-text error names the right ImmutableId", () => {
@@ -135,7 +148,10 @@ describe("ImmutableId -> GUID (matching-rules §1.4 second table)", () => {
     });
   }
   it("MsNKjF+XF0ete7pKTpaP/w== has the octet string 32c34a8c... (identitymanaged.com)", () => {
-    assert.equal(immutableIdToBytes("MsNKjF+XF0ete7pKTpaP/w==").toString("hex"), "32c34a8c5f971747ad7bba4a4e968fff");
+    assert.equal(
+      immutableIdToBytes("MsNKjF+XF0ete7pKTpaP/w==").toString("hex"),
+      "32c34a8c5f971747ad7bba4a4e968fff",
+    );
   });
 });
 
@@ -172,7 +188,10 @@ describe("parseAnchor: every input form of vector 1 gives every output form", ()
     });
   }
   it("anchorFormsFromBytes agrees", () => {
-    assert.deepEqual(anchorFormsFromBytes(Buffer.from(expected.hex, "hex"), "hex"), { inputForm: "hex", ...expected });
+    assert.deepEqual(anchorFormsFromBytes(Buffer.from(expected.hex, "hex"), "hex"), {
+      inputForm: "hex",
+      ...expected,
+    });
   });
 });
 
@@ -184,7 +203,7 @@ describe("parseAnchor rejects other shapes", () => {
     ["12345678-9abc-def0-1234-56789abcdef", "GUID_INVALID_FORMAT"], // one digit short
     ["12345678-9abc-def0-1234-56789abcdef0-", "GUID_INVALID_FORMAT"],
     ["{12345678-9abc-def0-1234-56789abcdef0", "GUID_INVALID_FORMAT"], // unbalanced brace
-    ["12345678-9abc-def0-1234-56789abcdefg", "IMMUTABLE_ID_BASE64URL"], // "g" is not hex: not GUID-shaped, "-" is base64url
+    ["12345678-9abc-def0-1234-56789abcdefg", "GUID_INVALID_FORMAT"], // "g" is not hex
     [" 12345678-9abc-def0-1234-56789abcdef0", "ANCHOR_WHITESPACE"],
     ["eFY0Erya8N4SNFZ4mrze8A==\n", "ANCHOR_WHITESPACE"],
     ["eFY0Erya 8N4SNFZ4mrze8A==", "ANCHOR_WHITESPACE"],
@@ -200,7 +219,8 @@ describe("parseAnchor rejects other shapes", () => {
     ["eFY0Erya8N4SNFZ4mrze8B==", "IMMUTABLE_ID_NON_CANONICAL"], // same bytes, non-zero padding bits
     ["eFY0Erya8N4SNFZ4mrze8A==eFY0", "IMMUTABLE_ID_NOT_BASE64"],
     ["MTIzNDU2NzgtOWFiYy1kZWYwLTEyMzQtNTY3ODlhYmNkZWYw", "IMMUTABLE_ID_TEXT_ENCODED"],
-    ["not-a-guid", "IMMUTABLE_ID_BASE64URL"],
+    ["not-a-guid", "ANCHOR_UNRECOGNIZED"],
+    ["{eFY0Erya8N4SNFZ4mrze8A==}", "ANCHOR_UNRECOGNIZED"],
     ["hello!", "IMMUTABLE_ID_NOT_BASE64"],
   ] as const;
   for (const [input, code] of cases) {
@@ -212,7 +232,10 @@ describe("parseAnchor rejects other shapes", () => {
 
 describe("GUID and byte helpers", () => {
   it("normalizeGuid lower-cases and strips braces", () => {
-    assert.equal(normalizeGuid("{1B7A3C1E-8F4D-4C3A-9A2B-5E6F7D8C9B0A}"), "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a");
+    assert.equal(
+      normalizeGuid("{1B7A3C1E-8F4D-4C3A-9A2B-5E6F7D8C9B0A}"),
+      "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a",
+    );
   });
   it("bytesToGuid and bytesToImmutableId refuse anything but 16 bytes", () => {
     assertCode(() => bytesToGuid(Buffer.alloc(15)), "GUID_WRONG_BYTE_LENGTH");
@@ -242,8 +265,17 @@ describe("validateImmutableIdForGraph", () => {
     });
   }
   it("a case-changed ImmutableId is diagnosed as such", () => {
-    assert.equal(diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "efy0erya8n4snfz4mrze8a=="), "caseDiffers");
-    assert.equal(diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "Hjx6G02POkyaK15vfYybCg=="), undefined);
-    assert.equal(diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "eFY0Erya8N4SNFZ4mrze8A=="), undefined);
+    assert.equal(
+      diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "efy0erya8n4snfz4mrze8a=="),
+      "caseDiffers",
+    );
+    assert.equal(
+      diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "Hjx6G02POkyaK15vfYybCg=="),
+      undefined,
+    );
+    assert.equal(
+      diagnoseImmutableIdMistake("eFY0Erya8N4SNFZ4mrze8A==", "eFY0Erya8N4SNFZ4mrze8A=="),
+      undefined,
+    );
   });
 });

@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dnEquals, escapeDnValue, escapeFilterValue, formatDn, isDnUnder, parseDn } from "../../provider/core";
+import {
+  dnEquals,
+  escapeDnValue,
+  escapeFilterValue,
+  formatDn,
+  isDnUnder,
+  parseDn,
+} from "../../provider/core";
 import { InvalidInputError } from "../../provider/errors";
 
 function assertCode(fn: () => unknown, code: string): void {
@@ -64,7 +71,9 @@ describe("escapeDnValue (RFC 4514)", () => {
   }
   it("an escaped value round-trips through parseDn as one component", () => {
     for (const [input] of cases) {
-      assert.deepEqual(parseDn(`CN=${escapeDnValue(input)},OU=Staff,DC=corp,DC=local`)[0], [{ type: "CN", value: input }]);
+      assert.deepEqual(parseDn(`CN=${escapeDnValue(input)},OU=Staff,DC=corp,DC=local`)[0], [
+        { type: "CN", value: input },
+      ]);
     }
   });
 });

@@ -12,7 +12,8 @@ import {
 } from "../../provider/core";
 import { InvalidInputError } from "../../provider/errors";
 
-const X500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=4f1d-alice";
+const X500 =
+  "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=4f1d-alice";
 const SIP = "SIP:alice@contoso.com";
 const EUM = "EUM:4711;phone-context=Contoso.DialPlan.contoso.com";
 
@@ -27,12 +28,29 @@ function assertCode(fn: () => unknown, code: string, property?: string): void {
 
 describe("parseProxyAddress / formatProxyAddress", () => {
   const cases = [
-    ["SMTP:Alice@Contoso.com", { prefix: "SMTP", type: "SMTP", address: "Alice@Contoso.com", isPrimarySmtp: true }],
-    ["smtp:alice@corp.local", { prefix: "smtp", type: "SMTP", address: "alice@corp.local", isPrimarySmtp: false }],
-    ["Smtp:alice@contoso.com", { prefix: "Smtp", type: "SMTP", address: "alice@contoso.com", isPrimarySmtp: false }],
+    [
+      "SMTP:Alice@Contoso.com",
+      { prefix: "SMTP", type: "SMTP", address: "Alice@Contoso.com", isPrimarySmtp: true },
+    ],
+    [
+      "smtp:alice@corp.local",
+      { prefix: "smtp", type: "SMTP", address: "alice@corp.local", isPrimarySmtp: false },
+    ],
+    [
+      "Smtp:alice@contoso.com",
+      { prefix: "Smtp", type: "SMTP", address: "alice@contoso.com", isPrimarySmtp: false },
+    ],
     [X500, { prefix: "X500", type: "X500", address: X500.slice(5), isPrimarySmtp: false }],
     [EUM, { prefix: "EUM", type: "EUM", address: EUM.slice(4), isPrimarySmtp: false }],
-    ["x400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;", { prefix: "x400", type: "X400", address: "c=US;a= ;p=Contoso;o=Exchange;s=Smith;", isPrimarySmtp: false }],
+    [
+      "x400:c=US;a= ;p=Contoso;o=Exchange;s=Smith;",
+      {
+        prefix: "x400",
+        type: "X400",
+        address: "c=US;a= ;p=Contoso;o=Exchange;s=Smith;",
+        isPrimarySmtp: false,
+      },
+    ],
   ] as const;
   for (const [value, expected] of cases) {
     it(value, () => {
@@ -56,14 +74,8 @@ describe("proxyAddressProblems", () => {
   });
   const cases: [string[], [string, string][]][] = [
     [["alice@contoso.com"], [["PROXY_ADDRESS_MISSING_PREFIX", "proxyAddresses[0]"]]],
-    [
-      ["SMTP:a@contoso.com", "SMTP:b@contoso.com"],
-      [["PROXY_ADDRESS_MULTIPLE_PRIMARY", "proxyAddresses[1]"]],
-    ],
-    [
-      ["SMTP:a@contoso.com", "smtp:A@Contoso.com"],
-      [["PROXY_ADDRESS_DUPLICATE", "proxyAddresses[1]"]],
-    ],
+    [["SMTP:a@contoso.com", "SMTP:b@contoso.com"], [["PROXY_ADDRESS_MULTIPLE_PRIMARY", "proxyAddresses[1]"]]],
+    [["SMTP:a@contoso.com", "smtp:A@Contoso.com"], [["PROXY_ADDRESS_DUPLICATE", "proxyAddresses[1]"]]],
     [["smtp:alice smith@contoso.com"], [["PROXY_ADDRESS_WHITESPACE", "proxyAddresses[0]"]]],
     [["smtp:alice@contoso.com "], [["PROXY_ADDRESS_WHITESPACE", "proxyAddresses[0]"]]],
     [["smtp:o'brien@contoso.com"], [["PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses[0]"]]],
@@ -71,10 +83,13 @@ describe("proxyAddressProblems", () => {
     [["smtp:alice@contoso"], [["PROXY_ADDRESS_INVALID_DOMAIN", "proxyAddresses[0]"]]],
     [["smtp:alice"], [["PROXY_ADDRESS_MISSING_AT", "proxyAddresses[0]"]]],
     [["SIP:alice smith@contoso.com"], [["PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses[0]"]]],
-    [["X500:/o=Org/cn=\"quoted\""], [["PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses[0]"]]],
+    [['X500:/o=Org/cn="quoted"'], [["PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses[0]"]]],
     [["X500:/o=Org/cn=a\tb"], [["PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses[0]"]]],
     [[`X500:/o=${"x".repeat(252)}`], [["PROXY_ADDRESS_TOO_LONG", "proxyAddresses[0]"]]], // 257 characters
-    [[`smtp:${"a".repeat(60)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(60)}.com`], [["PROXY_ADDRESS_TOO_LONG", "proxyAddresses[0]"]]],
+    [
+      [`smtp:${"a".repeat(60)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(60)}.com`],
+      [["PROXY_ADDRESS_TOO_LONG", "proxyAddresses[0]"]],
+    ],
   ];
   for (const [values, expected] of cases) {
     it(`${JSON.stringify(values).slice(0, 70)} -> ${expected.map(([c]) => c).join(", ")}`, () => {
@@ -88,7 +103,11 @@ describe("proxyAddressProblems", () => {
     assert.deepEqual(proxyAddressProblems([`X500:/o=${"x".repeat(248)}`]), []);
   });
   it("validateProxyAddresses throws the first problem", () => {
-    assertCode(() => validateProxyAddresses(["SMTP:a@contoso.com", "b@contoso.com"]), "PROXY_ADDRESS_MISSING_PREFIX", "proxyAddresses[1]");
+    assertCode(
+      () => validateProxyAddresses(["SMTP:a@contoso.com", "b@contoso.com"]),
+      "PROXY_ADDRESS_MISSING_PREFIX",
+      "proxyAddresses[1]",
+    );
   });
 });
 
@@ -226,7 +245,11 @@ describe("planProxyAddresses", () => {
       // add/remove are exactly what turns current into result...
       assert.deepEqual(apply(c.current, plan.remove, plan.add), plan.result);
       // ...and the result is converged.
-      assert.deepEqual(planProxyAddresses(plan.result, c.desired), { result: plan.result, add: [], remove: [] });
+      assert.deepEqual(planProxyAddresses(plan.result, c.desired), {
+        result: plan.result,
+        add: [],
+        remove: [],
+      });
       assert.ok(
         proxyAddressProblems(plan.result).every((p) => p.code === "PROXY_ADDRESS_MISSING_PREFIX"),
         "the planner never creates a duplicate or a second primary",
@@ -235,13 +258,43 @@ describe("planProxyAddresses", () => {
   }
 
   const invalid: [string, DesiredProxyAddresses, string, string][] = [
-    ["primary with whitespace", { primarySmtp: "alice @contoso.com" }, "PROXY_ADDRESS_WHITESPACE", "proxyAddresses.primarySmtp"],
-    ["primary given as smtp:", { primarySmtp: "smtp:alice@contoso.com" }, "PROXY_ADDRESS_PRIMARY_PREFIX", "proxyAddresses.primarySmtp"],
-    ["primary of another type", { primarySmtp: "SIP:alice@contoso.com" }, "PROXY_ADDRESS_PRIMARY_PREFIX", "proxyAddresses.primarySmtp"],
+    [
+      "primary with whitespace",
+      { primarySmtp: "alice @contoso.com" },
+      "PROXY_ADDRESS_WHITESPACE",
+      "proxyAddresses.primarySmtp",
+    ],
+    [
+      "primary given as smtp:",
+      { primarySmtp: "smtp:alice@contoso.com" },
+      "PROXY_ADDRESS_PRIMARY_PREFIX",
+      "proxyAddresses.primarySmtp",
+    ],
+    [
+      "primary of another type",
+      { primarySmtp: "SIP:alice@contoso.com" },
+      "PROXY_ADDRESS_PRIMARY_PREFIX",
+      "proxyAddresses.primarySmtp",
+    ],
     ["primary without @", { primarySmtp: "alice" }, "PROXY_ADDRESS_MISSING_AT", "proxyAddresses.primarySmtp"],
-    ["SMTP: among additional", { additional: ["smtp:a@contoso.com", "SMTP:b@contoso.com"] }, "PROXY_ADDRESS_PRIMARY_IN_ADDITIONAL", "proxyAddresses.additional[1]"],
-    ["invalid additional", { additional: ["a(b)@contoso.com"] }, "PROXY_ADDRESS_INVALID_CHARACTER", "proxyAddresses.additional[0]"],
-    ["additional with empty address", { additional: ["SIP:"] }, "PROXY_ADDRESS_EMPTY_ADDRESS", "proxyAddresses.additional[0]"],
+    [
+      "SMTP: among additional",
+      { additional: ["smtp:a@contoso.com", "SMTP:b@contoso.com"] },
+      "PROXY_ADDRESS_PRIMARY_IN_ADDITIONAL",
+      "proxyAddresses.additional[1]",
+    ],
+    [
+      "invalid additional",
+      { additional: ["a(b)@contoso.com"] },
+      "PROXY_ADDRESS_INVALID_CHARACTER",
+      "proxyAddresses.additional[0]",
+    ],
+    [
+      "additional with empty address",
+      { additional: ["SIP:"] },
+      "PROXY_ADDRESS_EMPTY_ADDRESS",
+      "proxyAddresses.additional[0]",
+    ],
   ];
   for (const [name, desired, code, property] of invalid) {
     it(`rejects ${name} (${code})`, () => {
@@ -250,7 +303,8 @@ describe("planProxyAddresses", () => {
   }
   it("uses the property option in errors", () => {
     assertCode(
-      () => planProxyAddresses([], { primarySmtp: "a b@contoso.com" }, { property: "onPremises.proxyAddresses" }),
+      () =>
+        planProxyAddresses([], { primarySmtp: "a b@contoso.com" }, { property: "onPremises.proxyAddresses" }),
       "PROXY_ADDRESS_WHITESPACE",
       "onPremises.proxyAddresses.primarySmtp",
     );

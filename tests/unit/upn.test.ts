@@ -43,7 +43,7 @@ describe("validateUpn: each rule", () => {
     ["alice@bob@contoso.com", ["UPN_MULTIPLE_AT"]],
     ["@contoso.com", ["UPN_LOCAL_PART_EMPTY"]],
     ["alice+tag@contoso.com", ["UPN_INVALID_CHARACTER"]],
-    ["a%b&c*d/e=f?g{h}i|j<k>l(m)n;o:p,q[r]s\"t\\u@contoso.com", ["UPN_INVALID_CHARACTER"]],
+    ['a%b&c*d/e=f?g{h}i|j<k>l(m)n;o:p,q[r]s"t\\u@contoso.com', ["UPN_INVALID_CHARACTER"]],
     [".alice@contoso.com", ["UPN_LEADING_DOT"]],
     ["alice.@contoso.com", ["UPN_DOT_BEFORE_AT"]],
     ["alice..smith@contoso.com", ["UPN_CONSECUTIVE_DOTS"]],
@@ -54,7 +54,10 @@ describe("validateUpn: each rule", () => {
     ["alice@", ["UPN_INVALID_DOMAIN"]],
     [`${"a".repeat(65)}@contoso.com`, ["UPN_LOCAL_PART_TOO_LONG"]],
     [`alice@${"b".repeat(45)}.com`, ["UPN_DOMAIN_TOO_LONG"]],
-    [`${"a".repeat(65)}@${"b".repeat(45)}.com`, ["UPN_TOO_LONG", "UPN_LOCAL_PART_TOO_LONG", "UPN_DOMAIN_TOO_LONG"]],
+    [
+      `${"a".repeat(65)}@${"b".repeat(45)}.com`,
+      ["UPN_TOO_LONG", "UPN_LOCAL_PART_TOO_LONG", "UPN_DOMAIN_TOO_LONG"],
+    ],
     [".zoë @contoso", ["UPN_WHITESPACE", "UPN_NON_ASCII_CHARACTER", "UPN_LEADING_DOT", "UPN_INVALID_DOMAIN"]],
   ];
   for (const [upn, expected] of cases) {
@@ -88,8 +91,14 @@ describe("upnSuffix", () => {
     assert.equal(upnSuffix("Alice@Contoso.COM"), "contoso.com");
   });
   it("throws without exactly one @", () => {
-    assert.throws(() => upnSuffix("alice"), (e: unknown) => e instanceof InvalidInputError && e.code === "UPN_MISSING_AT");
-    assert.throws(() => upnSuffix("a@b@c.com"), (e: unknown) => e instanceof InvalidInputError && e.code === "UPN_MULTIPLE_AT");
+    assert.throws(
+      () => upnSuffix("alice"),
+      (e: unknown) => e instanceof InvalidInputError && e.code === "UPN_MISSING_AT",
+    );
+    assert.throws(
+      () => upnSuffix("a@b@c.com"),
+      (e: unknown) => e instanceof InvalidInputError && e.code === "UPN_MULTIPLE_AT",
+    );
   });
 });
 
@@ -105,7 +114,7 @@ describe("validateMailAddress", () => {
     ["zoë@contoso.com", ["MAIL_NON_ASCII_CHARACTER"]],
     ["o'brien@contoso.com", ["MAIL_INVALID_CHARACTER"]], // IdFix flags ' in SMTP addresses
     ["a<b>@contoso.com", ["MAIL_INVALID_CHARACTER"]],
-    ["a(b)c;d,e[f]g\"h:i@contoso.com", ["MAIL_INVALID_CHARACTER"]],
+    ['a(b)c;d,e[f]g"h:i@contoso.com', ["MAIL_INVALID_CHARACTER"]],
     ["alice", ["MAIL_MISSING_AT"]],
     ["a@b@contoso.com", ["MAIL_MULTIPLE_AT"]],
     [".alice@contoso.com", ["MAIL_INVALID_LOCAL_PART"]],
