@@ -3,7 +3,7 @@
  * + bind) per provider process, opened lazily, shared by every link and every method; operations
  * are multiplexed on it by message id, so concurrent calls are safe.
  */
-import { Attribute, Change, Client, type Entry } from "ldapts";
+import { AndFilter, Attribute, Change, Client, type Entry, EqualityFilter, type Filter } from "ldapts";
 import type { LdapSettings } from "../config/settings";
 import { bytesToGuid, guidToBytes } from "../core/guid";
 import { escapeFilterValue, isDnUnder } from "../core/ldap-escape";
@@ -116,6 +116,19 @@ export function describeSelector(selector: AdSelector): string {
   return `${k} "${v}"`;
 }
 
+/**
+ * A filter object, not a string: ldapts parses string filters into text, which mangles escaped
+ * bytes above 0x7F, so a binary objectGUID only matches when passed as a Buffer.
+ */
+function userWithGuid(objectGuid: string): Filter {
+  return new AndFilter({
+    filters: [
+      new EqualityFilter({ attribute: "objectClass", value: "user" }),
+      new EqualityFilter({ attribute: "objectGUID", value: guidToBytes(objectGuid) }),
+    ],
+  });
+}
+
 export class AdDirectory {
   private clientPromise: Promise<Client> | undefined;
   /** Count of LDAPS connections opened (benchmarks and tests assert reuse). */
@@ -186,7 +199,7 @@ export class AdDirectory {
   }
 
   /** Searches the whole base DN; callers decide what to do with 0 or many. */
-  async search(filter: string, base = this.settings.baseDn): Promise<AdUser[]> {
+  async search(filter: string | Filter, base = this.settings.baseDn): Promise<AdUser[]> {
     return this.read(`search ${base}`, async (client) => {
       const { searchEntries } = await client.search(base, {
         scope: "sub",
@@ -220,7 +233,7 @@ export class AdDirectory {
 
   /** Reads one object by objectGUID; undefined when gone. */
   async readByGuid(objectGuid: string): Promise<AdUser | undefined> {
-    const users = await this.search(`(objectGUID=${escapeFilterValue(guidToBytes(objectGuid))})`);
+    const users = await this.search(userWithGuid(objectGuid));
     return users[0];
   }
 
@@ -234,9 +247,7 @@ export class AdDirectory {
       const user = await this.readByDn(selector.distinguishedName);
       users = user === undefined ? [] : [user];
     } else if ("objectGuid" in selector) {
-      users = await this.search(
-        `(&(objectCategory=person)(objectClass=user)(objectGUID=${escapeFilterValue(guidToBytes(selector.objectGuid))}))`,
-      );
+      users = await this.search(userWithGuid(selector.objectGuid));
     } else if ("samAccountName" in selector) {
       users = await this.search(
         `(&(objectCategory=person)(objectClass=user)(sAMAccountName=${escapeFilterValue(selector.samAccountName)}))`,

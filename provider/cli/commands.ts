@@ -46,6 +46,12 @@ export const COMMANDS: readonly CliCommandEntry[] = [
     summary: "Convert an anchor between GUID, ImmutableId, hex, LDAP filter and connector-space DN forms.",
     load: async () => (await import("./immutable-id")).immutableIdCommand,
   },
+  {
+    name: "discover",
+    usage: "discover [--search-base <dn>]... [--out <file>] [--report <prefix>] [--force]",
+    summary: "Propose links between AD and Entra ID users with evidence; write a links file and a report.",
+    load: async () => (await import("./discover")).discoverCommand,
+  },
 ];
 
 /** The general usage text, listing every command. */

@@ -44,6 +44,8 @@ export interface EntraSettings {
   authorityHost?: string;
   /** e.g. https://graph.microsoft.us; the emulator in tests. */
   graphBaseUrl: string;
+  /** Token scope; default `<graph origin>/.default` for Microsoft's Graph hosts, else Graph's resource id. */
+  graphScope?: string;
 }
 
 export interface Settings {
@@ -84,6 +86,7 @@ const KEYS = {
   federatedTokenFile: { key: "federatedTokenFile", env: ["AZURE_FEDERATED_TOKEN_FILE"] },
   authorityHost: { key: "authorityHost", env: ["AZURE_AUTHORITY_HOST"] },
   graphBaseUrl: { key: "graphBaseUrl", env: ["AD_ENTRA_LINK_GRAPH_BASE_URL"] },
+  graphScope: { key: "graphScope", env: ["AD_ENTRA_LINK_GRAPH_SCOPE"] },
 } satisfies Record<string, KeySpec>;
 
 /** The full config key as users type it: `ad-entra-link:ldapUrl`. */
@@ -337,6 +340,16 @@ export function readSettings(lookup: ConfigLookup, env: NodeJS.ProcessEnv = proc
     ),
   };
   if (clientId !== undefined) entra.clientId = clientId;
+  const scope = r.get(KEYS.graphScope);
+  if (scope !== undefined) {
+    if (!/^https:\/\/[^\s]+\/\.default$/.test(scope)) {
+      throw new ConfigurationError(
+        "CONFIG_INVALID",
+        `ad-entra-link: ${configKey(KEYS.graphScope)} must look like https://graph.microsoft.com/.default.`,
+      );
+    }
+    entra.graphScope = scope;
+  }
   const authorityHost = r.get(KEYS.authorityHost);
   if (authorityHost !== undefined) entra.authorityHost = validateHttpsUrl(KEYS.authorityHost, authorityHost);
   if (credential === "clientSecret") entra.clientSecret = r.require(KEYS.clientSecret, "the client secret");

@@ -112,6 +112,18 @@ const PRIVILEGED_ROLE_TEMPLATE_IDS = new Set([
   "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
 ]);
 
+/**
+ * The token scope for Graph: the national cloud's own Graph resource, or, for a host that only
+ * fronts Graph (a proxy, the test emulator), Microsoft Graph's resource id unless configured.
+ */
+export function graphScope(settings: EntraSettings): string {
+  if (settings.graphScope !== undefined) return settings.graphScope;
+  const url = new URL(settings.graphBaseUrl);
+  return MICROSOFT_GRAPH_HOSTS.has(url.hostname)
+    ? `${url.origin}/.default`
+    : "https://graph.microsoft.com/.default";
+}
+
 function escapeODataString(value: string): string {
   return value.replace(/'/g, "''");
 }
@@ -127,7 +139,7 @@ export class EntraDirectory {
   client(): Client {
     if (this.graph === undefined) {
       const credential = createCredential(this.settings);
-      const scope = `${new URL(this.settings.graphBaseUrl).origin}/.default`;
+      const scope = graphScope(this.settings);
       const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
       const auth = new AuthenticationHandler(authProvider);
       // Up to 6 retries of 429/503/504, honouring Retry-After (the handler's own rule).

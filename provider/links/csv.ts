@@ -62,7 +62,7 @@ export function parseCsv(text: string, firstLine = 1): CsvParseResult {
           i++;
         }
         if (!closed) {
-          problems.push({ line: quoteLine, message: "a quoted field is never closed (missing closing \")." });
+          problems.push({ line: quoteLine, message: 'a quoted field is never closed (missing closing ").' });
         }
         // After the closing quote only a delimiter or the end of the record may follow.
         let junk = "";
@@ -78,8 +78,10 @@ export function parseCsv(text: string, firstLine = 1): CsvParseResult {
           value += junk;
         }
       } else {
+        let reported = false;
         while (i < n && text[i] !== "," && text[i] !== "\n" && !(text[i] === "\r" && text[i + 1] === "\n")) {
-          if (text[i] === '"') {
+          if (text[i] === '"' && !reported) {
+            reported = true;
             problems.push({
               line,
               message: 'a " inside an unquoted field; quote the whole field and write the quote as "".',

@@ -26,7 +26,9 @@ export function formatProblem(p: LinksFileProblem): string {
 
 /** Problems in reading order: by line, then by path. */
 export function sortProblems(problems: readonly LinksFileProblem[]): LinksFileProblem[] {
-  return [...problems].sort((a, b) => a.line - b.line || a.path.localeCompare(b.path) || a.code.localeCompare(b.code));
+  return [...problems].sort(
+    (a, b) => a.line - b.line || a.path.localeCompare(b.path) || a.code.localeCompare(b.code),
+  );
 }
 
 /**

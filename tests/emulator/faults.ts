@@ -105,7 +105,10 @@ export class FaultInjector {
 
   /** Removes all rules, or only those bound to `tenant`. */
   clear(tenant?: string): void {
-    this.rules = tenant === undefined ? [] : this.rules.filter((r) => r.match.tenant?.toLowerCase() !== tenant.toLowerCase());
+    this.rules =
+      tenant === undefined
+        ? []
+        : this.rules.filter((r) => r.match.tenant?.toLowerCase() !== tenant.toLowerCase());
   }
 
   decide(req: FaultRequest): FaultDecision {
@@ -131,7 +134,10 @@ function matches(m: FaultMatch, req: FaultRequest): boolean {
   if (m.tenant !== undefined && m.tenant.toLowerCase() !== (req.tenant ?? "").toLowerCase()) return false;
   if (m.batchItem !== undefined && m.batchItem !== req.batchItem) return false;
   if (m.pathRegex !== undefined && !new RegExp(m.pathRegex).test(req.path)) return false;
-  if (m.urlRegex !== undefined && !new RegExp(m.urlRegex).test(req.query ? `${req.path}?${req.query}` : req.path)) {
+  if (
+    m.urlRegex !== undefined &&
+    !new RegExp(m.urlRegex).test(req.query ? `${req.path}?${req.query}` : req.path)
+  ) {
     return false;
   }
   return true;
@@ -180,6 +186,9 @@ export class RequestLog {
   }
 
   clear(tenant?: string): void {
-    this.entries = tenant === undefined ? [] : this.entries.filter((e) => e.tenant?.toLowerCase() !== tenant.toLowerCase());
+    this.entries =
+      tenant === undefined
+        ? []
+        : this.entries.filter((e) => e.tenant?.toLowerCase() !== tenant.toLowerCase());
   }
 }

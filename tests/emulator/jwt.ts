@@ -62,7 +62,11 @@ export function verifyJwtSignature(jwt: DecodedJwt, publicKey: crypto.KeyObject)
       return crypto.verify(
         "sha256",
         data,
-        { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO },
+        {
+          key: publicKey,
+          padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO,
+        },
         jwt.signature,
       );
     }

@@ -250,7 +250,11 @@ export function proxyOwner(t: TenantState, address: string, exceptId?: string): 
   const lower = address.toLowerCase();
   for (const u of t.users.values()) {
     if (u.id === exceptId) continue;
-    if (u.proxyAddresses.some((p) => proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower)) {
+    if (
+      u.proxyAddresses.some(
+        (p) => proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower,
+      )
+    ) {
       return u;
     }
   }
@@ -259,16 +263,28 @@ export function proxyOwner(t: TenantState, address: string, exceptId?: string): 
 
 export function userByUpn(t: TenantState, upn: string, exceptId?: string): CloudUser | undefined {
   const lower = upn.toLowerCase();
-  for (const u of t.users.values()) if (u.id !== exceptId && u.userPrincipalName.toLowerCase() === lower) return u;
+  for (const u of t.users.values())
+    if (u.id !== exceptId && u.userPrincipalName.toLowerCase() === lower) return u;
   return undefined;
 }
 
 /** ImmutableId comparisons are case-sensitive: Base64 anchors differ by case (E3). */
-export function userByImmutableId(t: TenantState, immutableId: string, exceptId?: string): CloudUser | undefined {
-  for (const u of t.users.values()) if (u.id !== exceptId && u.onPremisesImmutableId === immutableId) return u;
+export function userByImmutableId(
+  t: TenantState,
+  immutableId: string,
+  exceptId?: string,
+): CloudUser | undefined {
+  for (const u of t.users.values())
+    if (u.id !== exceptId && u.onPremisesImmutableId === immutableId) return u;
   return undefined;
 }
 
-export function rolesOf(t: TenantState, principalId: string, kind?: "active" | "eligible"): RoleAssignmentRecord[] {
-  return t.roleAssignments.filter((r) => r.principalId === principalId && (kind === undefined || r.kind === kind));
+export function rolesOf(
+  t: TenantState,
+  principalId: string,
+  kind?: "active" | "eligible",
+): RoleAssignmentRecord[] {
+  return t.roleAssignments.filter(
+    (r) => r.principalId === principalId && (kind === undefined || r.kind === kind),
+  );
 }

@@ -108,12 +108,18 @@ function numericClaim(p: Record<string, unknown>, name: string): number | undefi
   return typeof v === "number" ? v : undefined;
 }
 
+/**
+ * Clock skew tolerated on client assertions: 5 minutes, the Microsoft.IdentityModel default. Needed
+ * for real clients too: MSAL rounds `nbf` to the nearest second, so it can be up to 0.5 s ahead.
+ */
+const ASSERTION_CLOCK_SKEW_SECONDS = 300;
+
 /** exp/nbf of a client assertion (AADSTS700024). */
-function checkLifetime(env: OAuthEnv, jwt: DecodedJwt, clientId: string): EmulatorResponse | undefined {
+function checkLifetime(jwt: DecodedJwt, clientId: string): EmulatorResponse | undefined {
   const now = Math.floor(Date.now() / 1000);
   const exp = numericClaim(jwt.payload, "exp");
   const nbf = numericClaim(jwt.payload, "nbf") ?? numericClaim(jwt.payload, "iat") ?? 0;
-  const skew = env.clockSkewSeconds;
+  const skew = ASSERTION_CLOCK_SKEW_SECONDS;
   if (exp === undefined || exp + skew < now || nbf - skew > now) {
     return aadError(
       401,
@@ -143,10 +149,13 @@ function verifyCertificateAssertion(
   const x5tS256 = jwt.header["x5t#S256"];
   const x5t = jwt.header["x5t"];
   const cert = app.certificates.find(
-    (c) => (typeof x5tS256 === "string" && c.thumbprintSha256 === x5tS256) || (typeof x5t === "string" && c.thumbprintSha1 === x5t),
+    (c) =>
+      (typeof x5tS256 === "string" && c.thumbprintSha256 === x5tS256) ||
+      (typeof x5t === "string" && c.thumbprintSha1 === x5t),
   );
   if (!cert) {
-    const presented = typeof x5t === "string" ? Buffer.from(x5t, "base64url").toString("hex").toUpperCase() : String(x5tS256);
+    const presented =
+      typeof x5t === "string" ? Buffer.from(x5t, "base64url").toString("hex").toUpperCase() : String(x5tS256);
     return aadError(
       401,
       "invalid_client",
@@ -167,32 +176,62 @@ function verifyCertificateAssertion(
     `${env.baseUrl}/${t.id}/v2.0`,
   ].map((a) => a.toLowerCase());
   if (!audiences(jwt.payload).some((a) => validAudiences.includes(a.toLowerCase()))) {
-    return aadError(401, "invalid_client", 50027, "Invalid JWT token. The token audience is not the token endpoint of this tenant.");
+    return aadError(
+      401,
+      "invalid_client",
+      50027,
+      "Invalid JWT token. The token audience is not the token endpoint of this tenant.",
+    );
   }
-  return checkLifetime(env, jwt, app.clientId);
+  return checkLifetime(jwt, app.clientId);
 }
 
 /** WorkloadIdentityCredential: a JWT from an external issuer trusted by a federated identity credential. */
-function verifyFederatedAssertion(env: OAuthEnv, app: AppRecord, jwt: DecodedJwt): EmulatorResponse | undefined {
+function verifyFederatedAssertion(
+  env: OAuthEnv,
+  app: AppRecord,
+  jwt: DecodedJwt,
+): EmulatorResponse | undefined {
   const iss = String(jwt.payload["iss"] ?? "");
   const sub = String(jwt.payload["sub"] ?? "");
   const aud = audiences(jwt.payload);
-  const tail = "Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+  const tail =
+    "Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
   const byIssuer = app.federated.filter((f) => f.issuer === iss);
   if (byIssuer.length === 0) {
-    return aadError(400, "invalid_request", 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${tail}`);
+    return aadError(
+      400,
+      "invalid_request",
+      700211,
+      `No matching federated identity record found for presented assertion issuer '${iss}'. ${tail}`,
+    );
   }
   const bySubject = byIssuer.filter((f) => f.subject === sub);
   if (bySubject.length === 0) {
-    return aadError(400, "invalid_request", 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${tail}`);
+    return aadError(
+      400,
+      "invalid_request",
+      700213,
+      `No matching federated identity record found for presented assertion subject '${sub}'. ${tail}`,
+    );
   }
   if (!bySubject.some((f) => f.audiences.some((a) => aud.includes(a)))) {
-    return aadError(400, "invalid_request", 700212, `No matching federated identity record found for presented assertion audience '${aud.join(",")}'. ${tail}`);
+    return aadError(
+      400,
+      "invalid_request",
+      700212,
+      `No matching federated identity record found for presented assertion audience '${aud.join(",")}'. ${tail}`,
+    );
   }
   const keys = env.store.federatedIssuers.get(iss);
   if (!keys || keys.length === 0) {
     // Entra fetches the issuer's OIDC metadata; the emulator trusts only keys registered via the control API.
-    return aadError(400, "invalid_request", 50166, `Request to External OIDC endpoint failed. (issuer '${iss}' has no keys registered with the emulator)`);
+    return aadError(
+      400,
+      "invalid_request",
+      50166,
+      `Request to External OIDC endpoint failed. (issuer '${iss}' has no keys registered with the emulator)`,
+    );
   }
   const kid = jwt.header["kid"];
   const candidates = keys.filter((k) => kid === undefined || (k as { kid?: string }).kid === kid);
@@ -204,7 +243,7 @@ function verifyFederatedAssertion(env: OAuthEnv, app: AppRecord, jwt: DecodedJwt
     }
   });
   if (!ok) return aadError(401, "invalid_client", 700027, "Client assertion failed signature validation.");
-  return checkLifetime(env, jwt, app.clientId);
+  return checkLifetime(jwt, app.clientId);
 }
 
 function formParams(body: Buffer): URLSearchParams {
@@ -221,7 +260,12 @@ export function tokenEndpoint(
   if (!t) return { response: tenantNotFound(tenantSegment, "invalid_request") };
   if (!(headers["content-type"] ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     return {
-      response: aadError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."),
+      response: aadError(
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+      ),
       tenantId: t.id,
     };
   }
@@ -229,7 +273,12 @@ export function tokenEndpoint(
   for (const required of ["grant_type", "client_id", "scope"]) {
     if (!form.get(required)) {
       return {
-        response: aadError(400, "invalid_request", 900144, `The request body must contain the following parameter: '${required}'.`),
+        response: aadError(
+          400,
+          "invalid_request",
+          900144,
+          `The request body must contain the following parameter: '${required}'.`,
+        ),
         tenantId: t.id,
       };
     }
@@ -240,7 +289,12 @@ export function tokenEndpoint(
   if (grantType !== "client_credentials") {
     return {
       ...base,
-      response: aadError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grantType}'. The emulator implements client_credentials only.`),
+      response: aadError(
+        400,
+        "unsupported_grant_type",
+        70003,
+        `The app requested an unsupported grant type '${grantType}'. The emulator implements client_credentials only.`,
+      ),
     };
   }
   const app = t.apps.get(clientId);
@@ -255,7 +309,9 @@ export function tokenEndpoint(
       ),
     };
   }
-  const scopes = (form.get("scope") ?? "").split(/\s+/).filter((s) => s && !["openid", "profile", "offline_access", "email"].includes(s));
+  const scopes = (form.get("scope") ?? "")
+    .split(/\s+/)
+    .filter((s) => s && !["openid", "profile", "offline_access", "email"].includes(s));
   const resourceScope = scopes.find((s) => s.endsWith("/.default"));
   if (!resourceScope || scopes.length !== 1) {
     return {
@@ -285,7 +341,9 @@ export function tokenEndpoint(
   const assertion = form.get("client_assertion");
   let appidacr: "1" | "2";
   if (secret !== null) {
-    const ok = app.secrets.some((s) => s.length === secret.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(secret)));
+    const ok = app.secrets.some(
+      (s) => s.length === secret.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(secret)),
+    );
     if (!ok) {
       return {
         ...base,
@@ -302,14 +360,25 @@ export function tokenEndpoint(
     if (form.get("client_assertion_type") !== JWT_BEARER) {
       return {
         ...base,
-        response: aadError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type'."),
+        response: aadError(
+          400,
+          "invalid_request",
+          900144,
+          "The request body must contain the following parameter: 'client_assertion_type'.",
+        ),
       };
     }
     const jwt = decodeJwt(assertion);
-    if (!jwt) return { ...base, response: aadError(401, "invalid_client", 50027, "JWT token is invalid or malformed.") };
+    if (!jwt)
+      return {
+        ...base,
+        response: aadError(401, "invalid_client", 50027, "JWT token is invalid or malformed."),
+      };
     const iss = String(jwt.payload["iss"] ?? "").toLowerCase();
     const problem =
-      iss === app.clientId ? verifyCertificateAssertion(env, t, tenantSegment, app, jwt) : verifyFederatedAssertion(env, app, jwt);
+      iss === app.clientId
+        ? verifyCertificateAssertion(env, t, tenantSegment, app, jwt)
+        : verifyFederatedAssertion(env, app, jwt);
     if (problem) return { ...base, response: problem };
     appidacr = "2";
   } else {
@@ -348,7 +417,11 @@ export function tokenEndpoint(
   };
   // Entra omits the roles claim when the app holds no application permission.
   if (app.roles.length > 0) payload["roles"] = [...app.roles];
-  const accessToken = signJwt({ typ: "JWT", alg: "RS256", kid: env.signingKey.kid, x5t: env.signingKey.kid }, payload, env.signingKey.privateKey);
+  const accessToken = signJwt(
+    { typ: "JWT", alg: "RS256", kid: env.signingKey.kid, x5t: env.signingKey.kid },
+    payload,
+    env.signingKey.privateKey,
+  );
   return {
     ...base,
     response: json(
@@ -388,8 +461,15 @@ export function verifyAccessToken(env: OAuthEnv, token: string): VerifiedToken |
   }
   const tid = String(jwt.payload["tid"] ?? "");
   if (!env.store.tenants.has(tid)) return { error: "Access token validation failure." };
-  const roles = Array.isArray(jwt.payload["roles"]) ? (jwt.payload["roles"] as unknown[]).filter((r): r is string => typeof r === "string") : [];
-  return { tenantId: tid, appid: String(jwt.payload["appid"] ?? ""), roles, appOnly: jwt.payload["idtyp"] === "app" };
+  const roles = Array.isArray(jwt.payload["roles"])
+    ? (jwt.payload["roles"] as unknown[]).filter((r): r is string => typeof r === "string")
+    : [];
+  return {
+    tenantId: tid,
+    appid: String(jwt.payload["appid"] ?? ""),
+    roles,
+    appOnly: jwt.payload["idtyp"] === "app",
+  };
 }
 
 /** `tid` of a bearer token without verifying it (for fault matching and the request log). */

@@ -60,7 +60,8 @@ export function withDirLock<T>(lockPath: string, fn: () => T): T {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       try {
-        if (Date.now() - fs.statSync(lockPath).mtimeMs > LOCK_STALE_MS) fs.rmSync(lockPath, { recursive: true, force: true });
+        if (Date.now() - fs.statSync(lockPath).mtimeMs > LOCK_STALE_MS)
+          fs.rmSync(lockPath, { recursive: true, force: true });
       } catch {
         // removed by its owner meanwhile
       }
@@ -121,10 +122,7 @@ export function ensureEmulatorServerCert(ca: TestCa): ServerCert {
   fs.mkdirSync(dir, { recursive: true });
   // The CA's serial file sits next to it, so issuing takes the CA folder's lock.
   return withDirLock(path.join(path.dirname(ca.certPath), ".lock"), () => {
-    return (
-      reuse() ??
-      issueServerCert(ca, dir, SERVER_CERT_NAME, { dns: ["localhost"], ip: ["127.0.0.1"] })
-    );
+    return reuse() ?? issueServerCert(ca, dir, SERVER_CERT_NAME, { dns: ["localhost"], ip: ["127.0.0.1"] });
   });
 }
 
@@ -155,7 +153,10 @@ export async function generateAppCertificate(commonName: string): Promise<AppCer
       "-out",
       certPath,
     ]);
-    return { certificatePem: fs.readFileSync(certPath, "utf8"), privateKeyPem: fs.readFileSync(keyPath, "utf8") };
+    return {
+      certificatePem: fs.readFileSync(certPath, "utf8"),
+      privateKeyPem: fs.readFileSync(keyPath, "utf8"),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

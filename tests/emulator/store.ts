@@ -1,5 +1,5 @@
 /** Tenants of one emulator instance: creation from seeds, reset, and mutation helpers for the control API. */
-import { randomUUID } from "node:crypto";
+import { type JsonWebKey, randomUUID } from "node:crypto";
 import { ROLE_TEMPLATES, type SeedApp } from "../fixtures/seed-scenario";
 import { deterministicGuid, GUID_RE } from "./ids";
 import { certificateThumbprints } from "./jwt";
@@ -55,7 +55,8 @@ export function findRoleTemplate(nameOrId: string): RoleTemplate | undefined {
 }
 
 export function userFromInput(input: CloudUserInput, now: string): CloudUser {
-  if (!input.id || !GUID_RE.test(input.id)) throw new StoreError(400, `user ${input.key ?? "?"}: id must be a GUID`);
+  if (!input.id || !GUID_RE.test(input.id))
+    throw new StoreError(400, `user ${input.key ?? "?"}: id must be a GUID`);
   if (!input.userPrincipalName) throw new StoreError(400, `user ${input.id}: userPrincipalName is required`);
   return {
     id: input.id.toLowerCase(),
@@ -78,7 +79,8 @@ export function userFromInput(input: CloudUserInput, now: string): CloudUser {
     createdDateTime: now,
     onPremisesImmutableId: input.onPremisesImmutableId ?? null,
     onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
-    onPremisesLastSyncDateTime: input.onPremisesLastSyncDateTime ?? (input.onPremisesSyncEnabled ? now : null),
+    onPremisesLastSyncDateTime:
+      input.onPremisesLastSyncDateTime ?? (input.onPremisesSyncEnabled ? now : null),
     onPremisesSamAccountName: input.onPremisesSamAccountName ?? null,
     onPremisesDistinguishedName: input.onPremisesDistinguishedName ?? null,
     onPremisesUserPrincipalName: input.onPremisesUserPrincipalName ?? null,
@@ -122,7 +124,7 @@ export class EmulatorStore {
 
   async resetTenant(id: string): Promise<TenantCreated> {
     const old = this.getTenant(id);
-    const state = await this.build(old.seed);
+    const state = await this.build({ ...old.seed, tenantId: old.id });
     this.tenants.set(state.id, state);
     return this.describe(state);
   }
@@ -130,14 +132,17 @@ export class EmulatorStore {
   deleteTenant(id: string): void {
     const t = this.getTenant(id);
     this.tenants.delete(t.id);
-    for (const key of [...this.generatedCerts.keys()]) if (key.startsWith(`${t.id}/`)) this.generatedCerts.delete(key);
+    for (const key of [...this.generatedCerts.keys()])
+      if (key.startsWith(`${t.id}/`)) this.generatedCerts.delete(key);
   }
 
   private async build(seed: TenantSeed & { tenantId: string }): Promise<TenantState> {
     const now = new Date().toISOString();
     const domains = seed.domains.map((d) => ({ ...d }));
-    if (domains.filter((d) => d.isInitial).length !== 1) throw new StoreError(400, "a tenant needs exactly one initial domain");
-    if (domains.filter((d) => d.isDefault).length !== 1) throw new StoreError(400, "a tenant needs exactly one default domain");
+    if (domains.filter((d) => d.isInitial).length !== 1)
+      throw new StoreError(400, "a tenant needs exactly one initial domain");
+    if (domains.filter((d) => d.isDefault).length !== 1)
+      throw new StoreError(400, "a tenant needs exactly one default domain");
     const state: TenantState = {
       id: seed.tenantId,
       displayName: seed.displayName,
@@ -151,7 +156,9 @@ export class EmulatorStore {
       organizationOnPremisesSyncEnabled: seed.organizationOnPremisesSyncEnabled ?? null,
       organizationOnPremisesLastSyncDateTime: null,
       connector: new Map(),
-      directoryRoleIds: new Map(ROLE_TEMPLATES.map((r) => [r.id, deterministicGuid(seed.tenantId, "directoryRole", r.id)])),
+      directoryRoleIds: new Map(
+        ROLE_TEMPLATES.map((r) => [r.id, deterministicGuid(seed.tenantId, "directoryRole", r.id)]),
+      ),
       seed: structuredClone(seed),
     };
     this.addUsers(state, seed.users, now);
@@ -178,12 +185,22 @@ export class EmulatorStore {
     return added;
   }
 
-  assignRole(t: TenantState, principalId: string, role: string, kind: "active" | "eligible"): RoleAssignmentRecord {
+  assignRole(
+    t: TenantState,
+    principalId: string,
+    role: string,
+    kind: "active" | "eligible",
+  ): RoleAssignmentRecord {
     const template = findRoleTemplate(role);
-    if (!template) throw new StoreError(400, `unknown role ${role}; known: ${ROLE_TEMPLATES.map((r) => r.displayName).join(", ")}`);
+    if (!template)
+      throw new StoreError(
+        400,
+        `unknown role ${role}; known: ${ROLE_TEMPLATES.map((r) => r.displayName).join(", ")}`,
+      );
     if (!t.users.has(principalId.toLowerCase())) throw new StoreError(404, `no user ${principalId}`);
     const existing = t.roleAssignments.find(
-      (r) => r.principalId === principalId.toLowerCase() && r.roleDefinitionId === template.id && r.kind === kind,
+      (r) =>
+        r.principalId === principalId.toLowerCase() && r.roleDefinitionId === template.id && r.kind === kind,
     );
     if (existing) return existing;
     const record: RoleAssignmentRecord = {
@@ -202,7 +219,12 @@ export class EmulatorStore {
     if (!template) throw new StoreError(400, `unknown role ${role}`);
     const before = t.roleAssignments.length;
     t.roleAssignments = t.roleAssignments.filter(
-      (r) => !(r.principalId === principalId.toLowerCase() && r.roleDefinitionId === template.id && r.kind === kind),
+      (r) =>
+        !(
+          r.principalId === principalId.toLowerCase() &&
+          r.roleDefinitionId === template.id &&
+          r.kind === kind
+        ),
     );
     return t.roleAssignments.length !== before;
   }
@@ -215,11 +237,21 @@ export class EmulatorStore {
       secrets: app.secret ? [app.secret] : [],
       certificates: [],
       federated: app.federated
-        ? [{ issuer: app.federated.issuer, subject: app.federated.subject, audiences: [app.federated.audience] }]
+        ? [
+            {
+              issuer: app.federated.issuer,
+              subject: app.federated.subject,
+              audiences: [app.federated.audience],
+            },
+          ]
         : [],
       roles: [...app.roles],
     };
-    const created: CreatedApp = { clientId: record.clientId, displayName: app.displayName, roles: [...app.roles] };
+    const created: CreatedApp = {
+      clientId: record.clientId,
+      displayName: app.displayName,
+      roles: [...app.roles],
+    };
     if (app.secret) created.secret = app.secret;
     if (app.federated) created.federated = { ...app.federated };
     if (app.certificate === "generated") {
@@ -246,11 +278,16 @@ export class EmulatorStore {
   describe(t: TenantState): TenantCreated {
     const apps: CreatedApp[] = [];
     for (const rec of t.apps.values()) {
-      const created: CreatedApp = { clientId: rec.clientId, displayName: rec.displayName, roles: [...rec.roles] };
+      const created: CreatedApp = {
+        clientId: rec.clientId,
+        displayName: rec.displayName,
+        roles: [...rec.roles],
+      };
       const secret = rec.secrets[0];
       if (secret !== undefined) created.secret = secret;
       const fed = rec.federated[0];
-      if (fed) created.federated = { issuer: fed.issuer, subject: fed.subject, audience: fed.audiences[0] ?? "" };
+      if (fed)
+        created.federated = { issuer: fed.issuer, subject: fed.subject, audience: fed.audiences[0] ?? "" };
       const cert = this.generatedCerts.get(`${t.id}/${rec.clientId}`);
       if (cert) {
         created.certificatePem = cert.certificatePem;

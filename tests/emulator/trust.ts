@@ -18,27 +18,36 @@ function trustedPems(file: string | undefined): string {
   return fs.readFileSync(file, "utf8");
 }
 
+export interface TrustOptions {
+  /** CA certificates to trust; default the shared test CA (created if absent). */
+  caCertPaths?: string[];
+  /** File to re-run; default the main module. */
+  entryFile?: string;
+}
+
 /**
- * Returns when NODE_EXTRA_CA_CERTS already includes the test CA; otherwise re-runs `entryFile`
- * (default: the main module) with it and exits. Call before anything else in a test file.
+ * Returns when NODE_EXTRA_CA_CERTS already includes the CA; otherwise re-runs the entry file with it
+ * and exits with the child's status. Call before anything else in a test file.
  */
-export function ensureProcessTrustsTestCa(entryFile: string | undefined = require.main?.filename): void {
-  const ca = ensureSharedCa();
+export function ensureProcessTrustsTestCa(options: TrustOptions = {}): void {
+  const entryFile = options.entryFile ?? require.main?.filename;
+  const paths = options.caCertPaths ?? [ensureSharedCa().certPath];
+  const first = paths[0];
+  if (first === undefined) throw new Error("ensureProcessTrustsTestCa: no CA given");
   const current = process.env["NODE_EXTRA_CA_CERTS"];
-  const caBody = ca.certPem.trim();
-  if (trustedPems(current).includes(caBody)) return;
-  if (process.env[REEXEC_MARK] === "1") {
-    throw new Error(
-      `ensureProcessTrustsTestCa: NODE_EXTRA_CA_CERTS=${current} does not contain the test CA ${ca.certPath} after re-exec`,
-    );
-  }
-  if (!entryFile) throw new Error("ensureProcessTrustsTestCa: cannot tell which file to re-run (no require.main)");
-  let bundlePath = ca.certPath;
   const previous = trustedPems(current);
-  if (previous) {
-    const bundle = `${previous.trim()}\n${caBody}\n`;
+  const missing = paths.map((p) => fs.readFileSync(p, "utf8").trim()).filter((pem) => !previous.includes(pem));
+  if (missing.length === 0) return;
+  if (process.env[REEXEC_MARK] === "1") {
+    throw new Error(`ensureProcessTrustsTestCa: NODE_EXTRA_CA_CERTS=${current} lacks ${paths.join(", ")} after re-exec`);
+  }
+  if (!entryFile)
+    throw new Error("ensureProcessTrustsTestCa: cannot tell which file to re-run (no require.main)");
+  let bundlePath = first;
+  if (previous || missing.length > 1) {
+    const bundle = `${[previous.trim(), ...missing].filter((p) => p !== "").join("\n")}\n`;
     const hash = crypto.createHash("sha256").update(bundle).digest("hex").slice(0, 16);
-    bundlePath = path.join(path.dirname(ca.certPath), `bundle-${hash}.pem`);
+    bundlePath = path.join(path.dirname(first), `bundle-${hash}.pem`);
     if (!fs.existsSync(bundlePath)) {
       const tmp = `${bundlePath}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, bundle);

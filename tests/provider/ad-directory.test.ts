@@ -8,7 +8,14 @@ import { AdDirectory } from "../../provider/ad/ad-directory";
 import type { LdapSettings } from "../../provider/config/settings";
 import { planProxyAddresses } from "../../provider/core/proxy-addresses";
 import { AD_BASE_DN, AD_USERS } from "../fixtures/seed-scenario";
-import { cloneSeedUsers, createOu, readUser, type SambaDc, type SeededUser, seedUsersInto } from "../infra/samba";
+import {
+  cloneSeedUsers,
+  createOu,
+  readUser,
+  type SambaDc,
+  type SeededUser,
+  seedUsersInto,
+} from "../infra/samba";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 
 const OU = `OU=t-addir,${AD_BASE_DN}`;
@@ -73,12 +80,15 @@ test("filter metacharacters in a selector are escaped and match nothing", async 
 test("a user outside the allowed search bases is refused even when found", async () => {
   const wide = new AdDirectory(settings({ baseDn: AD_BASE_DN, allowedSearchBases: [OU] }));
   try {
-    await assert.rejects(wide.findUser({ samAccountName: "svc-backup" }), (err: Error & { code?: string }) => {
-      assert.equal(err.name, "SafetyBlockError");
-      assert.equal(err.code, "AD_USER_OUTSIDE_ALLOWED_BASES");
-      assert.match(err.message, /OU=Restricted/);
-      return true;
-    });
+    await assert.rejects(
+      wide.findUser({ samAccountName: "svc-backup" }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.name, "SafetyBlockError");
+        assert.equal(err.code, "AD_USER_OUTSIDE_ALLOWED_BASES");
+        assert.match(err.message, /OU=Restricted/);
+        return true;
+      },
+    );
   } finally {
     await wide.close();
   }
@@ -91,7 +101,10 @@ test("value-level proxyAddresses edits re-case the primary and keep X500, SIP an
   const plan = planProxyAddresses(current.proxyAddresses, { primarySmtp: primary });
   assert.deepEqual(plan.remove, [`smtp:${primary}`]);
   assert.deepEqual(plan.add, [`SMTP:${primary}`]);
-  await directory.modify(alva.dn, { add: { proxyAddresses: plan.add }, delete: { proxyAddresses: plan.remove } });
+  await directory.modify(alva.dn, {
+    add: { proxyAddresses: plan.add },
+    delete: { proxyAddresses: plan.remove },
+  });
   const after = await readUser(dc, alva.dn);
   const expected = alva.seed.proxyAddresses!.map((p) => (p === `smtp:${primary}` ? `SMTP:${primary}` : p));
   assert.deepEqual([...after.proxyAddresses].sort(), [...expected].sort());

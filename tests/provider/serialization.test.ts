@@ -13,7 +13,14 @@ test("the provider serializes to a small closure that requires the runtime by pa
   assert.equal(serialized.containsSecrets, false, "no secret may be captured");
   assert.match(text, /require\("ad-entra-link\/runtime"\)/);
   // Nothing heavy or stateful is captured by value.
-  for (const forbidden of ["ldapts", "@azure/identity", "microsoft-graph-client", "bindPassword", "clientSecret", "readSettings"]) {
+  for (const forbidden of [
+    "ldapts",
+    "@azure/identity",
+    "microsoft-graph-client",
+    "bindPassword",
+    "clientSecret",
+    "readSettings",
+  ]) {
     assert.ok(!text.includes(forbidden), `serialized provider must not mention ${forbidden}`);
   }
   assert.ok(text.length < 8_000, `serialized provider is ${text.length} characters; keep the closure tiny`);

@@ -33,7 +33,11 @@ function badBatch(ids: RequestIds, message: string): EmulatorResponse {
 }
 
 export function parseBatch(ids: RequestIds, body: unknown): BatchItemRequest[] | EmulatorResponse {
-  if (typeof body !== "object" || body === null || !Array.isArray((body as { requests?: unknown }).requests)) {
+  if (
+    typeof body !== "object" ||
+    body === null ||
+    !Array.isArray((body as { requests?: unknown }).requests)
+  ) {
     // [UNCERTAIN wording] the docs only say a malformed batch gets 400.
     return badBatch(ids, "Invalid batch payload format.");
   }
@@ -53,12 +57,14 @@ export function parseBatch(ids: RequestIds, body: unknown): BatchItemRequest[] |
     if (typeof id !== "string" || id === "" || typeof method !== "string" || typeof url !== "string") {
       return badBatch(ids, "Invalid batch payload format: each request needs string id, method and url.");
     }
-    if (seen.has(id.toLowerCase())) return badBatch(ids, `Batch request contains duplicate request id '${id}'.`);
+    if (seen.has(id.toLowerCase()))
+      return badBatch(ids, `Batch request contains duplicate request id '${id}'.`);
     seen.add(id.toLowerCase());
     const headersIn = o["headers"];
     const headers: Record<string, string> = {};
     if (typeof headersIn === "object" && headersIn !== null) {
-      for (const [k, v] of Object.entries(headersIn as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+      for (const [k, v] of Object.entries(headersIn as Record<string, unknown>))
+        headers[k.toLowerCase()] = String(v);
     }
     const dependsOnRaw = o["dependsOn"];
     const dependsOn = Array.isArray(dependsOnRaw) ? dependsOnRaw.map(String) : [];
@@ -67,7 +73,8 @@ export function parseBatch(ids: RequestIds, body: unknown): BatchItemRequest[] |
   const known = new Set(items.map((i) => i.id.toLowerCase()));
   for (const item of items) {
     for (const dep of item.dependsOn) {
-      if (!known.has(dep.toLowerCase())) return badBatch(ids, `Request '${item.id}' depends on unknown request id '${dep}'.`);
+      if (!known.has(dep.toLowerCase()))
+        return badBatch(ids, `Request '${item.id}' depends on unknown request id '${dep}'.`);
     }
   }
   return items;
@@ -89,17 +96,42 @@ export async function runBatch(
     const failedDep = item.dependsOn.find((d) => (results.get(d.toLowerCase())?.status ?? 0) >= 400);
     let response: BatchItemResponse;
     if (failedDep !== undefined) {
-      const err = graphError(ids, 424, "FailedDependency", `The request failed because request '${failedDep}' it depends on failed.`);
-      response = { id: item.id, status: 424, headers: { "Content-Type": "application/json" }, body: err.body };
+      const err = graphError(
+        ids,
+        424,
+        "FailedDependency",
+        `The request failed because request '${failedDep}' it depends on failed.`,
+      );
+      response = {
+        id: item.id,
+        status: 424,
+        headers: { "Content-Type": "application/json" },
+        body: err.body,
+      };
     } else if (item.body !== undefined && !Object.keys(item.headers).includes("content-type")) {
       // Documented requirement: "When a body is included with the request, the headers object must contain a value for Content-Type."
-      const err = graphError(ids, 400, "BadRequest", "Content-Type header must be specified when the request has a body.");
-      response = { id: item.id, status: 400, headers: { "Content-Type": "application/json" }, body: err.body };
+      const err = graphError(
+        ids,
+        400,
+        "BadRequest",
+        "Content-Type header must be specified when the request has a body.",
+      );
+      response = {
+        id: item.id,
+        status: 400,
+        headers: { "Content-Type": "application/json" },
+        body: err.body,
+      };
     } else {
       const r = await exec(item);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.headers)) {
-        if (["content-type", "retry-after", "location", "odata-version", "cache-control"].includes(k.toLowerCase())) headers[k] = v;
+        if (
+          ["content-type", "retry-after", "location", "odata-version", "cache-control"].includes(
+            k.toLowerCase(),
+          )
+        )
+          headers[k] = v;
       }
       response = { id: item.id, status: r.status, headers };
       if (r.body !== undefined) response.body = r.rawBody ? String(r.body) : r.body;

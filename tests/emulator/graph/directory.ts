@@ -63,13 +63,21 @@ function organizationJson(ctx: GraphContext): Record<string, unknown> {
 
 export function listOrganization(ctx: GraphContext): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.organizationRead);
-  return json(200, { "@odata.context": metadataUrl(ctx, "organization"), value: [organizationJson(ctx)] }, headers(ctx));
+  return json(
+    200,
+    { "@odata.context": metadataUrl(ctx, "organization"), value: [organizationJson(ctx)] },
+    headers(ctx),
+  );
 }
 
 export function getOrganization(ctx: GraphContext, id: string): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.organizationRead);
   if (id.toLowerCase() !== ctx.tenant.id) return resourceNotFound(ctx.ids, id);
-  return json(200, { "@odata.context": metadataUrl(ctx, "organization/$entity"), ...organizationJson(ctx) }, headers(ctx));
+  return json(
+    200,
+    { "@odata.context": metadataUrl(ctx, "organization/$entity"), ...organizationJson(ctx) },
+    headers(ctx),
+  );
 }
 
 /**
@@ -94,12 +102,25 @@ export function getOnPremisesSynchronization(ctx: GraphContext, id?: string): Em
     features: { ...t.features },
   };
   if (id !== undefined) {
-    return json(200, { "@odata.context": metadataUrl(ctx, "directory/onPremisesSynchronization/$entity"), ...entity }, headers(ctx));
+    return json(
+      200,
+      { "@odata.context": metadataUrl(ctx, "directory/onPremisesSynchronization/$entity"), ...entity },
+      headers(ctx),
+    );
   }
-  return json(200, { "@odata.context": metadataUrl(ctx, "directory/onPremisesSynchronization"), value: [entity] }, headers(ctx));
+  return json(
+    200,
+    { "@odata.context": metadataUrl(ctx, "directory/onPremisesSynchronization"), value: [entity] },
+    headers(ctx),
+  );
 }
 
 export function methodNotAllowed(ctx: GraphContext): never {
   // Quoted from the json-batching example response (405 for a method the target does not support).
-  return fail(ctx.ids, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+  return fail(
+    ctx.ids,
+    405,
+    "Request_BadRequest",
+    "Specified HTTP method is not allowed for the request target.",
+  );
 }

@@ -25,8 +25,16 @@ export function graphError(
 ): EmulatorResponse {
   const error: Record<string, unknown> = { code, message };
   if (extra.details) error["details"] = extra.details;
-  error["innerError"] = { date: graphDate(), "request-id": ids.requestId, "client-request-id": ids.clientRequestId };
-  return json(status, { error }, { "request-id": ids.requestId, "client-request-id": ids.clientRequestId, ...extra.headers });
+  error["innerError"] = {
+    date: graphDate(),
+    "request-id": ids.requestId,
+    "client-request-id": ids.clientRequestId,
+  };
+  return json(
+    status,
+    { error },
+    { "request-id": ids.requestId, "client-request-id": ids.clientRequestId, ...extra.headers },
+  );
 }
 
 /** Thrown inside Graph handlers; the router turns it into the response. */
@@ -58,7 +66,12 @@ export function resourceNotFound(ids: RequestIds, id: string): never {
 
 /** OData-layer error for an unknown property in $select/$filter/$orderby. */
 export function unknownProperty(ids: RequestIds, name: string, type: string): never {
-  return fail(ids, 400, "BadRequest", `Could not find a property named '${name}' on type 'microsoft.graph.${type}'.`);
+  return fail(
+    ids,
+    400,
+    "BadRequest",
+    `Could not find a property named '${name}' on type 'microsoft.graph.${type}'.`,
+  );
 }
 
 /** Uniqueness conflict, shape as reported in microsoft-graph-docs-contrib#8421 (code + details). */
@@ -73,7 +86,19 @@ export function objectConflict(ids: RequestIds, property: string): never {
 }
 
 export function invalidValue(ids: RequestIds, property: string, resource = "User"): never {
-  return fail(ids, 400, "Request_BadRequest", `Invalid value specified for property '${property}' of resource '${resource}'.`, {
-    details: [{ code: "InvalidValue", message: `Invalid value specified for property '${property}' of resource '${resource}'.`, target: property }],
-  });
+  return fail(
+    ids,
+    400,
+    "Request_BadRequest",
+    `Invalid value specified for property '${property}' of resource '${resource}'.`,
+    {
+      details: [
+        {
+          code: "InvalidValue",
+          message: `Invalid value specified for property '${property}' of resource '${resource}'.`,
+          target: property,
+        },
+      ],
+    },
+  );
 }

@@ -246,7 +246,8 @@ function literalValue(l: Literal): string | number | boolean | null {
 function equals(v: unknown, lit: Literal, caseSensitive: boolean): boolean {
   const l = literalValue(lit);
   if (l === null) return v === null || v === undefined;
-  if (typeof v === "string" && typeof l === "string") return caseSensitive ? v === l : v.toLowerCase() === l.toLowerCase();
+  if (typeof v === "string" && typeof l === "string")
+    return caseSensitive ? v === l : v.toLowerCase() === l.toLowerCase();
   return v === l;
 }
 
@@ -262,7 +263,11 @@ function order(v: unknown, lit: Literal, caseSensitive: boolean): number | undef
   return undefined;
 }
 
-export function evaluate(expr: FilterExpr, ctx: EvalContext, vars: ReadonlyMap<string, unknown> = new Map()): boolean {
+export function evaluate(
+  expr: FilterExpr,
+  ctx: EvalContext,
+  vars: ReadonlyMap<string, unknown> = new Map(),
+): boolean {
   switch (expr.kind) {
     case "and":
       return evaluate(expr.left, ctx, vars) && evaluate(expr.right, ctx, vars);

@@ -22,7 +22,8 @@ function parseRoleFilter(ctx: GraphContext, allowed: string[]): FilterExpr | und
   try {
     expr = parseFilter(raw);
   } catch (error) {
-    if (error instanceof FilterSyntaxError) fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
+    if (error instanceof FilterSyntaxError)
+      fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
     throw error;
   }
   const check = (e: FilterExpr): void => {
@@ -34,7 +35,12 @@ function parseRoleFilter(ctx: GraphContext, allowed: string[]): FilterExpr | und
     if ((e.kind === "cmp" && e.op === "eq") || e.kind === "in") {
       const prop = e.path.join("/");
       if (!allowed.includes(prop)) {
-        fail(ctx.ids, 400, "BadRequest", `The filter on property '${prop}' is not supported for this request.`);
+        fail(
+          ctx.ids,
+          400,
+          "BadRequest",
+          `The filter on property '${prop}' is not supported for this request.`,
+        );
       }
       return;
     }
@@ -70,7 +76,10 @@ export function listRoleAssignments(ctx: GraphContext): EmulatorResponse {
   const active = ctx.tenant.roleAssignments.filter((r) => r.kind === "active").map(assignmentJson);
   return json(
     200,
-    { "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleAssignments"), value: filterRecords(active, filter) },
+    {
+      "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleAssignments"),
+      value: filterRecords(active, filter),
+    },
     headers(ctx),
   );
 }
@@ -120,7 +129,10 @@ export function listRoleDefinitions(ctx: GraphContext): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.roleManagementRead);
   return json(
     200,
-    { "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleDefinitions"), value: ROLE_TEMPLATES.map(definitionJson) },
+    {
+      "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleDefinitions"),
+      value: ROLE_TEMPLATES.map(definitionJson),
+    },
     headers(ctx),
   );
 }
@@ -131,7 +143,10 @@ export function getRoleDefinition(ctx: GraphContext, id: string): EmulatorRespon
   if (!t) return resourceNotFound(ctx.ids, id);
   return json(
     200,
-    { "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleDefinitions/$entity"), ...definitionJson(t) },
+    {
+      "@odata.context": metadataUrl(ctx, "roleManagement/directory/roleDefinitions/$entity"),
+      ...definitionJson(t),
+    },
     headers(ctx),
   );
 }
@@ -168,7 +183,7 @@ export function listMemberOf(ctx: GraphContext, idOrUpn: string, cast: string | 
       roleTemplateId: t.id,
     };
   });
-  const context = cast === undefined ? "directoryObjects" : cast === "microsoft.graph.group" ? "groups" : "directoryRoles";
+  const context =
+    cast === undefined ? "directoryObjects" : cast === "microsoft.graph.group" ? "groups" : "directoryRoles";
   return json(200, { "@odata.context": metadataUrl(ctx, context), value }, headers(ctx));
 }
-

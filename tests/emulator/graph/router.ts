@@ -1,7 +1,14 @@
 /** Dispatches an authenticated Graph v1.0 request (top-level or a $batch item) to its handler. */
 import { type EmulatorResponse, HttpError, json } from "../http-util";
 import type { GraphContext } from "./context";
-import { getDomain, getOnPremisesSynchronization, getOrganization, listDomains, listOrganization, methodNotAllowed } from "./directory";
+import {
+  getDomain,
+  getOnPremisesSynchronization,
+  getOrganization,
+  listDomains,
+  listOrganization,
+  methodNotAllowed,
+} from "./directory";
 import { fail, GraphFault } from "./errors";
 import {
   getRoleDefinition,
@@ -13,7 +20,12 @@ import {
 import { getUser, listUsers, updateUser } from "./users";
 
 function notEmulated(ctx: GraphContext): never {
-  return fail(ctx.ids, 501, "Emulator_NotEmulated", `The emulator does not implement ${ctx.method} /${ctx.segments.join("/")}.`);
+  return fail(
+    ctx.ids,
+    501,
+    "Emulator_NotEmulated",
+    `The emulator does not implement ${ctx.method} /${ctx.segments.join("/")}.`,
+  );
 }
 
 function segmentNotFound(ctx: GraphContext, segment: string): never {
@@ -61,7 +73,8 @@ function dispatch(ctx: GraphContext): EmulatorResponse {
       if (b !== "directory") return b === undefined ? notEmulated(ctx) : segmentNotFound(ctx, b);
       only(ctx, "GET");
       if (c === "roleAssignments" && s.length === 3) return listRoleAssignments(ctx);
-      if (c === "roleEligibilityScheduleInstances" && s.length === 3) return listRoleEligibilityScheduleInstances(ctx);
+      if (c === "roleEligibilityScheduleInstances" && s.length === 3)
+        return listRoleEligibilityScheduleInstances(ctx);
       if (c === "roleDefinitions" && s.length === 3) return listRoleDefinitions(ctx);
       if (c === "roleDefinitions" && s.length === 4 && d !== undefined) return getRoleDefinition(ctx, d);
       return notEmulated(ctx);

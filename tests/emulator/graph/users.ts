@@ -7,39 +7,138 @@
  */
 import { createHash } from "node:crypto";
 import { type EmulatorResponse, json, noContent } from "../http-util";
-import { type CloudUser, domainOf, isVerifiedDomain, proxyAddressPart, proxyOwner, proxyType, rolesOf, userByImmutableId, userByUpn } from "../model";
+import {
+  type CloudUser,
+  domainOf,
+  isVerifiedDomain,
+  proxyAddressPart,
+  proxyOwner,
+  proxyType,
+  rolesOf,
+  userByImmutableId,
+  userByUpn,
+} from "../model";
 import { findRoleTemplate } from "../store";
 import { type GraphContext, metadataUrl, PERMISSIONS, requirePermission } from "./context";
-import { fail, insufficientPrivileges, invalidValue, objectConflict, resourceNotFound, unknownProperty } from "./errors";
+import {
+  fail,
+  insufficientPrivileges,
+  invalidValue,
+  objectConflict,
+  resourceNotFound,
+  unknownProperty,
+} from "./errors";
 import { evaluate, type FilterExpr, FilterSyntaxError, parseFilter } from "./odata";
 
 /** Properties of microsoft.graph.user (v1.0). Ones the emulator does not store are returned as null. */
 const USER_SCHEMA = [
-  "aboutMe", "accountEnabled", "ageGroup", "assignedLicenses", "assignedPlans", "birthday", "businessPhones", "city",
-  "companyName", "consentProvidedForMinor", "country", "createdDateTime", "creationType", "deletedDateTime",
-  "department", "displayName", "employeeHireDate", "employeeId", "employeeLeaveDateTime", "employeeOrgData",
-  "employeeType", "externalUserState", "externalUserStateChangeDateTime", "faxNumber", "givenName", "hireDate", "id",
-  "identities", "imAddresses", "interests", "isResourceAccount", "jobTitle", "lastPasswordChangeDateTime",
-  "legalAgeGroupClassification", "licenseAssignmentStates", "mail", "mailboxSettings", "mailNickname", "mobilePhone",
-  "mySite", "officeLocation", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesExtensionAttributes",
-  "onPremisesImmutableId", "onPremisesLastSyncDateTime", "onPremisesProvisioningErrors", "onPremisesSamAccountName",
-  "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "otherMails",
-  "passwordPolicies", "passwordProfile", "pastProjects", "postalCode", "preferredDataLocation", "preferredLanguage",
-  "preferredName", "provisionedPlans", "proxyAddresses", "responsibilities", "schools", "securityIdentifier",
-  "showInAddressList", "signInActivity", "signInSessionsValidFromDateTime", "skills", "state", "streetAddress",
-  "surname", "usageLocation", "userPrincipalName", "userType",
+  "aboutMe",
+  "accountEnabled",
+  "ageGroup",
+  "assignedLicenses",
+  "assignedPlans",
+  "birthday",
+  "businessPhones",
+  "city",
+  "companyName",
+  "consentProvidedForMinor",
+  "country",
+  "createdDateTime",
+  "creationType",
+  "deletedDateTime",
+  "department",
+  "displayName",
+  "employeeHireDate",
+  "employeeId",
+  "employeeLeaveDateTime",
+  "employeeOrgData",
+  "employeeType",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "faxNumber",
+  "givenName",
+  "hireDate",
+  "id",
+  "identities",
+  "imAddresses",
+  "interests",
+  "isResourceAccount",
+  "jobTitle",
+  "lastPasswordChangeDateTime",
+  "legalAgeGroupClassification",
+  "licenseAssignmentStates",
+  "mail",
+  "mailboxSettings",
+  "mailNickname",
+  "mobilePhone",
+  "mySite",
+  "officeLocation",
+  "onPremisesDistinguishedName",
+  "onPremisesDomainName",
+  "onPremisesExtensionAttributes",
+  "onPremisesImmutableId",
+  "onPremisesLastSyncDateTime",
+  "onPremisesProvisioningErrors",
+  "onPremisesSamAccountName",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSyncEnabled",
+  "onPremisesUserPrincipalName",
+  "otherMails",
+  "passwordPolicies",
+  "passwordProfile",
+  "pastProjects",
+  "postalCode",
+  "preferredDataLocation",
+  "preferredLanguage",
+  "preferredName",
+  "provisionedPlans",
+  "proxyAddresses",
+  "responsibilities",
+  "schools",
+  "securityIdentifier",
+  "showInAddressList",
+  "signInActivity",
+  "signInSessionsValidFromDateTime",
+  "skills",
+  "state",
+  "streetAddress",
+  "surname",
+  "usageLocation",
+  "userPrincipalName",
+  "userType",
 ] as const;
 
 const COLLECTIONS = new Set([
-  "assignedLicenses", "assignedPlans", "businessPhones", "identities", "imAddresses", "interests",
-  "licenseAssignmentStates", "otherMails", "pastProjects", "provisionedPlans", "proxyAddresses", "responsibilities",
-  "schools", "skills", "onPremisesProvisioningErrors",
+  "assignedLicenses",
+  "assignedPlans",
+  "businessPhones",
+  "identities",
+  "imAddresses",
+  "interests",
+  "licenseAssignmentStates",
+  "otherMails",
+  "pastProjects",
+  "provisionedPlans",
+  "proxyAddresses",
+  "responsibilities",
+  "schools",
+  "skills",
+  "onPremisesProvisioningErrors",
 ]);
 
 /** Returned when no $select is given (G1: "returned by default"). Not onPremises*, not proxyAddresses. */
 export const DEFAULT_USER_PROPERTIES = [
-  "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation",
-  "preferredLanguage", "surname", "userPrincipalName", "id",
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
 ];
 
 const CANONICAL = new Map<string, string>(USER_SCHEMA.map((p) => [p.toLowerCase(), p]));
@@ -127,8 +226,15 @@ function unsupportedClause(ctx: GraphContext, prop: string): never {
   );
 }
 
-function checkOp(ctx: GraphContext, cap: Capability | undefined, prop: string, op: Op, check: FilterCheck, label: string): void {
-  if (!cap) return unsupportedClause(ctx, prop);
+function checkOp(
+  ctx: GraphContext,
+  cap: Capability | undefined,
+  prop: string,
+  op: Op,
+  check: FilterCheck,
+  label: string,
+): void {
+  if (!cap) unsupportedClause(ctx, prop);
   if (cap.byDefault.includes(op)) return;
   if (cap.advanced.includes(op)) {
     check.advancedOps.push(label);
@@ -144,8 +250,14 @@ function resolveProp(ctx: GraphContext, path: string[]): string {
   return canonical;
 }
 
-function checkFilter(ctx: GraphContext, e: FilterExpr, check: FilterCheck, lambdaVar?: { name: string; prop: string }): void {
-  const isVar = (path: string[]): boolean => lambdaVar !== undefined && path.length === 1 && path[0] === lambdaVar.name;
+function checkFilter(
+  ctx: GraphContext,
+  e: FilterExpr,
+  check: FilterCheck,
+  lambdaVar?: { name: string; prop: string },
+): void {
+  const isVar = (path: string[]): boolean =>
+    lambdaVar !== undefined && path.length === 1 && path[0] === lambdaVar.name;
   switch (e.kind) {
     case "and":
     case "or":
@@ -182,7 +294,6 @@ function checkFilter(ctx: GraphContext, e: FilterExpr, check: FilterCheck, lambd
       }
       const prop = resolveProp(ctx, e.path);
       checkOp(ctx, FILTERABLE[prop], prop, op, check, label);
-      if (e.kind === "cmp" && e.op === "ne" && e.value === null) return;
       return;
     }
     case "lambda": {
@@ -244,7 +355,14 @@ function evalClause(u: CloudUser, clause: string): boolean {
   if (!prop) return false;
   const v = storedValue(u, prop);
   const values = Array.isArray(v) ? v : [v];
-  return values.some((x) => typeof x === "string" && x.toLowerCase().split(/[\s@._\-:]+/).some((w) => w.startsWith(term)));
+  return values.some(
+    (x) =>
+      typeof x === "string" &&
+      x
+        .toLowerCase()
+        .split(/[\s@._\-:]+/)
+        .some((w) => w.startsWith(term)),
+  );
 }
 
 // ---- paging -------------------------------------------------------------------------------------
@@ -255,8 +373,17 @@ function pageToken(offset: number, fingerprint: string): string {
 
 function readPageToken(ctx: GraphContext, token: string, fingerprint: string): number {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown; f?: unknown };
-    if (typeof parsed.o === "number" && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.f === fingerprint) return parsed.o;
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as {
+      o?: unknown;
+      f?: unknown;
+    };
+    if (
+      typeof parsed.o === "number" &&
+      Number.isInteger(parsed.o) &&
+      parsed.o >= 0 &&
+      parsed.f === fingerprint
+    )
+      return parsed.o;
   } catch {
     // fall through
   }
@@ -274,20 +401,28 @@ export function parseTop(ctx: GraphContext, defaultTop: number): number {
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw.trim()) || n < 1 || n > 999) {
     // Wording from Microsoft Q&A 1129204 / matching-rules §3.5.
-    fail(ctx.ids, 400, "Request_UnsupportedQuery", `Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`);
+    fail(
+      ctx.ids,
+      400,
+      "Request_UnsupportedQuery",
+      `Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`,
+    );
   }
   return n;
 }
 
 function isAdvanced(ctx: GraphContext): boolean {
-  return (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual" && ctx.query.get("$count") === "true";
+  return (
+    (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual" && ctx.query.get("$count") === "true"
+  );
 }
 
 // ---- handlers -----------------------------------------------------------------------------------
 
 export function listUsers(ctx: GraphContext): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.usersRead);
-  if (ctx.query.has("$skip")) fail(ctx.ids, 400, "Request_BadRequest", "'$skip' is not supported by the service.");
+  if (ctx.query.has("$skip"))
+    fail(ctx.ids, 400, "Request_BadRequest", "'$skip' is not supported by the service.");
   const eventual = (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual";
   const advanced = isAdvanced(ctx);
   const select = parseSelect(ctx);
@@ -299,7 +434,8 @@ export function listUsers(ctx: GraphContext): EmulatorResponse {
     try {
       filter = parseFilter(filterRaw);
     } catch (error) {
-      if (error instanceof FilterSyntaxError) fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
+      if (error instanceof FilterSyntaxError)
+        fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
       throw error;
     }
     const check: FilterCheck = { advancedOps: [] };
@@ -408,28 +544,75 @@ export function getUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse {
 
 /** Never writable through Graph (G1 marks them read-only; proxyAddresses changes go through mail). */
 const READ_ONLY = new Set([
-  "id", "createdDateTime", "proxyAddresses", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime",
-  "onPremisesSamAccountName", "onPremisesDistinguishedName", "onPremisesUserPrincipalName", "onPremisesDomainName",
-  "onPremisesSecurityIdentifier", "onPremisesProvisioningErrors", "onPremisesExtensionAttributes", "securityIdentifier",
-  "signInActivity", "assignedPlans", "provisionedPlans", "licenseAssignmentStates", "assignedLicenses",
-  "lastPasswordChangeDateTime", "creationType", "deletedDateTime", "externalUserState", "externalUserStateChangeDateTime",
+  "id",
+  "createdDateTime",
+  "proxyAddresses",
+  "onPremisesSyncEnabled",
+  "onPremisesLastSyncDateTime",
+  "onPremisesSamAccountName",
+  "onPremisesDistinguishedName",
+  "onPremisesUserPrincipalName",
+  "onPremisesDomainName",
+  "onPremisesSecurityIdentifier",
+  "onPremisesProvisioningErrors",
+  "onPremisesExtensionAttributes",
+  "securityIdentifier",
+  "signInActivity",
+  "assignedPlans",
+  "provisionedPlans",
+  "licenseAssignmentStates",
+  "assignedLicenses",
+  "lastPasswordChangeDateTime",
+  "creationType",
+  "deletedDateTime",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
 ]);
 
 /** Writable properties the emulator stores. */
 const WRITABLE = new Set([
-  "displayName", "givenName", "surname", "mail", "mailNickname", "userPrincipalName", "onPremisesImmutableId",
-  "employeeId", "jobTitle", "businessPhones", "mobilePhone", "officeLocation", "preferredLanguage", "usageLocation",
+  "displayName",
+  "givenName",
+  "surname",
+  "mail",
+  "mailNickname",
+  "userPrincipalName",
+  "onPremisesImmutableId",
+  "employeeId",
+  "jobTitle",
+  "businessPhones",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "usageLocation",
   "accountEnabled",
 ]);
 
 /** Mastered on-premises once a user is synced (Entra Connect flows them); writing them → 400. */
 const AD_MASTERED = new Set([
-  "displayName", "givenName", "surname", "mail", "mailNickname", "userPrincipalName", "onPremisesImmutableId",
-  "employeeId", "jobTitle", "businessPhones", "mobilePhone", "officeLocation", "accountEnabled",
+  "displayName",
+  "givenName",
+  "surname",
+  "mail",
+  "mailNickname",
+  "userPrincipalName",
+  "onPremisesImmutableId",
+  "employeeId",
+  "jobTitle",
+  "businessPhones",
+  "mobilePhone",
+  "officeLocation",
+  "accountEnabled",
 ]);
 
 /** user-update.md "Who can perform sensitive actions": only higher-privileged admins may change these on admins. */
-const SENSITIVE = new Set(["accountEnabled", "businessPhones", "mobilePhone", "onPremisesImmutableId", "userPrincipalName"]);
+const SENSITIVE = new Set([
+  "accountEnabled",
+  "businessPhones",
+  "mobilePhone",
+  "onPremisesImmutableId",
+  "userPrincipalName",
+]);
 
 const SMTP_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Username policy (concept-sspr-policy): A-Z a-z 0-9 ' . - _ ! # ^ ~, one @, no "." right before "@". */
@@ -453,10 +636,16 @@ export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse
     if (key.startsWith("@odata.")) continue;
     const prop = canonicalUserProperty(key);
     if (!prop) {
-      fail(ctx.ids, 400, "Request_BadRequest", `Property '${key}' does not exist as a declared property or extension property.`);
+      fail(
+        ctx.ids,
+        400,
+        "Request_BadRequest",
+        `Property '${key}' does not exist as a declared property or extension property.`,
+      );
     }
     // Wording as returned by Graph for read-only properties (e.g. "Property 'mail' is read-only and cannot be set.").
-    if (READ_ONLY.has(prop)) fail(ctx.ids, 400, "Request_BadRequest", `Property '${prop}' is read-only and cannot be set.`);
+    if (READ_ONLY.has(prop))
+      fail(ctx.ids, 400, "Request_BadRequest", `Property '${prop}' is read-only and cannot be set.`);
     if (!WRITABLE.has(prop)) {
       fail(ctx.ids, 501, "Emulator_NotEmulated", `The emulator does not emulate updates of '${prop}'.`);
     }
@@ -474,12 +663,18 @@ export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse
   }
 
   if ([...changes.keys()].some((p) => SENSITIVE.has(p))) {
-    const privileged = rolesOf(ctx.tenant, user.id, "active").some((r) => findRoleTemplate(r.roleDefinitionId)?.isPrivileged);
+    const privileged = rolesOf(ctx.tenant, user.id, "active").some(
+      (r) => findRoleTemplate(r.roleDefinitionId)?.isPrivileged,
+    );
     // App-only callers hold no directory role in the emulator, so they are never "higher privileged".
     if (privileged) insufficientPrivileges(ctx.ids);
   }
 
-  const next: CloudUser = { ...user, proxyAddresses: [...user.proxyAddresses], businessPhones: [...user.businessPhones] };
+  const next: CloudUser = {
+    ...user,
+    proxyAddresses: [...user.proxyAddresses],
+    businessPhones: [...user.businessPhones],
+  };
   for (const [prop, value] of changes) {
     switch (prop) {
       case "onPremisesImmutableId": {
@@ -495,14 +690,23 @@ export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse
         break;
       }
       case "userPrincipalName": {
-        if (typeof value !== "string" || !UPN_RE.test(value) || /\.@/.test(value)) invalidValue(ctx.ids, prop);
+        if (typeof value !== "string" || !UPN_RE.test(value) || /\.@/.test(value))
+          invalidValue(ctx.ids, prop);
         if (!isVerifiedDomain(ctx.tenant, domainOf(value))) {
           fail(
             ctx.ids,
             400,
             "Request_BadRequest",
             "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
-            { details: [{ code: "InvalidValue", message: "The domain portion of the userPrincipalName property is invalid.", target: "userPrincipalName" }] },
+            {
+              details: [
+                {
+                  code: "InvalidValue",
+                  message: "The domain portion of the userPrincipalName property is invalid.",
+                  target: "userPrincipalName",
+                },
+              ],
+            },
           );
         }
         if (userByUpn(ctx.tenant, value, user.id)) objectConflict(ctx.ids, "userPrincipalName");
@@ -524,7 +728,9 @@ export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse
         }
         const lower = v.toLowerCase();
         const rest = next.proxyAddresses
-          .filter((p) => !(proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower))
+          .filter(
+            (p) => !(proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower),
+          )
           .map((p) => (proxyType(p) === "SMTP" ? `smtp:${proxyAddressPart(p)}` : p));
         next.proxyAddresses = [`SMTP:${v}`, ...rest];
         next.mail = v;

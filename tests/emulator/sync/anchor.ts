@@ -37,7 +37,8 @@ export function immutableIdToGuid(immutableId: string): string {
 /** The anchor Entra Connect (ConsistencyGuid as source anchor) computes for a user. */
 export function sourceAnchorOf(rec: OnPremUserRecord): string {
   const cg = rec.msDsConsistencyGuid;
-  if (cg !== undefined && cg !== null && Buffer.from(cg, "base64").length > 0) return Buffer.from(cg, "base64").toString("base64");
+  if (cg !== undefined && cg !== null && Buffer.from(cg, "base64").length > 0)
+    return Buffer.from(cg, "base64").toString("base64");
   return Buffer.from(rec.objectGUID, "base64").toString("base64");
 }
 

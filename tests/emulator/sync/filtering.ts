@@ -12,8 +12,12 @@ function underBase(dn: string, base: string): boolean {
   return d === b || d.endsWith(`,${b}`);
 }
 
-export function filterReason(rec: OnPremUserRecord, scope: readonly string[] | undefined): string | undefined {
-  if (scope && scope.length > 0 && !scope.some((b) => underBase(rec.dn, b))) return "outside the synchronized OUs";
+export function filterReason(
+  rec: OnPremUserRecord,
+  scope: readonly string[] | undefined,
+): string | undefined {
+  if (scope && scope.length > 0 && !scope.some((b) => underBase(rec.dn, b)))
+    return "outside the synchronized OUs";
   const classes = (rec.objectClass ?? ["user"]).map((c) => c.toLowerCase());
   if (!classes.includes("user") || classes.includes("computer")) return "not a user object";
   if (rec.isCriticalSystemObject === true) return "isCriticalSystemObject is TRUE";

@@ -8,10 +8,18 @@
  *   types (X400, MSMAIL, CCMAIL, NOTES, GWISE) and malformed values are discarded; the upper-case
  *   `SMTP:` entry is primary; without one, `mail` becomes the primary (K3 scenario 2; when proxies exist
  *   but none is primary this is [inferred]); the MOERA is added as secondary `smtp:` for mail-enabled
- *   users; `mail` = primary SMTP. Unverified-domain proxies would be dropped only for Exchange-licensed
+ *   users (a MOERA already taken by another object gets 4 digits, K3 scenario 6); `mail` = primary SMTP. Unverified-domain proxies would be dropped only for Exchange-licensed
  *   users, which the emulator does not model.
  */
-import { domainOf, initialDomain, isVerifiedDomain, localPart, proxyAddressPart, proxyType, type TenantState } from "../model";
+import {
+  domainOf,
+  initialDomain,
+  isVerifiedDomain,
+  localPart,
+  proxyAddressPart,
+  proxyType,
+  type TenantState,
+} from "../model";
 import type { OnPremUserRecord } from "./types";
 
 const LEGACY_TYPES = new Set(["x400", "msmail", "ccmail", "notes", "gwise"]);
@@ -27,6 +35,8 @@ export interface CloudMailAttributes {
   /** The UPN the cloud object should get, and whether it is the on-prem UPN (else MOERA). */
   userPrincipalName: string;
   upnIsOnPrem: boolean;
+  /** The service-generated MOERA proxy (`smtp:<mailNickname>@<initial>`), when one was added. */
+  moera?: string;
 }
 
 function keepProxy(p: string): boolean {
@@ -50,7 +60,9 @@ export function computeCloudAttributes(rec: OnPremUserRecord, t: TenantState): C
   if (!primary && mail) {
     primary = `SMTP:${mail}`;
     const lower = mail.toLowerCase();
-    proxies = proxies.filter((p) => !(proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower));
+    proxies = proxies.filter(
+      (p) => !(proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower),
+    );
     proxies.unshift(primary);
   } else if (primary) {
     proxies = [primary, ...proxies.filter((p) => p !== primary)];
@@ -67,12 +79,21 @@ export function computeCloudAttributes(rec: OnPremUserRecord, t: TenantState): C
     rec.sAMAccountName ||
     "user";
   const initial = initialDomain(t);
+  let moera: string | undefined;
   if (primaryAddr) {
-    const moera = `${mailNickname}@${initial}`.toLowerCase();
-    if (!proxies.some((p) => proxyAddressPart(p).toLowerCase() === moera)) proxies.push(`smtp:${mailNickname}@${initial}`);
+    const lower = `${mailNickname}@${initial}`.toLowerCase();
+    if (!proxies.some((p) => proxyAddressPart(p).toLowerCase() === lower)) {
+      moera = `smtp:${mailNickname}@${initial}`;
+      proxies.push(moera);
+    }
   }
-  const upnUsable = onPremUpn !== "" && UPN_OK_RE.test(onPremUpn) && !/\.@/.test(onPremUpn) && isVerifiedDomain(t, domainOf(onPremUpn));
+  const upnUsable =
+    onPremUpn !== "" &&
+    UPN_OK_RE.test(onPremUpn) &&
+    !/\.@/.test(onPremUpn) &&
+    isVerifiedDomain(t, domainOf(onPremUpn));
   return {
+    ...(moera !== undefined ? { moera } : {}),
     mail: primaryAddr ?? null,
     proxyAddresses: proxies,
     mailNickname,

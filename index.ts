@@ -1,0 +1,57 @@
+// The root Pulumi program: declares one UserLink per entry of the links file, after the whole file
+// has been validated (every problem is reported at once, with file, line and field, and nothing is
+// declared while there is one). Connection settings are the provider's (README "Configuration").
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { UserLink } from "ad-entra-link";
+import { LinksFileInvalidError, type LinksFile, loadLinksFile } from "./provider/links";
+
+const config = new pulumi.Config("ad-entra-link");
+const linksFile = config.get("linksFile") ?? "links.yaml";
+
+let file: LinksFile;
+try {
+  file = loadLinksFile(path.resolve(linksFile), { displayName: linksFile });
+} catch (err) {
+  // A RunError is shown without a stack trace: the message already lists every problem.
+  if (err instanceof LinksFileInvalidError || (err as { name?: string }).name === "ConfigurationError") {
+    throw new pulumi.RunError((err as Error).message);
+  }
+  throw err;
+}
+
+interface LinkSummary {
+  onPremises: string;
+  cloud: string;
+  match: string;
+  plan: string[];
+  predictedJoin: string;
+  predictedJoinReason: string;
+  uncertain: boolean;
+  syncState: string;
+}
+
+const summaries: Record<string, pulumi.Output<LinkSummary>> = {};
+for (const entry of file.entries) {
+  const link = new UserLink(entry.name, entry.args);
+  const [adKind, adValue] = Object.entries(entry.args.onPremises)[0] ?? ["?", "?"];
+  const [cloudKind, cloudValue] = Object.entries(entry.args.cloud)[0] ?? ["?", "?"];
+  summaries[entry.name] = pulumi
+    .all([link.planSummary, link.predictedJoin, link.syncState])
+    .apply(([plan, prediction, syncState]) => ({
+      onPremises: `${adKind}=${adValue}`,
+      cloud: `${cloudKind}=${cloudValue}`,
+      match: entry.args.match,
+      plan: plan ?? [],
+      predictedJoin: prediction?.outcome ?? "unknown",
+      predictedJoinReason: prediction?.reason ?? "",
+      uncertain: prediction?.uncertain ?? true,
+      syncState: syncState ?? "unknown",
+    }));
+}
+
+/** Per link: what changes (current → planned) and whether Entra Connect will join the pair. */
+export const links = summaries;
+/** How many links the file declares, and from which file. */
+export const linkCount = file.entries.length;
+export const linksFileName = linksFile;

@@ -1,0 +1,156 @@
+/**
+ * The policies of the ad-entra-link pack, on resources of type
+ * `pulumi-nodejs:dynamic/ad-entra-link:UserLink`. They read the link's checked inputs: what the
+ * program declared plus what the provider resolved at preview (`resolved`, `predictedJoin`).
+ * Kept apart from index.ts (which starts the policy server) so they can be read and reused alone.
+ */
+import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+
+/** The type token of a UserLink (dynamic resource with its own module and type name). */
+export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
+
+interface UserLinkProps {
+  linkName?: string;
+  onPremises?: {
+    distinguishedName?: string;
+    samAccountName?: string;
+    objectGuid?: string;
+    userPrincipalName?: string;
+  };
+  cloud?: { userPrincipalName?: string; id?: string };
+  match?: string;
+  allowPrivilegedCloudUser?: boolean;
+  reason?: string;
+  resolved?: { onPremisesDistinguishedName?: string; cloudUserId?: string };
+  predictedJoin?: { outcome?: string; reason?: string };
+}
+
+function selector(s: Record<string, string | undefined> | undefined): string {
+  const [k, v] = Object.entries(s ?? {}).find(([, x]) => x !== undefined) ?? ["?", "?"];
+  return `${k} "${v}"`;
+}
+
+/** RDNs of a DN, lower-cased, split on unescaped commas, spaces around "," and "=" ignored. */
+export function dnParts(dn: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (let i = 0; i < dn.length; i++) {
+    const ch = dn[i]!;
+    if (ch === "\\" && i + 1 < dn.length) {
+      current += ch + dn[i + 1];
+      i++;
+    } else if (ch === ",") {
+      parts.push(current);
+      current = "";
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts.map((p) =>
+    p
+      .trim()
+      .replace(/\s*=\s*/, "=")
+      .toLowerCase(),
+  );
+}
+
+/** True when `dn` is `base` or inside it. */
+export function isDnUnder(dn: string, base: string): boolean {
+  const d = dnParts(dn);
+  const b = dnParts(base);
+  if (b.length === 0 || b.length > d.length) return false;
+  return b.every((rdn, i) => d[d.length - b.length + i] === rdn);
+}
+
+export const noPrivilegedCloudUsers: ResourceValidationPolicy = {
+  name: "ad-entra-link-no-privileged-cloud-users",
+  description:
+    "A UserLink must not take over a cloud user that holds or is eligible for a privileged role (allowPrivilegedCloudUser must not be true).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== USER_LINK_TYPE) return;
+    const p = args.props as UserLinkProps;
+    if (p.allowPrivilegedCloudUser === true) {
+      reportViolation(
+        `UserLink ${p.linkName ?? args.name} sets allowPrivilegedCloudUser: true for cloud user ${selector(p.cloud)}. ` +
+          "Linking a privileged cloud account hands it to whoever controls the AD user (SyncJacking); remove its roles first and drop the flag.",
+      );
+    }
+  },
+};
+
+export const predictedJoinNotBlocked: ResourceValidationPolicy = {
+  name: "ad-entra-link-predicted-join-not-blocked",
+  description:
+    "Warns (or, made mandatory, blocks) links whose predicted join is blocked: the AD changes would not lead to a join.",
+  enforcementLevel: "advisory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== USER_LINK_TYPE) return;
+    const p = args.props as UserLinkProps;
+    if (p.predictedJoin?.outcome === "blocked") {
+      reportViolation(
+        `UserLink ${p.linkName ?? args.name}: Entra Connect is predicted to refuse this join (${p.predictedJoin.reason ?? "no reason given"}).`,
+      );
+    }
+  },
+};
+
+export const allowedOus: ResourceValidationPolicy = {
+  name: "ad-entra-link-allowed-ous",
+  description:
+    "The AD user of a UserLink must be inside one of the configured OUs (config allowedOus, a list of DNs).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      allowedOus: {
+        type: "array",
+        items: { type: "string" },
+        description:
+          "DNs of the OUs (or containers) whose users may be linked, e.g. OU=Staff,DC=corp,DC=local.",
+      },
+    },
+  } as PolicyConfigSchema,
+  validateResource: (args, reportViolation) => {
+    if (args.type !== USER_LINK_TYPE) return;
+    const p = args.props as UserLinkProps;
+    const allowed = (args.getConfig<{ allowedOus?: string[] }>().allowedOus ?? []).filter(
+      (d) => d.trim() !== "",
+    );
+    if (allowed.length === 0) {
+      reportViolation(
+        `UserLink ${p.linkName ?? args.name}: the policy ad-entra-link-allowed-ous has no allowedOus configured; list the OUs whose users may be linked (--policy-pack-config).`,
+      );
+      return;
+    }
+    // The declared DN, else the DN the provider resolved at preview (selectors by name or GUID).
+    const dn = p.onPremises?.distinguishedName ?? p.resolved?.onPremisesDistinguishedName;
+    if (dn === undefined) return; // not resolved yet (unknown during preview); checked again at up
+    if (!allowed.some((base) => isDnUnder(dn, base))) {
+      reportViolation(
+        `UserLink ${p.linkName ?? args.name}: the AD user ${dn} is not inside an allowed OU (${allowed.join("; ")}).`,
+      );
+    }
+  },
+};
+
+export const hardMatchNeedsReason: ResourceValidationPolicy = {
+  name: "ad-entra-link-hard-match-needs-reason",
+  description:
+    "A UserLink with match: hard must say why in reason (ticket, approval): it overwrites the cloud user's ImmutableId.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== USER_LINK_TYPE) return;
+    const p = args.props as UserLinkProps;
+    if (p.match === "hard" && (typeof p.reason !== "string" || p.reason.trim() === "")) {
+      reportViolation(
+        `UserLink ${p.linkName ?? args.name} hard-matches ${selector(p.onPremises)} to ${selector(p.cloud)} without a reason; add reason: "<ticket or approval>".`,
+      );
+    }
+  },
+};
+
+export const policies: ResourceValidationPolicy[] = [
+  noPrivilegedCloudUsers,
+  allowedOus,
+  hardMatchNeedsReason,
+  predictedJoinNotBlocked,
+];

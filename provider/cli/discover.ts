@@ -1,0 +1,215 @@
+/**
+ * `ad-entra-link discover`: reads AD under the search bases and the whole tenant, proposes links with
+ * their evidence, and writes a links file to review plus a Markdown and an HTML report.
+ *
+ * Connection settings come from the same environment variables the provider falls back to
+ * (README "Configuration"): AD_ENTRA_LINK_LDAP_URL, AD_ENTRA_LINK_LDAP_BIND_DN,
+ * AD_ENTRA_LINK_LDAP_BIND_PASSWORD, AD_ENTRA_LINK_LDAP_CA_CERTIFICATE(_PATH), AD_ENTRA_LINK_LDAP_BASE_DN,
+ * AD_ENTRA_LINK_ALLOWED_SEARCH_BASES, AZURE_TENANT_ID, AZURE_CLIENT_ID and one credential
+ * (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or
+ * AD_ENTRA_LINK_CREDENTIAL=managedIdentity|azureCli), AZURE_AUTHORITY_HOST, AD_ENTRA_LINK_GRAPH_BASE_URL.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./commands";
+
+const USAGE =
+  "discover [--search-base <dn>]... [--out <links.yaml>] [--report <prefix>] [--json <file>] " +
+  "[--min-confidence <0-1>] [--ambiguity-margin <0-1>] [--no-roles] [--force]";
+
+const HELP = `Usage: ad-entra-link ${USAGE}
+
+Reads Active Directory under the search bases (default: ad-entra-link allowed search bases, else the
+base DN) and every Entra ID user, and proposes links with the evidence for each pair.
+
+  --search-base <dn>        where to read AD users (repeatable)
+  --out <file>              links file to write (default links.discovered.yaml); only proposals
+                            predicted to join are written, each with its evidence as a comment
+  --report <prefix>         writes <prefix>.md and <prefix>.html (default discover-report)
+  --json <file>             also writes the whole result as JSON
+  --min-confidence <n>      pairs below this confidence are not candidates (default 0.5)
+  --ambiguity-margin <n>    candidates this close are a conflict, not a proposal (default 0.1)
+  --no-roles                do not read directory roles (privileged users are then NOT flagged)
+  --force                   overwrite existing output files
+
+Connection settings: the environment variables the provider reads (README "Configuration"),
+e.g. AD_ENTRA_LINK_LDAP_URL, AD_ENTRA_LINK_LDAP_BIND_DN, AD_ENTRA_LINK_LDAP_BIND_PASSWORD,
+AD_ENTRA_LINK_LDAP_CA_CERTIFICATE_PATH, AD_ENTRA_LINK_LDAP_BASE_DN, AZURE_TENANT_ID, AZURE_CLIENT_ID,
+AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE.
+Exit codes: 0 done (review the files), 1 directory or configuration failure, 2 usage error.
+`;
+
+export interface DiscoverArgs {
+  searchBases: string[];
+  out: string;
+  report: string;
+  json?: string;
+  minConfidence?: number;
+  ambiguityMargin?: number;
+  readRoles: boolean;
+  force: boolean;
+}
+
+/** Parses the arguments; returns a usage error message instead of throwing. */
+export function parseDiscoverArgs(
+  args: readonly string[],
+): DiscoverArgs | { error: string } | { help: true } {
+  const parsed: DiscoverArgs = {
+    searchBases: [],
+    out: "links.discovered.yaml",
+    report: "discover-report",
+    readRoles: true,
+    force: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
+    const value = (): string | undefined => inline ?? args[++i];
+    const number = (name: string): number | { error: string } => {
+      const v = value();
+      const n = Number(v);
+      if (v === undefined || v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+        return { error: `${name} needs a number between 0 and 1.` };
+      }
+      return n;
+    };
+    switch (flag) {
+      case "-h":
+      case "--help":
+        return { help: true };
+      case "--search-base": {
+        const v = value();
+        if (v === undefined || v.trim() === "") return { error: "--search-base needs a DN." };
+        parsed.searchBases.push(v);
+        break;
+      }
+      case "--out":
+      case "--report":
+      case "--json": {
+        const v = value();
+        if (v === undefined || v.trim() === "") return { error: `${flag} needs a file name.` };
+        if (flag === "--out") parsed.out = v;
+        else if (flag === "--report") parsed.report = v;
+        else parsed.json = v;
+        break;
+      }
+      case "--min-confidence": {
+        const n = number(flag);
+        if (typeof n !== "number") return n;
+        parsed.minConfidence = n;
+        break;
+      }
+      case "--ambiguity-margin": {
+        const n = number(flag);
+        if (typeof n !== "number") return n;
+        parsed.ambiguityMargin = n;
+        break;
+      }
+      case "--no-roles":
+        parsed.readRoles = false;
+        break;
+      case "--force":
+        parsed.force = true;
+        break;
+      default:
+        return { error: `unknown argument ${arg}.` };
+    }
+  }
+  return parsed;
+}
+
+export interface DiscoverCommandOptions {
+  /** Where settings are read from. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Show a progress line (only ever on an interactive terminal). Default: stderr is a TTY. */
+  progress?: boolean;
+  /** Directory relative output paths are resolved against. Default process.cwd(). */
+  cwd?: string;
+}
+
+/** Builds the command; tests pass their own environment. */
+export function createDiscoverCommand(options: DiscoverCommandOptions = {}): CliCommand {
+  return {
+    name: "discover",
+    usage: USAGE,
+    async run(args, io: CliIo) {
+      const parsed = parseDiscoverArgs(args);
+      if ("help" in parsed) {
+        io.stdout(HELP);
+        return EXIT_OK;
+      }
+      if ("error" in parsed) {
+        io.stderr(`ad-entra-link discover: ${parsed.error}\nUsage: ad-entra-link ${USAGE}\n`);
+        return EXIT_USAGE;
+      }
+      const cwd = options.cwd ?? process.cwd();
+      const outputs = {
+        links: path.resolve(cwd, parsed.out),
+        markdown: path.resolve(cwd, `${parsed.report}.md`),
+        html: path.resolve(cwd, `${parsed.report}.html`),
+        ...(parsed.json !== undefined ? { json: path.resolve(cwd, parsed.json) } : {}),
+      };
+      if (!parsed.force) {
+        const existing = Object.values(outputs).filter((f) => fs.existsSync(f));
+        if (existing.length > 0) {
+          io.stderr(
+            `ad-entra-link discover: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; ` +
+              "choose other names or pass --force to overwrite (a reviewed links.yaml is never overwritten by accident).\n",
+          );
+          return EXIT_USAGE;
+        }
+      }
+
+      // Heavy modules only now: `--help` and usage errors stay instant.
+      const { readSettings } = await import("../config/settings");
+      const discover = await import("../discover");
+      const settings = readSettings(() => undefined, options.env ?? process.env);
+      const showProgress = options.progress ?? process.stderr.isTTY === true;
+      let lastDraw = 0;
+      const run = await discover.runDiscovery(settings, {
+        ...(parsed.searchBases.length > 0 ? { searchBases: parsed.searchBases } : {}),
+        match: {
+          ...(parsed.minConfidence !== undefined ? { minConfidence: parsed.minConfidence } : {}),
+          ...(parsed.ambiguityMargin !== undefined ? { ambiguityMargin: parsed.ambiguityMargin } : {}),
+        },
+        readRoles: parsed.readRoles,
+        onProgress: (p) => {
+          if (!showProgress) return;
+          const now = Date.now();
+          if (p.phase === "reading" && now - lastDraw < 100) return;
+          lastDraw = now;
+          io.stderr(
+            `\r\x1b[2Kdiscover: ${p.adUsersRead} AD users, ${p.cloudUsersRead} cloud users read; ${p.phase}…`,
+          );
+          if (p.phase === "done") io.stderr("\n");
+        },
+      });
+      const summary = { ...run, notes: run.notes };
+      fs.writeFileSync(outputs.links, discover.renderDiscoveredLinks(summary));
+      fs.writeFileSync(outputs.markdown, discover.renderMarkdownReport(summary));
+      fs.writeFileSync(outputs.html, discover.renderHtmlReport(summary));
+      if (outputs.json !== undefined) {
+        fs.writeFileSync(
+          outputs.json,
+          `${JSON.stringify({ ...summary, timingsMs: run.timingsMs }, null, 2)}\n`,
+        );
+      }
+      const r = run.result;
+      io.stdout(
+        `discover: ${r.stats.adUsers} AD users, ${r.stats.cloudUsers} cloud users read in ${(run.timingsMs.total / 1000).toFixed(1)} s\n` +
+          `  ${r.stats.proposalsThatJoin} links written to ${outputs.links}\n` +
+          `  ${r.stats.proposals - r.stats.proposalsThatJoin} proposals not predicted to join, ${r.conflicts.length} conflicts, ` +
+          `${r.unmatchedAd.length} unmatched AD users, ${r.unmatchedCloud.length} unmatched cloud users\n` +
+          `  report: ${outputs.markdown}, ${outputs.html}${outputs.json !== undefined ? `, ${outputs.json}` : ""}\n` +
+          "Review every entry before committing the links file.\n",
+      );
+      return EXIT_OK;
+    },
+  };
+}
+
+/** The `discover` command (settings from process.env). */
+export const discoverCommand: CliCommand = createDiscoverCommand();

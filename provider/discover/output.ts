@@ -1,0 +1,285 @@
+/**
+ * What a discovery run writes: a links file to review and commit (only the proposals predicted to
+ * join, each with its evidence as a comment), and the human report as Markdown and as one
+ * self-contained HTML page (inline CSS and JS, sortable tables, no external assets).
+ */
+import { renderLinksYaml } from "../links/write";
+import type { DiscoveryRun } from "./run";
+import { type CandidatePair, type Conflict, EVIDENCE_LABELS, type Proposal } from "./types";
+
+/** "same employeeId (E1001); same displayName (Ava Hart01)". */
+export function describeEvidence(pair: Pick<CandidatePair, "evidence">): string {
+  return pair.evidence.map((e) => `${EVIDENCE_LABELS[e.kind]} (${e.value})`).join("; ");
+}
+
+/** Only the parts of a run the writers need; lets tests and benchmarks render pure results. */
+export type RunSummary = Pick<DiscoveryRun, "result" | "searchBases" | "tenantId" | "startedAt" | "notes">;
+
+/** The links file of a run: proposals predicted to join, in AD order. */
+export function renderDiscoveredLinks(run: RunSummary): string {
+  const r = run.result;
+  const written = r.proposals.filter((p) => p.joins);
+  const header = [
+    "Proposed by `ad-entra-link discover`: REVIEW every entry before committing.",
+    `Run ${run.startedAt}; tenant ${run.tenantId}; search bases: ${run.searchBases.join(" | ")}.`,
+    `${written.length} links predicted to join are written below. Not written: ${r.proposals.length - written.length} proposals`,
+    `predicted not to join, ${r.conflicts.length} conflicts, ${r.unmatchedAd.length} unmatched AD and ${r.unmatchedCloud.length} unmatched cloud users`,
+    "(see the discover report).",
+  ];
+  return renderLinksYaml(
+    written.map((p) => ({
+      name: p.name,
+      args: {
+        onPremises: { samAccountName: p.ad.samAccountName },
+        cloud: { userPrincipalName: p.cloud.userPrincipalName },
+      },
+      comment: [
+        `${p.ad.displayName ?? p.ad.samAccountName} (${p.ad.dn}) -> ${p.cloud.userPrincipalName}`,
+        `confidence ${p.confidence.toFixed(3)}: ${describeEvidence(p)}`,
+        `predicted: ${p.predictedJoin.outcome}${p.predictedJoin.uncertain ? " (uncertain)" : ""}`,
+        ...p.warnings.map((w) => `WARNING: ${w}`),
+      ],
+    })),
+    { header, defaults: { match: "soft", sourceAnchor: "auto", onDelete: "retain" } },
+  );
+}
+
+function md(v: string | null | undefined): string {
+  return (v ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function conflictTitle(kind: Conflict["kind"]): string {
+  switch (kind) {
+    case "cloudUserClaimedByMany":
+      return "one cloud user, several AD users";
+    case "adUserMatchesMany":
+      return "one AD user, several cloud users";
+    case "privilegedCloudUser":
+      return "privileged cloud user";
+    case "cloudUserSyncedElsewhere":
+      return "cloud user synced from elsewhere";
+  }
+}
+
+function proposalRow(p: Proposal): string {
+  return `| ${md(p.name)} | ${md(p.ad.samAccountName)} | ${md(p.ad.dn)} | ${md(p.cloud.userPrincipalName)} | ${p.confidence.toFixed(3)} | ${md(describeEvidence(p))} | ${p.predictedJoin.outcome}${p.predictedJoin.uncertain ? " (uncertain)" : ""} |`;
+}
+
+/** The Markdown report. */
+export function renderMarkdownReport(run: RunSummary): string {
+  const r = run.result;
+  const s = r.stats;
+  const joining = r.proposals.filter((p) => p.joins);
+  const review = r.proposals.filter((p) => !p.joins);
+  const out: string[] = [];
+  out.push("# ad-entra-link discover report", "");
+  out.push(
+    `Run ${run.startedAt}, tenant \`${run.tenantId}\`, search bases: ${run.searchBases.map((b) => `\`${b}\``).join(", ")}.`,
+    "",
+  );
+  out.push("| | count |", "|---|---:|");
+  out.push(`| AD users read | ${s.adUsers} |`, `| cloud users read | ${s.cloudUsers} |`);
+  out.push(`| proposed links written to the links file | ${joining.length} |`);
+  out.push(`| proposed but not predicted to join (not written) | ${review.length} |`);
+  out.push(`| conflicts | ${r.conflicts.length} |`, `| unmatched AD users | ${r.unmatchedAd.length} |`);
+  out.push(`| unmatched cloud users (cloud-managed members) | ${r.unmatchedCloud.length} |`);
+  out.push(
+    `| cloud users already synchronized | ${s.cloudAlreadySynced} |`,
+    `| guests skipped | ${s.cloudGuestsSkipped} |`,
+    "",
+  );
+  out.push(
+    `Confidence = 1 − Π(1 − weight) over the evidence; pairs from ${r.options.minConfidence} on are candidates, ` +
+      `candidates within ${r.options.ambiguityMargin} of each other are conflicts.`,
+    "",
+  );
+  for (const n of run.notes) out.push(`> ${md(n)}`, "");
+  const header =
+    "| link | sAMAccountName | AD DN | cloud user | confidence | evidence | predicted join |\n|---|---|---|---|---:|---|---|";
+  out.push(`## Proposed links (${joining.length})`, "");
+  if (joining.length > 0) out.push(header, ...joining.map(proposalRow), "");
+  else out.push("None.", "");
+  out.push(`## Proposed, but not predicted to join (${review.length})`, "");
+  if (review.length > 0) {
+    out.push(header, ...review.map(proposalRow), "");
+    for (const p of review) out.push(`- **${md(p.name)}**: ${md(p.predictedJoin.reason)}`);
+    out.push("");
+  } else out.push("None.", "");
+  out.push(`## Conflicts (${r.conflicts.length})`, "");
+  if (r.conflicts.length === 0) out.push("None.", "");
+  for (const c of r.conflicts) {
+    out.push(`### ${conflictTitle(c.kind)}: ${md(c.cloud.map((x) => x.userPrincipalName).join(", "))}`, "");
+    out.push(md(c.message), "");
+    out.push("| AD user | cloud user | confidence | evidence |", "|---|---|---:|---|");
+    for (const p of c.pairs) {
+      out.push(
+        `| ${md(p.ad.samAccountName)} (${md(p.ad.dn)}) | ${md(p.cloud.userPrincipalName)} | ${p.confidence.toFixed(3)} | ${md(describeEvidence(p))} |`,
+      );
+    }
+    out.push("");
+  }
+  out.push(`## Unmatched AD users (${r.unmatchedAd.length})`, "");
+  if (r.unmatchedAd.length > 0) {
+    out.push("| sAMAccountName | userPrincipalName | displayName | DN |", "|---|---|---|---|");
+    for (const a of r.unmatchedAd)
+      out.push(
+        `| ${md(a.samAccountName)} | ${md(a.userPrincipalName)} | ${md(a.displayName)} | ${md(a.dn)} |`,
+      );
+  } else out.push("None.");
+  out.push("", `## Unmatched cloud users (${r.unmatchedCloud.length})`, "");
+  if (r.unmatchedCloud.length > 0) {
+    out.push("| userPrincipalName | displayName | mail | id |", "|---|---|---|---|");
+    for (const c of r.unmatchedCloud)
+      out.push(`| ${md(c.userPrincipalName)} | ${md(c.displayName)} | ${md(c.mail)} | ${md(c.id)} |`);
+  } else out.push("None.");
+  out.push("");
+  return out.join("\n");
+}
+
+function esc(v: string | number | null | undefined): string {
+  return String(v ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+function table(
+  id: string,
+  headers: string[],
+  rows: (string | number | null)[][],
+  numeric: number[] = [],
+): string {
+  const head = headers
+    .map((h, i) => `<th data-type="${numeric.includes(i) ? "num" : "text"}" tabindex="0">${esc(h)}</th>`)
+    .join("");
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("\n");
+  return `<table class="sortable" id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+// Click (or Enter on) a header to sort by that column; again to reverse. No external assets.
+const SORT_SCRIPT = `
+document.querySelectorAll("table.sortable").forEach(function (t) {
+  t.querySelectorAll("th").forEach(function (th, col) {
+    function sort() {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      t.querySelectorAll("th").forEach(function (o) { o.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var num = th.getAttribute("data-type") === "num";
+      var body = t.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].textContent, y = b.cells[col].textContent;
+        var r = num ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+        return asc ? r : -r;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
+  });
+});
+var filter = document.getElementById("filter");
+filter.addEventListener("input", function () {
+  var q = filter.value.toLowerCase();
+  document.querySelectorAll("table.sortable tbody tr").forEach(function (r) {
+    r.style.display = r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+  });
+});
+`;
+
+/** The HTML report: one self-contained page. */
+export function renderHtmlReport(run: RunSummary): string {
+  const r = run.result;
+  const proposals = table(
+    "proposals",
+    [
+      "link",
+      "status",
+      "sAMAccountName",
+      "AD DN",
+      "cloud user",
+      "confidence",
+      "evidence",
+      "predicted join",
+      "warnings",
+    ],
+    r.proposals.map((p) => [
+      p.name,
+      p.joins ? "written" : "review",
+      p.ad.samAccountName,
+      p.ad.dn,
+      p.cloud.userPrincipalName,
+      p.confidence.toFixed(3),
+      describeEvidence(p),
+      `${p.predictedJoin.outcome}${p.predictedJoin.uncertain ? " (uncertain)" : ""}`,
+      p.warnings.join(" "),
+    ]),
+    [5],
+  );
+  const conflicts = table(
+    "conflicts",
+    ["kind", "AD user", "cloud user", "confidence", "evidence", "what to do"],
+    r.conflicts.flatMap((c) =>
+      c.pairs.map((p) => [
+        conflictTitle(c.kind),
+        `${p.ad.samAccountName} (${p.ad.dn})`,
+        p.cloud.userPrincipalName,
+        p.confidence.toFixed(3),
+        describeEvidence(p),
+        c.message,
+      ]),
+    ),
+    [3],
+  );
+  const unmatchedAd = table(
+    "unmatched-ad",
+    ["sAMAccountName", "userPrincipalName", "displayName", "DN"],
+    r.unmatchedAd.map((a) => [a.samAccountName, a.userPrincipalName, a.displayName, a.dn]),
+  );
+  const unmatchedCloud = table(
+    "unmatched-cloud",
+    ["userPrincipalName", "displayName", "mail", "id"],
+    r.unmatchedCloud.map((c) => [c.userPrincipalName, c.displayName, c.mail, c.id]),
+  );
+  const s = r.stats;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ad-entra-link discover report</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1b1b; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; width: 100%; }
+th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f0f3f7; cursor: pointer; user-select: none; }
+th[aria-sort="ascending"]::after { content: " \\25B2"; }
+th[aria-sort="descending"]::after { content: " \\25BC"; }
+tbody tr:nth-child(even) { background: #fafafa; }
+.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 4px 8px; }
+#filter { padding: 4px; width: 20em; }
+</style>
+</head>
+<body>
+<h1>ad-entra-link discover report</h1>
+<p>Run ${esc(run.startedAt)}, tenant <code>${esc(run.tenantId)}</code>, search bases: ${run.searchBases.map((b) => `<code>${esc(b)}</code>`).join(", ")}.</p>
+<p>${s.adUsers} AD users, ${s.cloudUsers} cloud users read; ${r.proposals.filter((p) => p.joins).length} links written,
+${r.proposals.filter((p) => !p.joins).length} to review, ${r.conflicts.length} conflicts, ${r.unmatchedAd.length} unmatched AD users,
+${r.unmatchedCloud.length} unmatched cloud users.</p>
+${run.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
+<p><label>Filter all tables: <input id="filter" type="search" placeholder="name, UPN, DN…"></label></p>
+<h2>Proposed links (${r.proposals.length})</h2>
+${proposals}
+<h2>Conflicts (${r.conflicts.length})</h2>
+${conflicts}
+<h2>Unmatched AD users (${r.unmatchedAd.length})</h2>
+${unmatchedAd}
+<h2>Unmatched cloud users (${r.unmatchedCloud.length})</h2>
+${unmatchedCloud}
+<script>${SORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}

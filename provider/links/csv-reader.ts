@@ -1,0 +1,256 @@
+/**
+ * Reads a CSV links file (one link per row, header row first) into the reader-neutral form of
+ * ./check. Made to accept what admins export with `Get-ADUser … | Select-Object … | Export-Csv`:
+ * a `#TYPE …` first line and a UTF-8 byte order mark are skipped, headers are matched without
+ * regard to case, and the AD identity columns keep Get-ADUser's names.
+ *
+ * Columns (see README "Links file"):
+ * - AD user: `SamAccountName`, `DistinguishedName`, `ObjectGUID`, `UserPrincipalName` (the AD user's
+ *   own UPN, as Get-ADUser exports it). Several may be filled; the link selects by the most stable
+ *   one: ObjectGUID, then SamAccountName, DistinguishedName, UserPrincipalName.
+ * - Cloud user: `CloudUserPrincipalName` or `CloudId` (object id).
+ * - Link settings: `Name`, `Match`, `TargetUserPrincipalName`, `TargetMail`,
+ *   `TargetPrimarySmtpAddress`, `AdditionalProxyAddresses` (separated by `;`), `SourceAnchor`,
+ *   `WriteConsistencyGuid`, `OnDelete`, `AllowPrivilegedCloudUser` (`true`/`false`), `Reason`.
+ * File-wide defaults go on a comment line before the header:
+ * `# defaults: match=soft; sourceAnchor=auto; onDelete=retain; writeConsistencyGuid=false`.
+ */
+import type { FieldPath, SourceEntry, SourceFile } from "./check";
+import { parseCsv } from "./csv";
+import type { LinksFileProblem } from "./problems";
+
+type ColumnKind = "adSelector" | "cloudSelector" | "string" | "boolean" | "list";
+
+interface ColumnSpec {
+  /** Property path in the entry. */
+  path: readonly string[];
+  kind: ColumnKind;
+}
+
+const AD_SELECTOR_PRIORITY = [
+  "objectGuid",
+  "samAccountName",
+  "distinguishedName",
+  "userPrincipalName",
+] as const;
+
+const COLUMNS: Record<string, ColumnSpec> = {
+  samaccountname: { path: ["onPremises", "samAccountName"], kind: "adSelector" },
+  distinguishedname: { path: ["onPremises", "distinguishedName"], kind: "adSelector" },
+  objectguid: { path: ["onPremises", "objectGuid"], kind: "adSelector" },
+  userprincipalname: { path: ["onPremises", "userPrincipalName"], kind: "adSelector" },
+  clouduserprincipalname: { path: ["cloud", "userPrincipalName"], kind: "cloudSelector" },
+  cloudid: { path: ["cloud", "id"], kind: "cloudSelector" },
+  name: { path: ["name"], kind: "string" },
+  match: { path: ["match"], kind: "string" },
+  targetuserprincipalname: { path: ["userPrincipalName"], kind: "string" },
+  targetmail: { path: ["mail"], kind: "string" },
+  targetprimarysmtpaddress: { path: ["primarySmtpAddress"], kind: "string" },
+  additionalproxyaddresses: { path: ["additionalProxyAddresses"], kind: "list" },
+  sourceanchor: { path: ["sourceAnchor"], kind: "string" },
+  writeconsistencyguid: { path: ["writeConsistencyGuid"], kind: "boolean" },
+  ondelete: { path: ["onDelete"], kind: "string" },
+  allowprivilegedclouduser: { path: ["allowPrivilegedCloudUser"], kind: "boolean" },
+  reason: { path: ["reason"], kind: "string" },
+};
+
+/** Hints for columns Get-ADUser commonly exports that are not link settings. */
+const COLUMN_HINTS: Record<string, string> = {
+  mail: "Get-ADUser's current mail is not a link setting; remove the column, or rename it TargetMail to set the AD mail.",
+  proxyaddresses:
+    "the current proxyAddresses are read from AD; to add addresses use AdditionalProxyAddresses.",
+};
+
+const DEFAULTABLE: Record<string, ColumnKind> = {
+  match: "string",
+  sourceanchor: "string",
+  ondelete: "string",
+  writeconsistencyguid: "boolean",
+};
+const DEFAULT_KEY_NAMES: Record<string, string> = {
+  match: "match",
+  sourceanchor: "sourceAnchor",
+  ondelete: "onDelete",
+  writeconsistencyguid: "writeConsistencyGuid",
+};
+
+function convert(kind: ColumnKind, value: string): unknown {
+  if (kind === "boolean") {
+    const v = value.toLowerCase();
+    return v === "true" ? true : v === "false" ? false : value;
+  }
+  if (kind === "list") return value.split(";").filter((s) => s !== "");
+  return value;
+}
+
+/** Reads CSV text. `file` is the name used in problems (e.g. `links.csv`). Never throws. */
+export function readLinksCsv(text: string, file: string): SourceFile {
+  const problems: LinksFileProblem[] = [];
+  const source: SourceFile = { file, format: "csv", problems, entries: [] };
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+
+  // Leading comment lines: `#TYPE …` from Export-Csv, `# defaults: …`, or free comments.
+  let offset = 0;
+  let line = 1;
+  const defaultsRaw: Record<string, unknown> = {};
+  let defaultsLine: number | undefined;
+  const defaultLines: Record<string, number> = {};
+  while (offset < body.length) {
+    const end = body.indexOf("\n", offset);
+    const raw = body.slice(offset, end < 0 ? body.length : end).replace(/\r$/, "");
+    if (raw.trim() === "") {
+      // skip blank lines before the header
+    } else if (raw.startsWith("#")) {
+      const m = /^#\s*defaults\s*:(.*)$/i.exec(raw);
+      if (m !== null) {
+        defaultsLine ??= line;
+        for (const part of m[1]!.split(/[;,]/)) {
+          if (part.trim() === "") continue;
+          const eq = part.indexOf("=");
+          const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+          const value = eq < 0 ? "" : part.slice(eq + 1).trim();
+          const kind = DEFAULTABLE[key.toLowerCase()];
+          const name = DEFAULT_KEY_NAMES[key.toLowerCase()] ?? key;
+          defaultLines[name] = line;
+          defaultsRaw[name] = kind === undefined ? value : convert(kind, value);
+          if (eq < 0) {
+            problems.push({
+              file,
+              line,
+              path: `defaults.${name}`,
+              code: "DEFAULTS_SYNTAX",
+              message: "write defaults as key=value pairs separated by ';'.",
+            });
+          }
+        }
+      }
+    } else {
+      break;
+    }
+    offset = end < 0 ? body.length : end + 1;
+    line++;
+  }
+  if (defaultsLine !== undefined) {
+    const dl = defaultsLine;
+    source.defaults = {
+      raw: defaultsRaw,
+      line: dl,
+      lineOf: (path: FieldPath) => (typeof path[0] === "string" ? (defaultLines[path[0]] ?? dl) : dl),
+    };
+  }
+
+  const parsed = parseCsv(body.slice(offset), line);
+  for (const p of parsed.problems)
+    problems.push({ file, line: p.line, path: "", code: "CSV_SYNTAX", message: `CSV syntax: ${p.message}` });
+  const [header, ...rows] = parsed.records;
+  if (header === undefined) {
+    problems.push({
+      file,
+      line,
+      path: "",
+      code: "LINKS_FILE_EMPTY",
+      message: "no header row; the first row names the columns, e.g. SamAccountName,CloudUserPrincipalName.",
+    });
+    return source;
+  }
+
+  const specs: (ColumnSpec | undefined)[] = [];
+  const seen = new Map<string, number>();
+  header.fields.forEach((rawName, col) => {
+    const key = rawName.trim().toLowerCase();
+    const spec = COLUMNS[key];
+    const hint = COLUMN_HINTS[key];
+    if (spec === undefined) {
+      problems.push({
+        file,
+        line: header.line,
+        path: `column ${col + 1} "${rawName}"`,
+        code: "CSV_UNKNOWN_COLUMN",
+        message: `unknown column${hint !== undefined ? `: ${hint}` : `; known columns are ${Object.keys(COLUMNS).length} (see README "Links file"), e.g. SamAccountName, CloudUserPrincipalName, Match, Reason.`}`,
+      });
+    } else if (seen.has(key)) {
+      problems.push({
+        file,
+        line: header.line,
+        path: `column ${col + 1} "${rawName}"`,
+        code: "CSV_DUPLICATE_COLUMN",
+        message: `the same column as column ${(seen.get(key) ?? 0) + 1}; each column may appear once.`,
+      });
+    } else {
+      seen.set(key, col);
+    }
+    specs.push(spec !== undefined && seen.get(key) === col ? spec : undefined);
+  });
+  const headerOf = (path: FieldPath): string | undefined => {
+    const wanted = path.filter((s) => typeof s === "string").join(".");
+    const col = specs.findIndex((s) => s !== undefined && s.path.join(".") === wanted);
+    if (col >= 0) return header.fields[col]?.trim();
+    if (path[0] === "onPremises" || path[0] === "cloud") {
+      const names = specs
+        .map((s, i) => (s !== undefined && s.path[0] === path[0] ? header.fields[i]?.trim() : undefined))
+        .filter((x): x is string => x !== undefined);
+      return names.length > 0 ? names.join("/") : undefined;
+    }
+    return undefined;
+  };
+  if (!specs.some((s) => s?.kind === "adSelector")) {
+    problems.push({
+      file,
+      line: header.line,
+      path: "",
+      code: "CSV_NO_AD_COLUMN",
+      message:
+        "no column names the AD user; add SamAccountName, ObjectGUID, DistinguishedName or UserPrincipalName.",
+    });
+  }
+  if (!specs.some((s) => s?.kind === "cloudSelector")) {
+    problems.push({
+      file,
+      line: header.line,
+      path: "",
+      code: "CSV_NO_CLOUD_COLUMN",
+      message: "no column names the cloud user; add CloudUserPrincipalName or CloudId.",
+    });
+  }
+
+  rows.forEach((row, index) => {
+    if (row.fields.length !== header.fields.length) {
+      problems.push({
+        file,
+        line: row.line,
+        path: `entries[${index}]`,
+        code: "CSV_FIELD_COUNT",
+        message: `has ${row.fields.length} fields, the header has ${header.fields.length}; quote values that contain commas.`,
+      });
+    }
+    const raw: Record<string, unknown> = {};
+    const adValues: Record<string, string> = {};
+    row.fields.forEach((value, col) => {
+      const spec = specs[col];
+      if (spec === undefined || value === "") return;
+      if (spec.kind === "adSelector") {
+        adValues[spec.path[1]!] = value;
+      } else if (spec.kind === "cloudSelector") {
+        const cloud = (raw["cloud"] ?? {}) as Record<string, string>;
+        cloud[spec.path[1]!] = value;
+        raw["cloud"] = cloud;
+      } else {
+        raw[spec.path[0]!] = convert(spec.kind, value);
+      }
+    });
+    const chosen = AD_SELECTOR_PRIORITY.find((k) => adValues[k] !== undefined);
+    if (chosen !== undefined) raw["onPremises"] = { [chosen]: adValues[chosen] };
+    const entry: SourceEntry = {
+      index,
+      line: row.line,
+      raw,
+      lineOf: () => row.line,
+      describe: (path: FieldPath) => {
+        const col = headerOf(path);
+        return col === undefined ? "" : ` (column ${col})`;
+      },
+    };
+    source.entries.push(entry);
+  });
+  return source;
+}

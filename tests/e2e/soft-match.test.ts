@@ -1,0 +1,195 @@
+/**
+ * examples/soft-match through the real Pulumi CLI, the real Samba DC and the Entra ID emulator:
+ * the preview shows the plan on both sides, `up` writes exactly that, Entra Connect's next cycle
+ * soft-matches both users without creating a duplicate, a second preview is clean, drift made by
+ * hand shows on refresh and is repaired by `up`, and destroy (retain) leaves both directories as
+ * they are. Unmanaged proxy addresses survive every step.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { Attribute, Change } from "ldapts";
+import { adminClient, readUser, snapshotSubtree } from "../infra/samba";
+import { linkStackConfig } from "../support/link-config";
+import { openStack, type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
+import { isolatedScenario, type Scenario } from "../support/scenario";
+import { getTestEnv, type TestEnv } from "../support/test-env";
+
+const workDir = path.join(REPO_ROOT, "examples", "soft-match");
+let env: TestEnv;
+let s: Scenario;
+let sandbox: PulumiSandbox;
+let stack: Stack;
+let stateDir: string;
+
+const unmanagedAlva = [
+  "smtp:awood@contoso.com",
+  "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=awood",
+  "SIP:alva.wood@contoso.com",
+];
+
+async function alvaKeepsUnmanagedAddresses(step: string): Promise<void> {
+  const alva = await readUser(s.dc, s.users["alva"]!.dn);
+  for (const value of unmanagedAlva)
+    assert.ok(alva.proxyAddresses.includes(value), `${step}: ${value} survives`);
+}
+
+before(async () => {
+  env = await getTestEnv();
+  s = await isolatedScenario(env, "esoft", ["adam", "alva"], { keepAddresses: true });
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-e2e-soft-"));
+  sandbox = await pulumiSandbox(stateDir, { NODE_EXTRA_CA_CERTS: env.caBundlePath });
+  const { config, secrets } = linkStackConfig(env, { tenantId: s.tenantId, baseDn: s.ou });
+  stack = await openStack(sandbox, {
+    workDir,
+    stackName: "e2e-soft",
+    config: {
+      ...config,
+      "soft-match:adamSamAccountName": s.users["adam"]!.seed.sAMAccountName,
+      "soft-match:alvaSamAccountName": s.users["alva"]!.seed.sAMAccountName,
+    },
+    secrets,
+  });
+});
+
+after(async () => {
+  await stack?.workspace.removeStack("e2e-soft", { force: true }).catch(() => undefined);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+test("preview --diff shows every planned change, current → planned, on both sides, and writes nothing", async () => {
+  const adBefore = await snapshotSubtree(s.dc, s.ou);
+  const cloudBefore = await env.control.snapshot(s.tenantId);
+  const preview = await stack.preview({ diff: true });
+  const out = preview.stdout;
+  const adamUpn = s.users["adam"]!.seed.userPrincipalName;
+  const alvaUpn = s.users["alva"]!.seed.userPrincipalName;
+  assert.match(
+    out,
+    new RegExp(
+      `on-premises userPrincipalName: ${adamUpn.replace(/\./g, "\\.")} → adam\\.anderson@contoso\\.com`,
+    ),
+  );
+  assert.match(out, /on-premises mail: \(not set\) → adam\.anderson@contoso\.com/);
+  assert.match(out, /on-premises proxyAddresses: \+SMTP:adam\.anderson@contoso\.com/);
+  assert.match(
+    out,
+    new RegExp(`on-premises userPrincipalName: ${alvaUpn.replace(/\./g, "\\.")} → alva\\.wood@contoso\\.com`),
+  );
+  assert.match(
+    out,
+    /on-premises proxyAddresses: -smtp:alva\.wood@contoso\.com \+SMTP:alva\.wood@contoso\.com/,
+  );
+  assert.match(out, /softMatchSmtp/);
+  assert.ok(!out.includes("onPremisesImmutableId: (not set) →"), "soft match writes nothing to the cloud");
+  assert.equal(preview.changeSummary.create, 3);
+  assert.equal(await snapshotSubtree(s.dc, s.ou), adBefore, "preview wrote nothing to AD");
+  assert.equal(await env.control.snapshot(s.tenantId), cloudBefore, "preview wrote nothing to Entra ID");
+});
+
+test("preview --json carries the same plan for machines", async () => {
+  const { runPulumiCli } = await import("../support/pulumi");
+  const res = runPulumiCli(
+    sandbox,
+    ["preview", "--json", "--stack", "e2e-soft", "--non-interactive"],
+    workDir,
+  );
+  assert.equal(res.code, 0, res.stderr);
+  const digest = JSON.parse(res.stdout) as {
+    steps: { urn: string; newState?: { inputs?: Record<string, unknown> } }[];
+  };
+  const adam = digest.steps.find((st) => st.urn.endsWith("::adam-anderson"));
+  const changes = adam?.newState?.inputs?.["changes"] as { onPremises: Record<string, { planned?: string }> };
+  assert.equal(changes.onPremises["userPrincipalName"]?.planned, "adam.anderson@contoso.com");
+  assert.equal((adam?.newState?.inputs?.["predictedJoin"] as { outcome: string }).outcome, "softMatchSmtp");
+});
+
+test("up writes exactly the planned values on-premises and nothing in the cloud", async () => {
+  const cloudBefore = await env.control.snapshot(s.tenantId);
+  const up = await stack.up();
+  assert.equal(up.summary.result, "succeeded");
+  const adam = await readUser(s.dc, s.users["adam"]!.dn);
+  assert.equal(adam.userPrincipalName, "adam.anderson@contoso.com");
+  assert.equal(adam.mail, "adam.anderson@contoso.com");
+  assert.deepEqual(adam.proxyAddresses, ["SMTP:adam.anderson@contoso.com"]);
+  const alva = await readUser(s.dc, s.users["alva"]!.dn);
+  assert.equal(alva.userPrincipalName, "alva.wood@contoso.com");
+  assert.equal(alva.mail, "alva.wood@contoso.com");
+  assert.deepEqual([...alva.proxyAddresses].sort(), ["SMTP:alva.wood@contoso.com", ...unmanagedAlva].sort());
+  assert.equal(await env.control.snapshot(s.tenantId), cloudBefore, "soft match leaves the cloud untouched");
+  assert.deepEqual(up.outputs["syncState"]?.value, { adam: "pendingSync", alva: "pendingSync" });
+});
+
+test("Entra Connect's next cycle soft-matches both users and creates no duplicate", async () => {
+  const usersBefore = (await env.control.listUsers(s.tenantId)).length;
+  const report = await env.control.runSyncCycle(s.tenantId, {
+    ldap: {
+      url: env.samba.url,
+      bindDn: env.samba.adminBindDn,
+      bindPassword: env.samba.adminPassword,
+      caCertPem: env.sambaCaPem,
+    },
+    scope: [s.ou],
+  });
+  const byDn = new Map(report.entries.map((e) => [e.dn.toLowerCase(), e]));
+  assert.equal(byDn.get(s.users["adam"]!.dn.toLowerCase())?.outcome, "softMatchSmtp");
+  assert.equal(byDn.get(s.users["alva"]!.dn.toLowerCase())?.outcome, "softMatchSmtp");
+  assert.equal(report.entries.filter((e) => e.outcome === "provisioned").length, 0);
+  assert.equal((await env.control.listUsers(s.tenantId)).length, usersBefore, "no duplicate cloud user");
+  const adamCloud = (await env.control.listUsers(s.tenantId)).find(
+    (u) => u.userPrincipalName === "adam.anderson@contoso.com",
+  );
+  assert.equal(adamCloud?.onPremisesSyncEnabled, true);
+  await alvaKeepsUnmanagedAddresses("after sync");
+});
+
+test("a second preview shows no changes (--expect-no-changes)", async () => {
+  const preview = await stack.preview({ expectNoChanges: true });
+  assert.equal(preview.changeSummary.same, 3);
+});
+
+test("a hand-made change in AD shows on refresh and the next up repairs it", async () => {
+  const client = await adminClient(s.dc);
+  try {
+    await client.modify(
+      s.users["adam"]!.dn,
+      new Change({
+        operation: "replace",
+        modification: new Attribute({
+          type: "userPrincipalName",
+          values: [s.users["adam"]!.seed.userPrincipalName],
+        }),
+      }),
+    );
+  } finally {
+    await client.unbind();
+  }
+  const refresh = await stack.refresh();
+  assert.equal(refresh.summary.result, "succeeded");
+  const state = await stack.exportStack();
+  const adamLink = state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::adam-anderson"));
+  assert.equal(
+    adamLink.outputs.onPremisesState.userPrincipalName,
+    s.users["adam"]!.seed.userPrincipalName,
+    "drift is visible in state",
+  );
+  const preview = await stack.preview({ diff: true });
+  assert.equal(preview.changeSummary.update, 1);
+  assert.match(preview.stdout, /on-premises userPrincipalName: .* → adam\.anderson@contoso\.com/);
+  const up = await stack.up();
+  assert.equal(up.summary.resourceChanges?.update, 1);
+  assert.equal((await readUser(s.dc, s.users["adam"]!.dn)).userPrincipalName, "adam.anderson@contoso.com");
+  await alvaKeepsUnmanagedAddresses("after repair");
+});
+
+test("destroy with onDelete retain leaves both directories untouched", async () => {
+  const adBefore = await snapshotSubtree(s.dc, s.ou);
+  const cloudBefore = await env.control.snapshot(s.tenantId);
+  const destroyed = await stack.destroy();
+  assert.equal(destroyed.summary.result, "succeeded");
+  assert.equal(await snapshotSubtree(s.dc, s.ou), adBefore);
+  assert.equal(await env.control.snapshot(s.tenantId), cloudBefore);
+});
