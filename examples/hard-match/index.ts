@@ -4,13 +4,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { UserLink } from "ad-entra-link";
 
+// Defaults are the seed scenario; point them at your own users with `pulumi config set`.
 const config = new pulumi.Config();
 const onDelete = config.get("onDelete") === "restore" ? "restore" : "retain";
 
 // Bruno has no mailbox in the cloud, so there is no SMTP address to soft-match on: hard match it.
 const bruno = new UserLink("bruno-costa", {
   onPremises: { samAccountName: config.get("brunoSamAccountName") ?? "bcosta" },
-  cloud: { userPrincipalName: "bruno.costa@contoso.com" },
+  cloud: { userPrincipalName: config.get("brunoCloudUpn") ?? "bruno.costa@contoso.com" },
   match: "hard",
   onDelete,
   reason: "CHG-1042: Bruno has no Exchange Online mailbox",
@@ -20,7 +21,7 @@ const bruno = new UserLink("bruno-costa", {
 // sends the ConsistencyGuid, so that is what the ImmutableId must be made of ("auto" does this).
 const chen = new UserLink("chen-li", {
   onPremises: { samAccountName: config.get("chenSamAccountName") ?? "cli" },
-  cloud: { userPrincipalName: "chen.li@contoso.com" },
+  cloud: { userPrincipalName: config.get("chenCloudUpn") ?? "chen.li@contoso.com" },
   match: "hard",
   sourceAnchor: "auto",
   onDelete,

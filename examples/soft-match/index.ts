@@ -4,12 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { UserLink } from "ad-entra-link";
 
+// Defaults are the seed scenario; point them at your own users with `pulumi config set`.
 const config = new pulumi.Config();
 
 // Adam's AD account has a non-routable UPN (aanderson@corp.local) and no mail at all.
 const adam = new UserLink("adam-anderson", {
   onPremises: { samAccountName: config.get("adamSamAccountName") ?? "aanderson" },
-  cloud: { userPrincipalName: "adam.anderson@contoso.com" },
+  cloud: { userPrincipalName: config.get("adamCloudUpn") ?? "adam.anderson@contoso.com" },
   match: "soft",
 });
 
@@ -17,7 +18,7 @@ const adam = new UserLink("adam-anderson", {
 // The link re-cases it to SMTP: and leaves her X500:, SIP: and other smtp: addresses alone.
 const alva = new UserLink("alva-wood", {
   onPremises: { samAccountName: config.get("alvaSamAccountName") ?? "awood" },
-  cloud: { userPrincipalName: "alva.wood@contoso.com" },
+  cloud: { userPrincipalName: config.get("alvaCloudUpn") ?? "alva.wood@contoso.com" },
   match: "soft",
 });
 

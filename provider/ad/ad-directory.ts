@@ -6,7 +6,7 @@
 import { AndFilter, Attribute, Change, Client, type Entry, EqualityFilter, type Filter } from "ldapts";
 import type { LdapSettings } from "../config/settings";
 import { bytesToGuid, guidToBytes } from "../core/guid";
-import { escapeFilterValue, isDnUnder } from "../core/ldap-escape";
+import { escapeFilterValue, formatDn, isDnUnder, parseDn } from "../core/ldap-escape";
 import { AmbiguousMatchError, InvalidInputError, NotFoundError, SafetyBlockError } from "../errors";
 import { mapLdapError } from "./ldap-errors";
 
@@ -114,6 +114,14 @@ export function toAdUser(entry: Entry): AdUser {
 export function describeSelector(selector: AdSelector): string {
   const [k, v] = Object.entries(selector)[0] ?? ["?", "?"];
   return `${k} "${v}"`;
+}
+
+/** The domain naming context of a DN: its trailing DC= components. */
+export function domainRootOf(dn: string): string {
+  const rdns = parseDn(dn);
+  let i = rdns.length;
+  while (i > 0 && rdns[i - 1]!.length === 1 && rdns[i - 1]![0]!.type.toLowerCase() === "dc") i--;
+  return i === rdns.length ? dn : formatDn(rdns.slice(i));
 }
 
 /**
@@ -293,19 +301,27 @@ export class AdDirectory {
    */
   async findHolders(value: string, excludeDn: string): Promise<{ dn: string; attribute: string }[]> {
     const v = escapeFilterValue(value);
-    const filter = `(|(userPrincipalName=${v})(mail=${v})(proxyAddresses=smtp:${v}))`;
-    const found = await this.read(`collision search for ${value}`, async (client) => {
-      const { searchEntries } = await client.search(this.settings.baseDn, {
-        scope: "sub",
-        filter,
-        attributes: ["userPrincipalName", "mail", "proxyAddresses"],
-        paged: { pageSize: 100 },
+    const search = (base: string, filter: string) =>
+      this.read(`collision search for ${value}`, async (client) => {
+        const { searchEntries } = await client.search(base, {
+          scope: "sub",
+          filter,
+          attributes: ["userPrincipalName", "mail", "proxyAddresses"],
+          paged: { pageSize: 100 },
+        });
+        return searchEntries;
       });
-      return searchEntries;
-    });
+    // AD itself refuses a UPN another object of the domain holds, wherever it sits; addresses only
+    // collide for Entra Connect inside its sync scope (the base DN).
+    const [upnHolders, addressHolders] = await Promise.all([
+      search(domainRootOf(this.settings.baseDn), `(userPrincipalName=${v})`),
+      search(this.settings.baseDn, `(|(mail=${v})(proxyAddresses=smtp:${v}))`),
+    ]);
     const lower = value.toLowerCase();
-    return found
+    const seen = new Set<string>();
+    return [...upnHolders, ...addressHolders]
       .filter((e) => e.dn.toLowerCase() !== excludeDn.toLowerCase())
+      .filter((e) => !seen.has(e.dn.toLowerCase()) && seen.add(e.dn.toLowerCase()) !== undefined)
       .map((e) => {
         const upn = text(e, "userPrincipalName")?.toLowerCase();
         const mail = text(e, "mail")?.toLowerCase();

@@ -25,11 +25,10 @@ let sandbox: PulumiSandbox;
 let stack: Stack;
 let stateDir: string;
 
-const unmanagedAlva = [
-  "smtp:awood@contoso.com",
-  "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=awood",
-  "SIP:alva.wood@contoso.com",
-];
+let adamUpn: string; // the cloud users' UPNs (and primary addresses) in this test's tenant
+let alvaUpn: string;
+let unmanagedAlva: string[];
+const re = (v: string) => v.replace(/[.+*?()[\]/\\^$|]/g, "\\$&");
 
 async function alvaKeepsUnmanagedAddresses(step: string): Promise<void> {
   const alva = await readUser(s.dc, s.users["alva"]!.dn);
@@ -39,7 +38,11 @@ async function alvaKeepsUnmanagedAddresses(step: string): Promise<void> {
 
 before(async () => {
   env = await getTestEnv();
-  s = await isolatedScenario(env, "esoft", ["adam", "alva"], { keepAddresses: true });
+  s = await isolatedScenario(env, "esoft", ["adam", "alva"]);
+  adamUpn = s.cloudUpn("adam");
+  alvaUpn = s.cloudUpn("alva");
+  // Alva's primary is spelled smtp: (lower case) on-premises; everything else is not ours to touch.
+  unmanagedAlva = s.users["alva"]!.seed.proxyAddresses!.filter((p) => p !== `smtp:${alvaUpn}`);
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-e2e-soft-"));
   sandbox = await pulumiSandbox(stateDir, { NODE_EXTRA_CA_CERTS: env.caBundlePath });
   const { config, secrets } = linkStackConfig(env, { tenantId: s.tenantId, baseDn: s.ou });
@@ -50,6 +53,8 @@ before(async () => {
       ...config,
       "soft-match:adamSamAccountName": s.users["adam"]!.seed.sAMAccountName,
       "soft-match:alvaSamAccountName": s.users["alva"]!.seed.sAMAccountName,
+      "soft-match:adamCloudUpn": adamUpn,
+      "soft-match:alvaCloudUpn": alvaUpn,
     },
     secrets,
   });
@@ -65,24 +70,13 @@ test("preview --diff shows every planned change, current → planned, on both si
   const cloudBefore = await env.control.snapshot(s.tenantId);
   const preview = await stack.preview({ diff: true });
   const out = preview.stdout;
-  const adamUpn = s.users["adam"]!.seed.userPrincipalName;
-  const alvaUpn = s.users["alva"]!.seed.userPrincipalName;
-  assert.match(
-    out,
-    new RegExp(
-      `on-premises userPrincipalName: ${adamUpn.replace(/\./g, "\\.")} → adam\\.anderson@contoso\\.com`,
-    ),
-  );
-  assert.match(out, /on-premises mail: \(not set\) → adam\.anderson@contoso\.com/);
-  assert.match(out, /on-premises proxyAddresses: \+SMTP:adam\.anderson@contoso\.com/);
-  assert.match(
-    out,
-    new RegExp(`on-premises userPrincipalName: ${alvaUpn.replace(/\./g, "\\.")} → alva\\.wood@contoso\\.com`),
-  );
-  assert.match(
-    out,
-    /on-premises proxyAddresses: -smtp:alva\.wood@contoso\.com \+SMTP:alva\.wood@contoso\.com/,
-  );
+  const adamOnPrem = s.users["adam"]!.seed.userPrincipalName;
+  const alvaOnPrem = s.users["alva"]!.seed.userPrincipalName;
+  assert.match(out, new RegExp(`on-premises userPrincipalName: ${re(adamOnPrem)} → ${re(adamUpn)}`));
+  assert.match(out, new RegExp(`on-premises mail: \\(not set\\) → ${re(adamUpn)}`));
+  assert.match(out, new RegExp(`on-premises proxyAddresses: \\+SMTP:${re(adamUpn)}`));
+  assert.match(out, new RegExp(`on-premises userPrincipalName: ${re(alvaOnPrem)} → ${re(alvaUpn)}`));
+  assert.match(out, new RegExp(`on-premises proxyAddresses: -smtp:${re(alvaUpn)} \\+SMTP:${re(alvaUpn)}`));
   assert.match(out, /softMatchSmtp/);
   assert.ok(!out.includes("onPremisesImmutableId: (not set) →"), "soft match writes nothing to the cloud");
   assert.equal(preview.changeSummary.create, 3);
@@ -103,7 +97,7 @@ test("preview --json carries the same plan for machines", async () => {
   };
   const adam = digest.steps.find((st) => st.urn.endsWith("::adam-anderson"));
   const changes = adam?.newState?.inputs?.["changes"] as { onPremises: Record<string, { planned?: string }> };
-  assert.equal(changes.onPremises["userPrincipalName"]?.planned, "adam.anderson@contoso.com");
+  assert.equal(changes.onPremises["userPrincipalName"]?.planned, adamUpn);
   assert.equal((adam?.newState?.inputs?.["predictedJoin"] as { outcome: string }).outcome, "softMatchSmtp");
 });
 
@@ -112,13 +106,13 @@ test("up writes exactly the planned values on-premises and nothing in the cloud"
   const up = await stack.up();
   assert.equal(up.summary.result, "succeeded");
   const adam = await readUser(s.dc, s.users["adam"]!.dn);
-  assert.equal(adam.userPrincipalName, "adam.anderson@contoso.com");
-  assert.equal(adam.mail, "adam.anderson@contoso.com");
-  assert.deepEqual(adam.proxyAddresses, ["SMTP:adam.anderson@contoso.com"]);
+  assert.equal(adam.userPrincipalName, adamUpn);
+  assert.equal(adam.mail, adamUpn);
+  assert.deepEqual(adam.proxyAddresses, [`SMTP:${adamUpn}`]);
   const alva = await readUser(s.dc, s.users["alva"]!.dn);
-  assert.equal(alva.userPrincipalName, "alva.wood@contoso.com");
-  assert.equal(alva.mail, "alva.wood@contoso.com");
-  assert.deepEqual([...alva.proxyAddresses].sort(), ["SMTP:alva.wood@contoso.com", ...unmanagedAlva].sort());
+  assert.equal(alva.userPrincipalName, alvaUpn);
+  assert.equal(alva.mail, alvaUpn);
+  assert.deepEqual([...alva.proxyAddresses].sort(), [`SMTP:${alvaUpn}`, ...unmanagedAlva].sort());
   assert.equal(await env.control.snapshot(s.tenantId), cloudBefore, "soft match leaves the cloud untouched");
   assert.deepEqual(up.outputs["syncState"]?.value, { adam: "pendingSync", alva: "pendingSync" });
 });
@@ -139,9 +133,7 @@ test("Entra Connect's next cycle soft-matches both users and creates no duplicat
   assert.equal(byDn.get(s.users["alva"]!.dn.toLowerCase())?.outcome, "softMatchSmtp");
   assert.equal(report.entries.filter((e) => e.outcome === "provisioned").length, 0);
   assert.equal((await env.control.listUsers(s.tenantId)).length, usersBefore, "no duplicate cloud user");
-  const adamCloud = (await env.control.listUsers(s.tenantId)).find(
-    (u) => u.userPrincipalName === "adam.anderson@contoso.com",
-  );
+  const adamCloud = (await env.control.listUsers(s.tenantId)).find((u) => u.userPrincipalName === adamUpn);
   assert.equal(adamCloud?.onPremisesSyncEnabled, true);
   await alvaKeepsUnmanagedAddresses("after sync");
 });
@@ -178,10 +170,10 @@ test("a hand-made change in AD shows on refresh and the next up repairs it", asy
   );
   const preview = await stack.preview({ diff: true });
   assert.equal(preview.changeSummary.update, 1);
-  assert.match(preview.stdout, /on-premises userPrincipalName: .* → adam\.anderson@contoso\.com/);
+  assert.match(preview.stdout, new RegExp(`on-premises userPrincipalName: .* → ${re(adamUpn)}`));
   const up = await stack.up();
   assert.equal(up.summary.resourceChanges?.update, 1);
-  assert.equal((await readUser(s.dc, s.users["adam"]!.dn)).userPrincipalName, "adam.anderson@contoso.com");
+  assert.equal((await readUser(s.dc, s.users["adam"]!.dn)).userPrincipalName, adamUpn);
   await alvaKeepsUnmanagedAddresses("after repair");
 });
 

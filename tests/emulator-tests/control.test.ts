@@ -85,7 +85,9 @@ describe("tenants", () => {
     try {
       await emu.control.patchUser(other.tenantId, adam.id, { jobTitle: "Only in other" });
       const graph = graphClient(emu, secretCredential(emu, tenant));
-      const r = (await graph.api(`/users/${adam.id}`).select("jobTitle").get()) as { jobTitle: string | null };
+      const r = (await graph.api(`/users/${adam.id}`).select("jobTitle").get()) as {
+        jobTitle: string | null;
+      };
       assert.equal(r.jobTitle, null);
     } finally {
       await emu.control.deleteTenant(other.tenantId);
@@ -103,12 +105,24 @@ describe("tenants", () => {
   });
 
   test("creating a tenant twice, or touching a missing one, is a control error", async () => {
-    await assert.rejects(emu.control.createTenant({ ...(await emu.control.getTenant(tenant.tenantId)), displayName: "x", domains: [], users: [], apps: [] }), (e: Error) => {
-      assert.ok(e instanceof EmulatorControlError);
-      assert.equal(e.status, 409);
-      return true;
-    });
-    await assert.rejects(emu.control.getFeatures(randomUUID()), (e: Error) => e instanceof EmulatorControlError && e.status === 404);
+    await assert.rejects(
+      emu.control.createTenant({
+        ...(await emu.control.getTenant(tenant.tenantId)),
+        displayName: "x",
+        domains: [],
+        users: [],
+        apps: [],
+      }),
+      (e: Error) => {
+        assert.ok(e instanceof EmulatorControlError);
+        assert.equal(e.status, 409);
+        return true;
+      },
+    );
+    await assert.rejects(
+      emu.control.getFeatures(randomUUID()),
+      (e: Error) => e instanceof EmulatorControlError && e.status === 404,
+    );
   });
 });
 
@@ -119,7 +133,12 @@ describe("child process", () => {
     try {
       assert.ok((await proc.control.health()).ok);
       const t = await proc.control.getTenant("8a1c3f5e-2b4d-4e6f-9a0b-1c2d3e4f5a6b");
-      const remote = { baseUrl: proc.baseUrl, caCertPem: proc.caCertPem, control: proc.control, close: async () => undefined };
+      const remote = {
+        baseUrl: proc.baseUrl,
+        caCertPem: proc.caCertPem,
+        control: proc.control,
+        close: async () => undefined,
+      };
       assert.deepEqual(identityOptions(remote).authorityHost, proc.baseUrl);
       const graph = graphClient(remote, secretCredential(remote, t));
       const org = (await graph.api("/organization").get()) as { value: { displayName: string }[] };
@@ -127,7 +146,10 @@ describe("child process", () => {
 
       const { EmulatorControl } = await import("../emulator/control-client");
       const wrongKey = new EmulatorControl(proc.baseUrl, proc.caCertPem, "wrong");
-      await assert.rejects(wrongKey.health(), (e: Error) => e instanceof EmulatorControlError && e.status === 401);
+      await assert.rejects(
+        wrongKey.health(),
+        (e: Error) => e instanceof EmulatorControlError && e.status === 401,
+      );
       wrongKey.close();
 
       await proc.stop();

@@ -29,7 +29,12 @@ const adam = CLOUD_USERS.find((u) => u.key === "adam")!;
 const alva = CLOUD_USERS.find((u) => u.key === "alva")!;
 
 interface BatchResponse {
-  responses: { id: string; status: number; headers: Record<string, string>; body?: { error?: { code: string; message: string } } }[];
+  responses: {
+    id: string;
+    status: number;
+    headers: Record<string, string>;
+    body?: { error?: { code: string; message: string } };
+  }[];
 }
 
 before(async () => {
@@ -63,7 +68,11 @@ describe("$batch", () => {
           headers: { "Content-Type": "application/json" },
           body: { jobTitle: "x" },
         },
-        { id: "4", method: "GET", url: "/users?$filter=proxyAddresses/any(p:p eq 'SMTP:alva.wood@contoso.com')&$select=id" },
+        {
+          id: "4",
+          method: "GET",
+          url: "/users?$filter=proxyAddresses/any(p:p eq 'SMTP:alva.wood@contoso.com')&$select=id",
+        },
       ],
     })) as BatchResponse;
     const byId = new Map(r.responses.map((x) => [x.id, x]));
@@ -94,7 +103,11 @@ describe("$batch", () => {
   });
 
   test("more than 20 requests: the whole batch is 400", async () => {
-    const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/organization" }));
+    const requests = Array.from({ length: 21 }, (_, i) => ({
+      id: String(i),
+      method: "GET",
+      url: "/organization",
+    }));
     const e = await graphFailure(graph.api("/$batch").post({ requests }));
     assert.equal(e.statusCode, 400);
     assert.equal(e.message, "Number of requests inside batch exceeds the limit.");
@@ -133,7 +146,9 @@ describe("faults", () => {
     const elapsed = Date.now() - started;
     assert.equal(org.value[0]?.id, tenant.tenantId);
     assert.ok(elapsed >= 2000, `waited ${elapsed} ms, Retry-After was 2 s`);
-    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter((e) => e.kind === "graph");
+    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter(
+      (e) => e.kind === "graph",
+    );
     assert.deepEqual(
       log.map((e) => e.status),
       [429, 200],
@@ -149,7 +164,9 @@ describe("faults", () => {
     });
     const since = (await emu.control.requests()).at(-1)?.seq ?? 0;
     await graph.api("/domains").get();
-    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter((e) => e.kind === "graph");
+    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter(
+      (e) => e.kind === "graph",
+    );
     assert.deepEqual(
       log.map((e) => e.status),
       [503, 503, 200],
@@ -168,14 +185,22 @@ describe("faults", () => {
   });
 
   test("a dropped connection fails the call (no HTTP status) and is logged as dropped", async () => {
-    await emu.control.addFault({ match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/domains$" }, action: { drop: true }, times: 1 });
+    await emu.control.addFault({
+      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
+      action: { drop: true },
+      times: 1,
+    });
     await assert.rejects(graph.api("/domains").get());
     const log = await emu.control.requests({ tenant: tenant.tenantId });
     assert.equal(log.at(-1)?.outcome, "dropped");
   });
 
   test("added latency delays the answer", async () => {
-    await emu.control.addFault({ match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/organization$" }, action: { delayMs: 400 }, times: 1 });
+    await emu.control.addFault({
+      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/organization$" },
+      action: { delayMs: 400 },
+      times: 1,
+    });
     const started = Date.now();
     await graph.api("/organization").get();
     assert.ok(Date.now() - started >= 400);
@@ -214,7 +239,9 @@ describe("faults", () => {
       });
       const token = await secretCredential(emu, t).getToken(GRAPH_SCOPE);
       assert.ok(token.token.length > 0);
-      const log = (await emu.control.requests({ tenant: t.tenantId })).filter((e) => e.path.endsWith("/token"));
+      const log = (await emu.control.requests({ tenant: t.tenantId })).filter((e) =>
+        e.path.endsWith("/token"),
+      );
       assert.deepEqual(
         log.map((e) => e.status),
         [503, 200],

@@ -39,7 +39,13 @@ after(async () => {
 describe("domains and organization", () => {
   test("GET /domains lists verified and unverified domains with their flags", async () => {
     const r = (await graph.api("/domains").get()) as { value: Record<string, unknown>[] };
-    const pick = r.value.map((d) => [d["id"], d["isVerified"], d["isDefault"], d["isInitial"], d["authenticationType"]]);
+    const pick = r.value.map((d) => [
+      d["id"],
+      d["isVerified"],
+      d["isDefault"],
+      d["isInitial"],
+      d["authenticationType"],
+    ]);
     assert.deepEqual(pick, [
       ["contosolab.onmicrosoft.com", true, false, true, "Managed"],
       ["contoso.com", true, true, false, "Managed"],
@@ -50,7 +56,11 @@ describe("domains and organization", () => {
 
   test("GET /organization: never synced yet, verified domains only", async () => {
     const r = (await graph.api("/organization").get()) as { value: Record<string, unknown>[] };
-    const org = r.value[0] as { id: string; onPremisesSyncEnabled: unknown; verifiedDomains: { name: string }[] };
+    const org = r.value[0] as {
+      id: string;
+      onPremisesSyncEnabled: unknown;
+      verifiedDomains: { name: string }[];
+    };
     assert.equal(org.id, tenant.tenantId);
     assert.equal(org.onPremisesSyncEnabled, null);
     assert.deepEqual(
@@ -62,23 +72,34 @@ describe("domains and organization", () => {
 
 describe("directory roles", () => {
   test("active assignments by principalId, and the role definition marks it privileged", async () => {
-    const r = (await graph.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${gina.id}'`).get()) as {
+    const r = (await graph
+      .api("/roleManagement/directory/roleAssignments")
+      .filter(`principalId eq '${gina.id}'`)
+      .get()) as {
       value: { principalId: string; roleDefinitionId: string; directoryScopeId: string }[];
     };
     assert.equal(r.value.length, 1);
     assert.equal(r.value[0]?.roleDefinitionId, globalAdmin.id);
     assert.equal(r.value[0]?.directoryScopeId, "/");
-    const def = (await graph.api(`/roleManagement/directory/roleDefinitions/${globalAdmin.id}`).get()) as Record<string, unknown>;
+    const def = (await graph
+      .api(`/roleManagement/directory/roleDefinitions/${globalAdmin.id}`)
+      .get()) as Record<string, unknown>;
     assert.equal(def["displayName"], "Global Administrator");
     assert.equal(def["isBuiltIn"], true);
     assert.equal(def["isPrivileged"], true);
     assert.equal(def["templateId"], globalAdmin.id);
-    const none = (await graph.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${pat.id}'`).get()) as { value: unknown[] };
+    const none = (await graph
+      .api("/roleManagement/directory/roleAssignments")
+      .filter(`principalId eq '${pat.id}'`)
+      .get()) as { value: unknown[] };
     assert.equal(none.value.length, 0, "PIM eligibility is not an active assignment");
   });
 
   test("PIM eligibility shows in roleEligibilityScheduleInstances", async () => {
-    const r = (await graph.api("/roleManagement/directory/roleEligibilityScheduleInstances").filter(`principalId eq '${pat.id}'`).get()) as {
+    const r = (await graph
+      .api("/roleManagement/directory/roleEligibilityScheduleInstances")
+      .filter(`principalId eq '${pat.id}'`)
+      .get()) as {
       value: { roleDefinitionId: string; memberType: string }[];
     };
     assert.deepEqual(
@@ -88,31 +109,59 @@ describe("directory roles", () => {
   });
 
   test("memberOf/microsoft.graph.directoryRole: limited information with User.Read.All, full with Directory.Read.All", async () => {
-    const limited = (await graph.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as { value: Record<string, unknown>[] };
+    const limited = (await graph.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as {
+      value: Record<string, unknown>[];
+    };
     assert.equal(limited.value.length, 1);
     assert.deepEqual(Object.keys(limited.value[0] ?? {}).sort(), ["@odata.type", "id"]);
 
     const clientId = randomUUID();
-    await emu.control.addApp(tenant.tenantId, { clientId, displayName: "directory reader", secret: "dir-reader", roles: ["Directory.Read.All"] });
-    const reader = graphClient(emu, secretCredential(emu, await emu.control.getTenant(tenant.tenantId), "directory reader"));
-    const full = (await reader.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as { value: Record<string, unknown>[] };
+    await emu.control.addApp(tenant.tenantId, {
+      clientId,
+      displayName: "directory reader",
+      secret: "dir-reader",
+      roles: ["Directory.Read.All"],
+    });
+    const reader = graphClient(
+      emu,
+      secretCredential(emu, await emu.control.getTenant(tenant.tenantId), "directory reader"),
+    );
+    const full = (await reader.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as {
+      value: Record<string, unknown>[];
+    };
     assert.equal(full.value[0]?.["displayName"], "Global Administrator");
     assert.equal(full.value[0]?.["roleTemplateId"], globalAdmin.id);
   });
 
   test("reading role assignments needs RoleManagement permissions: the reporter gets 403", async () => {
     const reporter = graphClient(emu, secretCredential(emu, tenant, READER_APP));
-    const e = await graphFailure(reporter.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${gina.id}'`).get());
+    const e = await graphFailure(
+      reporter.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${gina.id}'`).get(),
+    );
     assert.equal(e.statusCode, 403);
     assert.equal(e.code, "Authorization_RequestDenied");
   });
 
   test("role changes made through the control API are visible right away", async () => {
-    await emu.control.assignRole(tenant.tenantId, { principalId: pat.id, role: "User Administrator", kind: "active" });
-    const r = (await graph.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${pat.id}'`).get()) as { value: unknown[] };
+    await emu.control.assignRole(tenant.tenantId, {
+      principalId: pat.id,
+      role: "User Administrator",
+      kind: "active",
+    });
+    const r = (await graph
+      .api("/roleManagement/directory/roleAssignments")
+      .filter(`principalId eq '${pat.id}'`)
+      .get()) as { value: unknown[] };
     assert.equal(r.value.length, 1);
-    await emu.control.removeRole(tenant.tenantId, { principalId: pat.id, role: "User Administrator", kind: "active" });
-    const after = (await graph.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${pat.id}'`).get()) as { value: unknown[] };
+    await emu.control.removeRole(tenant.tenantId, {
+      principalId: pat.id,
+      role: "User Administrator",
+      kind: "active",
+    });
+    const after = (await graph
+      .api("/roleManagement/directory/roleAssignments")
+      .filter(`principalId eq '${pat.id}'`)
+      .get()) as { value: unknown[] };
     assert.equal(after.value.length, 0);
   });
 });

@@ -83,26 +83,37 @@ describe("authentication and permissions", () => {
 describe("reading users", () => {
   test("without $select Graph's default property set comes back: no onPremises*, no proxyAddresses", async () => {
     const r = (await graph.api(`/users/${seedUser("sam").id}`).get()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(r).filter((k) => !k.startsWith("@odata")).sort(), [
-      "businessPhones",
-      "displayName",
-      "givenName",
-      "id",
-      "jobTitle",
-      "mail",
-      "mobilePhone",
-      "officeLocation",
-      "preferredLanguage",
-      "surname",
-      "userPrincipalName",
-    ]);
+    assert.deepEqual(
+      Object.keys(r)
+        .filter((k) => !k.startsWith("@odata"))
+        .sort(),
+      [
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "id",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
+      ],
+    );
     assert.equal(r["onPremisesImmutableId"], undefined);
   });
 
   test("$select returns exactly the selected properties", async () => {
     const sam = seedUser("sam");
-    const r = (await graph.api(`/users/${sam.userPrincipalName}`).select(["id", "onPremisesImmutableId", "proxyAddresses", "onPremisesSyncEnabled"]).get()) as Record<string, unknown>;
-    assert.match(String(r["@odata.context"]), /\/v1\.0\/\$metadata#users\(id,onPremisesImmutableId,proxyAddresses,onPremisesSyncEnabled\)\/\$entity$/);
+    const r = (await graph
+      .api(`/users/${sam.userPrincipalName}`)
+      .select(["id", "onPremisesImmutableId", "proxyAddresses", "onPremisesSyncEnabled"])
+      .get()) as Record<string, unknown>;
+    assert.match(
+      String(r["@odata.context"]),
+      /\/v1\.0\/\$metadata#users\(id,onPremisesImmutableId,proxyAddresses,onPremisesSyncEnabled\)\/\$entity$/,
+    );
     delete r["@odata.context"];
     assert.deepEqual(r, {
       id: sam.id,
@@ -116,7 +127,10 @@ describe("reading users", () => {
     const e = await graphFailure(graph.api("/users/nobody@contoso.com").get());
     assert.equal(e.statusCode, 404);
     assert.equal(e.code, "Request_ResourceNotFound");
-    assert.equal(e.message, "Resource 'nobody@contoso.com' does not exist or one of its queried reference-property objects are not present.");
+    assert.equal(
+      e.message,
+      "Resource 'nobody@contoso.com' does not exist or one of its queried reference-property objects are not present.",
+    );
   });
 
   test("$filter on proxyAddresses/any finds the owner of a primary SMTP address", async () => {
@@ -130,7 +144,10 @@ describe("reading users", () => {
       r.value.map((u) => u.id),
       [alva.id],
     );
-    const none = (await graph.api("/users").filter("proxyAddresses/any(p:p eq 'SMTP:nobody@contoso.com')").get()) as { value: unknown[] };
+    const none = (await graph
+      .api("/users")
+      .filter("proxyAddresses/any(p:p eq 'SMTP:nobody@contoso.com')")
+      .get()) as { value: unknown[] };
     assert.equal(none.value.length, 0);
   });
 
@@ -147,7 +164,9 @@ describe("reading users", () => {
         employeeId: "E9001",
       },
     ]);
-    const byUpn = (await graph.api("/users").filter("userPrincipalName eq 'o''neil@contoso.com'").get()) as { value: { displayName: string }[] };
+    const byUpn = (await graph.api("/users").filter("userPrincipalName eq 'o''neil@contoso.com'").get()) as {
+      value: { displayName: string }[];
+    };
     assert.deepEqual(
       byUpn.value.map((u) => u.displayName),
       ["Sean O'Neil"],
@@ -160,7 +179,9 @@ describe("reading users", () => {
     assert.deepEqual(or.value.map((u) => u.employeeId).sort(), ["E1001", "E1003", "E1004"]);
     const and = (await graph
       .api("/users")
-      .filter(`onPremisesImmutableId eq '${seedUser("sam").onPremisesImmutableId}' and mail eq 'sam.taylor@contoso.com'`)
+      .filter(
+        `onPremisesImmutableId eq '${seedUser("sam").onPremisesImmutableId}' and mail eq 'sam.taylor@contoso.com'`,
+      )
       .get()) as { value: unknown[] };
     assert.equal(and.value.length, 1);
   });
@@ -169,8 +190,13 @@ describe("reading users", () => {
     const e = await graphFailure(graph.api("/users").filter("endswith(mail,'@fabrikam.com')").get());
     assert.equal(e.statusCode, 400);
     assert.equal(e.code, "Request_UnsupportedQuery");
-    assert.match(e.message, /^Operator 'endsWith' is not supported because the required parameters might be missing/);
-    const ne = await graphFailure(graph.api("/users").filter("onPremisesSyncEnabled ne true").count(true).get());
+    assert.match(
+      e.message,
+      /^Operator 'endsWith' is not supported because the required parameters might be missing/,
+    );
+    const ne = await graphFailure(
+      graph.api("/users").filter("onPremisesSyncEnabled ne true").count(true).get(),
+    );
     assert.equal(ne.statusCode, 400, "$count=true alone is not enough");
     const ok = (await graph
       .api("/users")
@@ -185,7 +211,10 @@ describe("reading users", () => {
     );
     const search = await graphFailure(graph.api("/users").search('"displayName:Alva"').get());
     assert.equal(search.statusCode, 400);
-    assert.equal(search.message, "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+    assert.equal(
+      search.message,
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
   });
 
   test("$top=1000 is refused; 999 is the maximum page size", async () => {
@@ -208,7 +237,9 @@ describe("paging through 2,500 users", () => {
       displayName: "Paging",
       domains: CONTOSO_DOMAINS,
       users: [],
-      apps: [{ clientId: randomUUID(), displayName: "pager", secret: "pager-secret", roles: ["User.Read.All"] }],
+      apps: [
+        { clientId: randomUUID(), displayName: "pager", secret: "pager-secret", roles: ["User.Read.All"] },
+      ],
     });
     const users: CloudUserInput[] = [];
     for (let i = 0; i < 2500; i++) {
@@ -231,7 +262,9 @@ describe("paging through 2,500 users", () => {
   });
 
   async function readAll(first: string, top?: number): Promise<{ ids: string[]; pages: number[] }> {
-    let page = (await (top === undefined ? bigGraph.api(first) : bigGraph.api(first).top(top)).select(["id"]).get()) as {
+    let page = (await (top === undefined ? bigGraph.api(first) : bigGraph.api(first).top(top))
+      .select(["id"])
+      .get()) as {
       value: { id: string }[];
       "@odata.nextLink"?: string;
     };
@@ -284,43 +317,73 @@ describe("updating users", () => {
     const e = await graphFailure(graph.api(`/users/${seedUser("sam").id}`).patch({ displayName: "Samuel" }));
     assert.equal(e.statusCode, 400);
     assert.equal(e.code, "Request_BadRequest");
-    assert.equal(e.message, "Unable to update the specified properties for objects that have originated within an external service.");
-    const e2 = await graphFailure(graph.api(`/users/${seedUser("sam").id}`).patch({ onPremisesImmutableId: "eFY0Erya8N4SNFZ4mrze8A==" }));
+    assert.equal(
+      e.message,
+      "Unable to update the specified properties for objects that have originated within an external service.",
+    );
+    const e2 = await graphFailure(
+      graph.api(`/users/${seedUser("sam").id}`).patch({ onPremisesImmutableId: "eFY0Erya8N4SNFZ4mrze8A==" }),
+    );
     assert.equal(e2.statusCode, 400);
   });
 
   test("onPremisesImmutableId: set on a cloud user, unique across the tenant, no '_' or '$'", async () => {
     const chen = seedUser("chen");
-    const status = await graph.api(`/users/${chen.id}`).patch({ onPremisesImmutableId: "bAr/a1Wci02i5Ds/PA8dLg==" });
+    const status = await graph
+      .api(`/users/${chen.id}`)
+      .patch({ onPremisesImmutableId: "bAr/a1Wci02i5Ds/PA8dLg==" });
     assert.equal(status, undefined, "204 No Content");
-    const r = (await graph.api(`/users/${chen.id}`).select("onPremisesImmutableId").get()) as { onPremisesImmutableId: string };
+    const r = (await graph.api(`/users/${chen.id}`).select("onPremisesImmutableId").get()) as {
+      onPremisesImmutableId: string;
+    };
     assert.equal(r.onPremisesImmutableId, "bAr/a1Wci02i5Ds/PA8dLg==");
 
-    const taken = await graphFailure(graph.api(`/users/${seedUser("dana").id}`).patch({ onPremisesImmutableId: seedUser("sam").onPremisesImmutableId }));
+    const taken = await graphFailure(
+      graph
+        .api(`/users/${seedUser("dana").id}`)
+        .patch({ onPremisesImmutableId: seedUser("sam").onPremisesImmutableId }),
+    );
     assert.equal(taken.statusCode, 400);
-    assert.equal(taken.message, "Another object with the same value for property onPremisesImmutableId already exists.");
+    assert.equal(
+      taken.message,
+      "Another object with the same value for property onPremisesImmutableId already exists.",
+    );
 
-    const base64url = await graphFailure(graph.api(`/users/${seedUser("dana").id}`).patch({ onPremisesImmutableId: "bAr_a1Wci02i5Ds_PA8dLg==" }));
+    const base64url = await graphFailure(
+      graph.api(`/users/${seedUser("dana").id}`).patch({ onPremisesImmutableId: "bAr_a1Wci02i5Ds_PA8dLg==" }),
+    );
     assert.equal(base64url.statusCode, 400);
-    assert.equal(base64url.message, "Invalid value specified for property 'onPremisesImmutableId' of resource 'User'.");
+    assert.equal(
+      base64url.message,
+      "Invalid value specified for property 'onPremisesImmutableId' of resource 'User'.",
+    );
   });
 
   test("a privileged user's sensitive properties cannot be changed by an app: 403", async () => {
-    const e = await graphFailure(graph.api(`/users/${seedUser("gina").id}`).patch({ onPremisesImmutableId: "AAAAAAAAAAAAAAAAAAAAAA==" }));
+    const e = await graphFailure(
+      graph.api(`/users/${seedUser("gina").id}`).patch({ onPremisesImmutableId: "AAAAAAAAAAAAAAAAAAAAAA==" }),
+    );
     assert.equal(e.statusCode, 403);
     assert.equal(e.code, "Authorization_RequestDenied");
   });
 
   test("userPrincipalName must use a verified domain and be unique", async () => {
     const id = seedUser("olivia").id;
-    const unverified = await graphFailure(graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@contoso.net" }));
+    const unverified = await graphFailure(
+      graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@contoso.net" }),
+    );
     assert.equal(unverified.statusCode, 400);
     assert.equal(
       unverified.message,
       "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
     );
-    const taken = await graphFailure(graph.api(`/users/${id}`).patch({ userPrincipalName: "ADAM.anderson@contoso.com" }));
-    assert.equal(taken.message, "Another object with the same value for property userPrincipalName already exists.");
+    const taken = await graphFailure(
+      graph.api(`/users/${id}`).patch({ userPrincipalName: "ADAM.anderson@contoso.com" }),
+    );
+    assert.equal(
+      taken.message,
+      "Another object with the same value for property userPrincipalName already exists.",
+    );
     await graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@fabrikam.com" });
     const r = (await graph.api(`/users/${id}`).get()) as { userPrincipalName: string };
     assert.equal(r.userPrincipalName, "olivia@fabrikam.com");
@@ -329,15 +392,25 @@ describe("updating users", () => {
   test("setting mail makes it the primary SMTP and demotes the old primary", async () => {
     const dana = seedUser("dana");
     await graph.api(`/users/${dana.id}`).patch({ mail: "dana@fabrikam.com" });
-    const r = (await graph.api(`/users/${dana.id}`).select(["mail", "proxyAddresses"]).get()) as { mail: string; proxyAddresses: string[] };
+    const r = (await graph.api(`/users/${dana.id}`).select(["mail", "proxyAddresses"]).get()) as {
+      mail: string;
+      proxyAddresses: string[];
+    };
     assert.equal(r.mail, "dana@fabrikam.com");
-    assert.deepEqual(r.proxyAddresses, ["SMTP:dana@fabrikam.com", "smtp:dana.scott@contoso.com", "smtp:dana.scott@contosolab.onmicrosoft.com"]);
+    assert.deepEqual(r.proxyAddresses, [
+      "SMTP:dana@fabrikam.com",
+      "smtp:dana.scott@contoso.com",
+      "smtp:dana.scott@contosolab.onmicrosoft.com",
+    ]);
   });
 
   test("mail equal to another object's proxy address: mail is updated, no proxy is added (G1)", async () => {
     const bruno = seedUser("bruno");
     await graph.api(`/users/${bruno.id}`).patch({ mail: "alva.wood@contoso.com" });
-    const r = (await graph.api(`/users/${bruno.id}`).select(["mail", "proxyAddresses"]).get()) as { mail: string; proxyAddresses: string[] };
+    const r = (await graph.api(`/users/${bruno.id}`).select(["mail", "proxyAddresses"]).get()) as {
+      mail: string;
+      proxyAddresses: string[];
+    };
     assert.equal(r.mail, "alva.wood@contoso.com");
     assert.deepEqual(r.proxyAddresses, []);
   });

@@ -26,7 +26,9 @@ export interface TestEmulator {
 export async function startTestEmulator(): Promise<TestEmulator> {
   const envFile = process.env["AEL_TEST_ENV"];
   if (envFile !== undefined) {
-    const env = JSON.parse(fs.readFileSync(envFile, "utf8")) as { emulator: { baseUrl: string; caCertPath: string } };
+    const env = JSON.parse(fs.readFileSync(envFile, "utf8")) as {
+      emulator: { baseUrl: string; caCertPath: string };
+    };
     const caCertPem = fs.readFileSync(env.emulator.caCertPath, "utf8");
     const control = new EmulatorControl({ baseUrl: env.emulator.baseUrl, caCertPem });
     return { baseUrl: env.emulator.baseUrl, caCertPem, control, close: async () => control.close() };
@@ -45,7 +47,10 @@ export async function startTestEmulator(): Promise<TestEmulator> {
 }
 
 /** A Contoso tenant with a random id, so test files sharing one emulator never see each other. */
-export function createContosoTenant(emu: TestEmulator, patch: Partial<TenantSeed> = {}): Promise<TenantCreated> {
+export function createContosoTenant(
+  emu: TestEmulator,
+  patch: Partial<TenantSeed> = {},
+): Promise<TenantCreated> {
   return emu.control.createTenant({ ...contosoTenantSeed({ tenantId: randomUUID() }), ...patch });
 }
 
@@ -65,11 +70,18 @@ export const READER_APP = "read-only reporter";
  * instance discovery (MSAL would otherwise call https://login.microsoftonline.com/common/discovery/instance).
  * The CA is trusted through NODE_EXTRA_CA_CERTS (trust-bootstrap.ts), as the provider's would be.
  */
-export function identityOptions(emu: TestEmulator): { authorityHost: string; disableInstanceDiscovery: true } {
+export function identityOptions(emu: TestEmulator): {
+  authorityHost: string;
+  disableInstanceDiscovery: true;
+} {
   return { authorityHost: emu.baseUrl, disableInstanceDiscovery: true };
 }
 
-export function secretCredential(emu: TestEmulator, tenant: TenantCreated, displayName = SECRET_APP): ClientSecretCredential {
+export function secretCredential(
+  emu: TestEmulator,
+  tenant: TenantCreated,
+  displayName = SECRET_APP,
+): ClientSecretCredential {
   const a = app(tenant, displayName);
   if (a.secret === undefined) throw new Error(`${displayName} has no secret`);
   return new ClientSecretCredential(tenant.tenantId, a.clientId, a.secret, identityOptions(emu));
@@ -79,9 +91,14 @@ export function secretCredential(emu: TestEmulator, tenant: TenantCreated, displ
  * The Graph client as the provider builds it. `customHosts` takes host names WITHOUT port: the
  * client strips the port before comparing, and sends no token to hosts it does not know.
  */
-export function graphClient(emu: TestEmulator, credential: TokenCredential, options: { customHosts?: Set<string> | null } = {}): Client {
+export function graphClient(
+  emu: TestEmulator,
+  credential: TokenCredential,
+  options: { customHosts?: Set<string> | null } = {},
+): Client {
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
-  const customHosts = options.customHosts === undefined ? new Set([new URL(emu.baseUrl).hostname]) : options.customHosts;
+  const customHosts =
+    options.customHosts === undefined ? new Set([new URL(emu.baseUrl).hostname]) : options.customHosts;
   return Client.initWithMiddleware({
     authProvider,
     baseUrl: emu.baseUrl,

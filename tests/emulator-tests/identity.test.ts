@@ -11,7 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClientCertificateCredential, ClientSecretCredential, WorkloadIdentityCredential } from "@azure/identity";
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  WorkloadIdentityCredential,
+} from "@azure/identity";
 import { signJwt } from "../emulator/jwt";
 import { generateAppCertificate } from "../emulator/pki";
 import type { TenantCreated } from "../emulator/store";
@@ -71,7 +75,12 @@ describe("client secret", () => {
   test("a wrong secret fails with AADSTS7000215 (401 invalid_client) as @azure/identity reports it", async () => {
     await emu.control.clearRequests(tenant.tenantId);
     const a = app(tenant, SECRET_APP);
-    const credential = new ClientSecretCredential(tenant.tenantId, a.clientId, "not-the-secret", identityOptions(emu));
+    const credential = new ClientSecretCredential(
+      tenant.tenantId,
+      a.clientId,
+      "not-the-secret",
+      identityOptions(emu),
+    );
     await assert.rejects(credential.getToken(GRAPH_SCOPE), (error: Error) => {
       // @azure/identity 4.13 maps MSAL's ServerError to AuthenticationRequiredError (msal/utils.js handleMsalError).
       assert.equal(error.name, "AuthenticationRequiredError");
@@ -87,8 +96,16 @@ describe("client secret", () => {
   });
 
   test("an unknown client id fails with AADSTS700016", async () => {
-    const credential = new ClientSecretCredential(tenant.tenantId, crypto.randomUUID(), "x", identityOptions(emu));
-    await assert.rejects(credential.getToken(GRAPH_SCOPE), /AADSTS700016: Application with identifier '[0-9a-f-]+' was not found/);
+    const credential = new ClientSecretCredential(
+      tenant.tenantId,
+      crypto.randomUUID(),
+      "x",
+      identityOptions(emu),
+    );
+    await assert.rejects(
+      credential.getToken(GRAPH_SCOPE),
+      /AADSTS700016: Application with identifier '[0-9a-f-]+' was not found/,
+    );
   });
 
   test("an unknown tenant fails at metadata discovery (AADSTS90002)", async () => {
@@ -102,7 +119,9 @@ describe("client secret", () => {
       return true;
     });
     const log = await emu.control.requests({ tenant: unknown });
-    assert.ok(log.length >= 1 && log.every((e) => e.status === 400 && e.path.endsWith("/openid-configuration")));
+    assert.ok(
+      log.length >= 1 && log.every((e) => e.status === 400 && e.path.endsWith("/openid-configuration")),
+    );
   });
 
   test("tokens are cached until near expiry: one token request for several Graph calls", async () => {
@@ -157,7 +176,10 @@ describe("client secret", () => {
 describe("certificate", () => {
   test("ClientCertificateCredential signs a client assertion the emulator verifies", async () => {
     const a = app(tenant, CERT_APP);
-    assert.ok(a.certificatePem && a.privateKeyPem, "the seed result exposes the generated certificate and key");
+    assert.ok(
+      a.certificatePem && a.privateKeyPem,
+      "the seed result exposes the generated certificate and key",
+    );
     await emu.control.clearRequests(tenant.tenantId);
     const credential = new ClientCertificateCredential(
       tenant.tenantId,
@@ -180,7 +202,10 @@ describe("certificate", () => {
       { certificate: `${other.certificatePem}\n${other.privateKeyPem}` },
       identityOptions(emu),
     );
-    await assert.rejects(credential.getToken(GRAPH_SCOPE), /AADSTS700027: The certificate with identifier used to sign the client assertion is not registered/);
+    await assert.rejects(
+      credential.getToken(GRAPH_SCOPE),
+      /AADSTS700027: The certificate with identifier used to sign the client assertion is not registered/,
+    );
   });
 });
 
@@ -202,7 +227,9 @@ describe("workload identity federation", () => {
   }
 
   before(async () => {
-    await emu.control.registerFederatedIssuer(issuer, [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }]);
+    await emu.control.registerFederatedIssuer(issuer, [
+      { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" },
+    ]);
   });
 
   test("WorkloadIdentityCredential exchanges an external assertion for a Graph token", async () => {
@@ -221,8 +248,16 @@ describe("workload identity federation", () => {
   test("an assertion for another subject fails with AADSTS700213", async () => {
     const a = app(tenant, OIDC_APP);
     const tokenFilePath = writeAssertion({ sub: "repo:contoso/identity:pull_request" });
-    const credential = new WorkloadIdentityCredential({ tenantId: tenant.tenantId, clientId: a.clientId, tokenFilePath, ...identityOptions(emu) });
-    await assert.rejects(credential.getToken(GRAPH_SCOPE), /AADSTS700213: No matching federated identity record found for presented assertion subject/);
+    const credential = new WorkloadIdentityCredential({
+      tenantId: tenant.tenantId,
+      clientId: a.clientId,
+      tokenFilePath,
+      ...identityOptions(emu),
+    });
+    await assert.rejects(
+      credential.getToken(GRAPH_SCOPE),
+      /AADSTS700213: No matching federated identity record found for presented assertion subject/,
+    );
   });
 
   test("an assertion signed by a key the issuer did not publish fails with AADSTS700027", async () => {
@@ -231,12 +266,27 @@ describe("workload identity federation", () => {
     const stranger = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     const jwt = signJwt(
       { alg: "RS256", typ: "JWT", kid },
-      { iss: issuer, aud: "api://AzureADTokenExchange", sub: a.federated?.subject, iat: now, nbf: now, exp: now + 300 },
+      {
+        iss: issuer,
+        aud: "api://AzureADTokenExchange",
+        sub: a.federated?.subject,
+        iat: now,
+        nbf: now,
+        exp: now + 300,
+      },
       stranger,
     );
     const tokenFilePath = path.join(tmp, "forged.jwt");
     fs.writeFileSync(tokenFilePath, jwt);
-    const credential = new WorkloadIdentityCredential({ tenantId: tenant.tenantId, clientId: a.clientId, tokenFilePath, ...identityOptions(emu) });
-    await assert.rejects(credential.getToken(GRAPH_SCOPE), /AADSTS700027: Client assertion failed signature validation/);
+    const credential = new WorkloadIdentityCredential({
+      tenantId: tenant.tenantId,
+      clientId: a.clientId,
+      tokenFilePath,
+      ...identityOptions(emu),
+    });
+    await assert.rejects(
+      credential.getToken(GRAPH_SCOPE),
+      /AADSTS700027: Client assertion failed signature validation/,
+    );
   });
 });

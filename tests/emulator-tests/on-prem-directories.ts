@@ -53,7 +53,9 @@ export function inMemoryDirectory(): OnPremDirectory {
       const rec: OnPremUserRecord = {
         dn: `${rdn("CN", user.cn)},${ouDn}`,
         objectGUID: guid.toString("base64"),
-        msDsConsistencyGuid: user.consistencyGuid ? guidToBytesLe(user.consistencyGuid).toString("base64") : null,
+        msDsConsistencyGuid: user.consistencyGuid
+          ? guidToBytesLe(user.consistencyGuid).toString("base64")
+          : null,
         objectClass: ["top", "person", "organizationalPerson", "user"],
         cn: user.cn,
         sAMAccountName: user.sAMAccountName,
@@ -96,7 +98,11 @@ export function sambaDirectory(dc: SambaDc): OnPremDirectory {
       created = [];
       const c = await admin();
       const parent = `OU=EmulatorCases,${AD_BASE_DN}`;
-      const found = await c.search(AD_BASE_DN, { scope: "one", filter: "(ou=EmulatorCases)", attributes: ["1.1"] });
+      const found = await c.search(AD_BASE_DN, {
+        scope: "one",
+        filter: "(ou=EmulatorCases)",
+        attributes: ["1.1"],
+      });
       if (found.searchEntries.length === 0) await createOu(dc, parent, { client: c });
       await createOu(dc, ous.inScope, { client: c });
       await createOu(dc, ous.outOfScope, { client: c });
@@ -112,7 +118,12 @@ export function sambaDirectory(dc: SambaDc): OnPremDirectory {
     },
     syncRequest() {
       return {
-        ldap: { url: dc.url, bindDn: dc.adminBindDn, bindPassword: dc.adminPassword, caCertPem: dc.caCertPem },
+        ldap: {
+          url: dc.url,
+          bindDn: dc.adminBindDn,
+          bindPassword: dc.adminPassword,
+          caCertPem: dc.caCertPem,
+        },
         scope: [ous.inScope],
         writeBackConsistencyGuid: true,
       };

@@ -13,9 +13,14 @@ import { contosoTenantSeed, legacyTenantSeed } from "../emulator/seeds";
 import { guidToImmutableId } from "../emulator/sync/anchor";
 import type { SyncOutcome } from "../emulator/sync/types";
 import { CLOUD_USERS, type SeedAdUser } from "../fixtures/seed-scenario";
-import { type SambaDc, startSambaDc } from "../infra/samba";
+import { readUser, type SambaDc, startSambaDc } from "../infra/samba";
 import { startTestEmulator, type TestEmulator } from "./helpers";
-import { inMemoryDirectory, type OnPremDirectory, OUT_OF_SCOPE_OU, sambaDirectory } from "./on-prem-directories";
+import {
+  inMemoryDirectory,
+  type OnPremDirectory,
+  OUT_OF_SCOPE_OU,
+  sambaDirectory,
+} from "./on-prem-directories";
 
 /** How the cloud side differs from the Contoso seed before the cycle. Declarative, like the case. */
 interface CloudArrangement {
@@ -49,7 +54,10 @@ interface DecisionCase {
 }
 
 const TAKEOVER_BLOCK = { blockCloudObjectTakeoverThroughHardMatchEnabled: true };
-const NO_RESILIENCY = { quarantineUponUpnConflictEnabled: false, quarantineUponProxyAddressesConflictEnabled: false };
+const NO_RESILIENCY = {
+  quarantineUponUpnConflictEnabled: false,
+  quarantineUponProxyAddressesConflictEnabled: false,
+};
 
 export const DECISION_CASES: DecisionCase[] = [
   {
@@ -99,7 +107,15 @@ export const DECISION_CASES: DecisionCase[] = [
     onPrem: { key: "hm6" },
     cloud: {
       stampAnchorOn: "olivia",
-      patch: [{ key: "olivia", set: { onPremisesSyncEnabled: false, onPremisesObjectIdentifier: "0f0e0d0c-0b0a-4908-8706-050403020100" } }],
+      patch: [
+        {
+          key: "olivia",
+          set: {
+            onPremisesSyncEnabled: false,
+            onPremisesObjectIdentifier: "0f0e0d0c-0b0a-4908-8706-050403020100",
+          },
+        },
+      ],
     },
     expect: { outcome: "blocked", target: "olivia", error: "AttributeUpdateNotAllowed", errorCode: 96 },
   },
@@ -110,14 +126,26 @@ export const DECISION_CASES: DecisionCase[] = [
     cloud: {
       stampAnchorOn: "olivia",
       features: { allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled: true },
-      patch: [{ key: "olivia", set: { onPremisesSyncEnabled: false, onPremisesObjectIdentifier: "0f0e0d0c-0b0a-4908-8706-050403020100" } }],
+      patch: [
+        {
+          key: "olivia",
+          set: {
+            onPremisesSyncEnabled: false,
+            onPremisesObjectIdentifier: "0f0e0d0c-0b0a-4908-8706-050403020100",
+          },
+        },
+      ],
     },
     expect: { outcome: "hardMatch", target: "olivia" },
   },
   {
     row: "9",
     title: "primary SMTP equals the candidate's primary SMTP: soft match on SMTP",
-    onPrem: { key: "sm9", mail: "alva.wood@contoso.com", proxyAddresses: ["SMTP:alva.wood@contoso.com", "smtp:awood9@contoso.com"] },
+    onPrem: {
+      key: "sm9",
+      mail: "alva.wood@contoso.com",
+      proxyAddresses: ["SMTP:alva.wood@contoso.com", "smtp:awood9@contoso.com"],
+    },
     expect: { outcome: "softMatchSmtp", target: "alva" },
   },
   {
@@ -148,7 +176,12 @@ export const DECISION_CASES: DecisionCase[] = [
     row: "13",
     title: "SMTP matches a user with another ImmutableId, resiliency on: new object, SMTP quarantined",
     onPrem: { key: "sm13", mail: "sam.taylor@contoso.com" },
-    expect: { outcome: "provisioned", target: "sam", error: "InvalidSoftMatch", quarantined: ["ProxyAddresses"] },
+    expect: {
+      outcome: "provisioned",
+      target: "sam",
+      error: "InvalidSoftMatch",
+      quarantined: ["ProxyAddresses"],
+    },
   },
   {
     row: "13 (no resiliency)",
@@ -159,9 +192,15 @@ export const DECISION_CASES: DecisionCase[] = [
   },
   {
     row: "14",
-    title: "SMTP matches a user with an active admin role: Existing Admin Role Conflict, quarantined new object",
+    title:
+      "SMTP matches a user with an active admin role: Existing Admin Role Conflict, quarantined new object",
     onPrem: { key: "sm14", mail: "gina.marsh@contoso.com" },
-    expect: { outcome: "provisioned", target: "gina", error: "ExistingAdminRoleConflict", quarantined: ["ProxyAddresses"] },
+    expect: {
+      outcome: "provisioned",
+      target: "gina",
+      error: "ExistingAdminRoleConflict",
+      quarantined: ["ProxyAddresses"],
+    },
   },
   {
     row: "16",
@@ -209,7 +248,10 @@ function seedUser(key: string): (typeof CLOUD_USERS)[number] {
   return u;
 }
 
-function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Promise<void>): void {
+function runTable(
+  makeDirectory: () => Promise<OnPremDirectory>,
+  close: () => Promise<void>,
+): () => { emu: TestEmulator; dir: OnPremDirectory } {
   let emu: TestEmulator;
   let dir: OnPremDirectory;
 
@@ -226,7 +268,10 @@ function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Pr
 
   for (const c of DECISION_CASES) {
     test(`row ${c.row}: ${c.title}`, async () => {
-      const seed: TenantSeed = c.cloud?.seed === "legacy" ? legacyTenantSeed({ tenantId: randomUUID() }) : contosoTenantSeed({ tenantId: randomUUID() });
+      const seed: TenantSeed =
+        c.cloud?.seed === "legacy"
+          ? legacyTenantSeed({ tenantId: randomUUID() })
+          : contosoTenantSeed({ tenantId: randomUUID() });
       if (c.cloud?.features) seed.features = { ...seed.features, ...c.cloud.features };
       if (c.cloud?.behavior) seed.behavior = { ...c.cloud.behavior };
       const tenant = await emu.control.createTenant(seed);
@@ -237,7 +282,10 @@ function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Pr
         const created = await dir.createUser(adUser(c.onPrem));
         const anchor = guidToImmutableId(created.objectGuid);
         for (const p of c.cloud?.patch ?? []) await emu.control.patchUser(tid, seedUser(p.key).id, p.set);
-        if (c.cloud?.stampAnchorOn) await emu.control.patchUser(tid, seedUser(c.cloud.stampAnchorOn).id, { onPremisesImmutableId: anchor });
+        if (c.cloud?.stampAnchorOn)
+          await emu.control.patchUser(tid, seedUser(c.cloud.stampAnchorOn).id, {
+            onPremisesImmutableId: anchor,
+          });
         const before = await emu.control.listUsers(tid);
         const snapshotBefore = await emu.control.snapshot(tid);
 
@@ -251,13 +299,20 @@ function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Pr
 
         if (c.expect.outcome === "filtered") {
           // The LDAP import reads only the scope (Connect's OU filtering); in-memory records are filtered by the engine.
-          assert.ok(entry === undefined || entry.outcome === "filtered", `not exported: ${JSON.stringify(entry)}`);
+          assert.ok(
+            entry === undefined || entry.outcome === "filtered",
+            `not exported: ${JSON.stringify(entry)}`,
+          );
           assert.equal(await emu.control.snapshot(tid), snapshotBefore, "the directory is unchanged");
           return;
         }
         assert.ok(entry, `report has an entry for ${created.dn}: ${JSON.stringify(report.entries)}`);
         assert.equal(entry.outcome, c.expect.outcome, JSON.stringify(entry));
-        assert.equal(entry.sourceAnchor, anchor, "anchor = Base64 of objectGUID bytes (ConsistencyGuid empty)");
+        assert.equal(
+          entry.sourceAnchor,
+          anchor,
+          "anchor = Base64 of objectGUID bytes (ConsistencyGuid empty)",
+        );
         assert.equal(entry.error?.name, c.expect.error);
         if (c.expect.errorCode !== undefined) assert.equal(entry.error?.code, c.expect.errorCode);
         assert.deepEqual(
@@ -265,12 +320,20 @@ function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Pr
           c.expect.quarantined ?? [],
         );
 
-        if (c.expect.outcome === "hardMatch" || c.expect.outcome === "softMatchSmtp" || c.expect.outcome === "softMatchUpn") {
+        if (
+          c.expect.outcome === "hardMatch" ||
+          c.expect.outcome === "softMatchSmtp" ||
+          c.expect.outcome === "softMatchUpn"
+        ) {
           assert.ok(target && targetAfter);
           assert.equal(entry.cloudUserId, target.id);
           assert.equal(after.length, before.length, "no new object");
           assert.equal(targetAfter.onPremisesSyncEnabled, true);
-          assert.equal(targetAfter.onPremisesImmutableId, anchor, "stamped with the anchor: later joins are hard matches");
+          assert.equal(
+            targetAfter.onPremisesImmutableId,
+            anchor,
+            "stamped with the anchor: later joins are hard matches",
+          );
           assert.equal(targetAfter.onPremisesDistinguishedName?.toLowerCase(), created.dn.toLowerCase());
           assert.equal((await emu.control.getConnector(tid))[anchor], target.id);
         } else if (c.expect.outcome === "blocked") {
@@ -298,15 +361,19 @@ function runTable(makeDirectory: () => Promise<OnPremDirectory>, close: () => Pr
       }
     });
   }
+  return () => ({ emu, dir });
 }
 
 describe("decision table on in-memory records", () => {
-  runTable(async () => inMemoryDirectory(), async () => undefined);
+  runTable(
+    async () => inMemoryDirectory(),
+    async () => undefined,
+  );
 });
 
 describe("decision table on a Samba AD DC", () => {
   let dc: SambaDc | undefined;
-  runTable(
+  const current = runTable(
     async () => {
       dc = await startSambaDc({ ip: process.env["EMULATOR_TESTS_SAMBA_IP"] ?? "127.0.0.8" });
       return sambaDirectory(dc);
@@ -315,4 +382,33 @@ describe("decision table on a Samba AD DC", () => {
       await dc?.stop();
     },
   );
+
+  test("the cycle writes objectGUID into an empty mS-DS-ConsistencyGuid; the next cycle updates, never re-matches", async () => {
+    const { emu, dir } = current();
+    assert.ok(dc);
+    const tenant = await emu.control.createTenant(contosoTenantSeed({ tenantId: randomUUID() }));
+    await dir.beginCase(`Writeback${randomUUID().slice(0, 4)}`);
+    try {
+      const created = await dir.createUser(adUser({ key: "wb1", mail: "alva.wood@contoso.com" }));
+      const before = await readUser(dc, created.dn);
+      assert.equal(before["mS-DS-ConsistencyGuid"], undefined);
+
+      const first = await emu.control.runSyncCycle(tenant.tenantId, dir.syncRequest());
+      const e1 = first.entries.find((e) => e.dn.toLowerCase() === created.dn.toLowerCase());
+      assert.equal(e1?.outcome, "softMatchSmtp");
+      assert.equal(e1?.consistencyGuidWrittenBack, true);
+      const written = await readUser(dc, created.dn);
+      assert.equal(written.consistencyGuid, created.objectGuid, "ConsistencyGuid bytes = objectGUID bytes");
+
+      const second = await emu.control.runSyncCycle(tenant.tenantId, dir.syncRequest());
+      const e2 = second.entries.find((e) => e.dn.toLowerCase() === created.dn.toLowerCase());
+      assert.equal(e2?.outcome, "updated");
+      assert.equal(e2?.cloudUserId, e1?.cloudUserId);
+      assert.equal(e2?.consistencyGuidWrittenBack, undefined);
+      assert.equal(e2?.sourceAnchor, e1?.sourceAnchor);
+    } finally {
+      await dir.endCase();
+      await emu.control.deleteTenant(tenant.tenantId);
+    }
+  });
 });

@@ -16,4 +16,6 @@ function sharedEmulatorCa(): string | undefined {
 }
 
 const envCa = sharedEmulatorCa();
-ensureProcessTrustsTestCa({ caCertPaths: [ensureSharedCa().certPath, ...(envCa !== undefined ? [envCa] : [])] });
+ensureProcessTrustsTestCa({
+  caCertPaths: [ensureSharedCa().certPath, ...(envCa !== undefined ? [envCa] : [])],
+});

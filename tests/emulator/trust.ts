@@ -36,10 +36,14 @@ export function ensureProcessTrustsTestCa(options: TrustOptions = {}): void {
   if (first === undefined) throw new Error("ensureProcessTrustsTestCa: no CA given");
   const current = process.env["NODE_EXTRA_CA_CERTS"];
   const previous = trustedPems(current);
-  const missing = paths.map((p) => fs.readFileSync(p, "utf8").trim()).filter((pem) => !previous.includes(pem));
+  const missing = paths
+    .map((p) => fs.readFileSync(p, "utf8").trim())
+    .filter((pem) => !previous.includes(pem));
   if (missing.length === 0) return;
   if (process.env[REEXEC_MARK] === "1") {
-    throw new Error(`ensureProcessTrustsTestCa: NODE_EXTRA_CA_CERTS=${current} lacks ${paths.join(", ")} after re-exec`);
+    throw new Error(
+      `ensureProcessTrustsTestCa: NODE_EXTRA_CA_CERTS=${current} lacks ${paths.join(", ")} after re-exec`,
+    );
   }
   if (!entryFile)
     throw new Error("ensureProcessTrustsTestCa: cannot tell which file to re-run (no require.main)");

@@ -1,22 +1,34 @@
 /**
- * An isolated slice of the seed scenario for one test file: its own emulator tenant (same cloud
- * users as the seed) and its own OU on the shared DC with copies of the chosen AD users.
- * Copies keep the seed's mail and proxyAddresses (so the story's situations stay intact: Alva's
- * lower-case primary, her X500/SIP values) and get unique sAMAccountName/UPN/cn; the provider is
- * pointed at the OU as its base DN, which is also the sync scope, so nothing outside it interferes.
+ * An isolated slice of the seed scenario for one test file: its own emulator tenant and its own OU
+ * on the shared DC. AD enforces userPrincipalName uniqueness domain-wide, so every test file works
+ * with its own copies on BOTH sides: AD users from `cloneSeedUsers(users, suffix)` and cloud users
+ * whose UPN, mail and proxy addresses carry the same suffix (`adam.anderson.<suffix>@contoso.com`).
+ * The seed's situations stay intact (Alva's lower-case primary, her X500/SIP values, Chen's
+ * ConsistencyGuid); the provider is pointed at the OU as its base DN, which is also the sync scope.
  */
 import { randomUUID } from "node:crypto";
 import { AD_BASE_DN, AD_USERS, marketingUsers, type SeedAdUser } from "../fixtures/seed-scenario";
 import { contosoTenantSeed } from "../emulator/seeds";
 import type { TenantCreated } from "../emulator/store";
-import { cloneSeedUsers, createOu, type SambaDc, type SeededUser, seedUsersInto } from "../infra/samba";
+import {
+  cloneSeedUsers,
+  createOu,
+  type SambaDc,
+  type SeededUser,
+  seedUsersInto,
+  suffixAddress,
+} from "../infra/samba";
 import type { TestEnv } from "./test-env";
 
 export interface Scenario {
   tenantId: string;
   tenant: TenantCreated;
   ou: string;
+  suffix: string;
+  /** AD copies, by seed key. */
   users: Record<string, SeededUser>;
+  /** The cloud user's UPN for a seed key, in this scenario's tenant. */
+  cloudUpn(key: string): string;
   dc: SambaDc;
 }
 
@@ -35,25 +47,44 @@ export async function isolatedScenario(
   env: TestEnv,
   name: string,
   keys: string[],
-  options: { keepAddresses?: boolean; includeMarketing?: boolean } = {},
+  options: { includeMarketing?: boolean } = {},
 ): Promise<Scenario> {
-  const suffix = name.replace(/[^a-z0-9]/g, "").slice(0, 6);
+  const suffix = name.replace(/[^a-z0-9]/g, "").slice(0, 8);
   const tenantId = randomUUID();
-  const tenant = await env.control.createTenant(contosoTenantSeed({ tenantId }));
-  const dc = sharedDc(env);
-  const ou = await createOu(dc, `OU=t-${name},${AD_BASE_DN}`);
-  const picked = AD_USERS.filter((u) => keys.includes(u.key));
-  const all: SeedAdUser[] = options.includeMarketing ? [...picked, ...marketingUsers().ad] : picked;
-  const clones = cloneSeedUsers(all, suffix).map((clone, i) => {
-    if (!options.keepAddresses) return clone;
-    const original = all[i]!;
-    const copy: SeedAdUser = { ...clone };
-    delete copy.mail;
-    delete copy.proxyAddresses;
-    if (original.mail !== undefined) copy.mail = original.mail;
-    if (original.proxyAddresses !== undefined) copy.proxyAddresses = [...original.proxyAddresses];
+  const seed = contosoTenantSeed({ tenantId });
+  const onmicrosoft = seed.domains.find((d) => d.isInitial)!.id;
+  const upns = new Map<string, string>();
+  seed.users = seed.users.map((u) => {
+    const copy = { ...u, userPrincipalName: suffixAddress(u.userPrincipalName, suffix) };
+    upns.set(u.key, copy.userPrincipalName);
+    if (u.mail !== undefined) copy.mail = suffixAddress(u.mail, suffix);
+    if (u.proxyAddresses !== undefined) {
+      // The tenant's own onmicrosoft alias needs no suffix; every routable address gets one.
+      copy.proxyAddresses = u.proxyAddresses.map((p) => {
+        const colon = p.indexOf(":");
+        const address = p.slice(colon + 1);
+        return address.endsWith(`@${onmicrosoft}`) ? p : `${p.slice(0, colon + 1)}${suffixAddress(address, suffix)}`;
+      });
+    }
     return copy;
   });
-  const users = await seedUsersInto(dc, ou, clones);
-  return { tenantId, tenant, ou, users, dc };
+  const tenant = await env.control.createTenant(seed);
+  const dc = sharedDc(env);
+  const ou = await createOu(dc, `OU=t-${name},${AD_BASE_DN}`);
+  const picked: SeedAdUser[] = AD_USERS.filter((u) => keys.includes(u.key));
+  const all = options.includeMarketing ? [...picked, ...marketingUsers().ad] : picked;
+  const users = await seedUsersInto(dc, ou, cloneSeedUsers(all, suffix));
+  return {
+    tenantId,
+    tenant,
+    ou,
+    suffix,
+    users,
+    dc,
+    cloudUpn: (key) => {
+      const upn = upns.get(key);
+      if (upn === undefined) throw new Error(`no cloud user with seed key ${key}`);
+      return upn;
+    },
+  };
 }

@@ -42,7 +42,8 @@ export interface CloudMailAttributes {
 function keepProxy(p: string): boolean {
   const type = proxyType(p);
   const addr = proxyAddressPart(p);
-  if (type === "" || /\s/.test(p.trim()) || p.trim() !== p) return false;
+  // Whitespace is malformed in SMTP addresses only; X500 addresses legitimately contain spaces.
+  if (type === "" || addr === "" || p.trim() !== p) return false;
   if (LEGACY_TYPES.has(type.toLowerCase())) return false;
   if (type.toLowerCase() === "smtp") {
     if (!SMTP_ADDR_RE.test(addr)) return false;

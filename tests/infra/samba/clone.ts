@@ -10,7 +10,7 @@ const SUFFIX_RE = /^[a-z0-9]{1,8}$/;
 const MAX_SAM = 20;
 
 /** `alias@domain` → `alias.<suffix>@domain`; a value without "@" gets `-<suffix>` appended. */
-function suffixAddress(value: string, suffix: string): string {
+export function suffixAddress(value: string, suffix: string): string {
   const at = value.lastIndexOf("@");
   return at < 0 ? `${value}-${suffix}` : `${value.slice(0, at)}.${suffix}${value.slice(at)}`;
 }

@@ -1,5 +1,5 @@
 /** Samba AD DC test fixture: start a DC, seed it, read it back. See README.md in this folder. */
-export { cloneSeedUsers } from "./clone";
+export { cloneSeedUsers, suffixAddress } from "./clone";
 export { DEFAULT_ADMIN_PASSWORD, startSambaDc } from "./dc";
 export { eq, escapeDnValue, escapeFilterValue, rdn } from "./escape";
 export { bytesToGuid, guidToBytes, sidToString } from "./guid";
