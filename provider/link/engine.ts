@@ -152,7 +152,10 @@ export class LinkEngine {
       onPremisesObjectGuid: ad.objectGuid,
     });
     const warnings = [...verdict.warnings, ...prediction.warnings];
-    if (tenant.featuresUnreadableReason !== undefined) {
+    if (
+      tenant.featuresUnreadableReason !== undefined &&
+      !warnings.some((w) => w.includes("could not be read"))
+    ) {
       warnings.push(
         `Tenant sync features unknown: ${tenant.featuresUnreadableReason}. The prediction assumes Microsoft's defaults (soft match on UPN on, both block flags off).`,
       );
