@@ -34,7 +34,8 @@ async function main(): Promise<number> {
   console.log(`ad-entra-link tests: ${files.length} files; work dir ${workDir}`);
 
   pulumiBinDir(); // build or reuse the Pulumi CLI before the clock of any test starts
-  const infra = await startTestInfrastructure({ ip: "127.0.0.2", workDir });
+  // A run of its own per address: the sandbox uses 127.0.0.3, so both can run at once.
+  const infra = await startTestInfrastructure({ ip: process.env["AEL_TEST_DC_IP"] ?? "127.0.0.2", workDir });
   const envFile = path.join(workDir, "env.json");
   fs.writeFileSync(envFile, JSON.stringify(infra.env, null, 2));
   console.log(`infrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -31,8 +31,16 @@ interface LinkState {
 }
 
 interface EngineEvent {
-  resourcePreEvent?: { metadata: { op: string; urn: string; type: string; old?: LinkState | null; new?: LinkState | null } };
-  policyEvent?: { resourceUrn?: string; message: string; policyName: string; policyPackName: string; enforcementLevel: string };
+  resourcePreEvent?: {
+    metadata: { op: string; urn: string; type: string; old?: LinkState | null; new?: LinkState | null };
+  };
+  policyEvent?: {
+    resourceUrn?: string;
+    message: string;
+    policyName: string;
+    policyPackName: string;
+    enforcementLevel: string;
+  };
   diagnosticEvent?: { message: string; severity: string; urn?: string };
   summaryEvent?: { resourceChanges?: Record<string, number>; result?: string };
 }
@@ -91,7 +99,9 @@ export function renderPlan(text: string, stack = "stack"): string {
     "",
   ];
   if (changed.length > 0) {
-    out.push("| link | operation | AD user | cloud user | planned changes (current → planned) | predicted join |");
+    out.push(
+      "| link | operation | AD user | cloud user | planned changes (current → planned) | predicted join |",
+    );
     out.push("|---|---|---|---|---|---|");
     for (const [urn, { op, state }] of changed) {
       const i = state.inputs ?? {};

@@ -87,12 +87,14 @@ describe("sync cycle", () => {
     assert.equal(byDn.get(chen.dn)?.consistencyGuidWrittenBack, undefined);
     assert.equal(byDn.get(bruno.dn)?.sourceAnchor, bruno.objectGUID);
     assert.equal(byDn.get(bruno.dn)?.consistencyGuidWrittenBack, true);
-    const off = await emu.control.runSyncCycle(await newTenant(), {
+    const other = await newTenant();
+    const off = await emu.control.runSyncCycle(other, {
       records: [record("bruno")],
       scope: [STAFF],
       writeBackConsistencyGuid: false,
     });
     assert.equal(off.entries[0]?.consistencyGuidWrittenBack, undefined);
+    await emu.control.deleteTenant(other);
     await emu.control.deleteTenant(tid);
   });
 

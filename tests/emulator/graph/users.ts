@@ -28,7 +28,7 @@ import {
   resourceNotFound,
   unknownProperty,
 } from "./errors";
-import { evaluate, type FilterExpr, FilterSyntaxError, parseFilter } from "./odata";
+import { type EvalContext, evaluate, type FilterExpr, FilterSyntaxError, parseFilter } from "./odata";
 
 /** Properties of microsoft.graph.user (v1.0). Ones the emulator does not store are returned as null. */
 const USER_SCHEMA = [
@@ -315,23 +315,19 @@ function advancedParamsMissing(ctx: GraphContext, op: string): never {
   );
 }
 
-function userEvalContext() {
+/** Evaluation context of a $filter on one user. */
+function userEvalContext(u: CloudUser): EvalContext {
   return {
-    get(path: string[], vars: ReadonlyMap<string, unknown>): unknown {
+    get(path, vars) {
       const head = path[0] ?? "";
       if (path.length === 1 && vars.has(head)) return vars.get(head);
-      return storedValueFor(this.current, canonicalUserProperty(head) ?? head);
+      return storedValue(u, canonicalUserProperty(head) ?? head);
     },
-    caseSensitive(path: string[]): boolean {
+    caseSensitive(path) {
       // Anchors are case-sensitive Base64 (E3); other directory strings compare case-insensitively.
       return canonicalUserProperty(path[0] ?? "") === "onPremisesImmutableId";
     },
-    current: undefined as unknown as CloudUser,
   };
-}
-
-function storedValueFor(u: CloudUser, prop: string): unknown {
-  return storedValue(u, prop);
 }
 
 // ---- $search (directory objects: "property:token", ConsistencyLevel required) ----------------------
@@ -476,12 +472,8 @@ export function listUsers(ctx: GraphContext): EmulatorResponse {
     }
   }
 
-  const evalCtx = userEvalContext();
   let users = [...ctx.tenant.users.values()].filter((u) => {
-    if (filter) {
-      evalCtx.current = u;
-      if (!evaluate(filter, evalCtx)) return false;
-    }
+    if (filter && !evaluate(filter, userEvalContext(u))) return false;
     return search === null || matchesSearch(u, search);
   });
   if (orderby.length > 0) {

@@ -1,0 +1,73 @@
+/**
+ * The provider's code driven in-process, for cases where starting the Pulumi engine adds nothing:
+ * the runtime's check (exactly what the provider process runs at preview), and a link engine whose
+ * tenant facts include the sync features that app-only Graph access cannot read (the "delegated
+ * Global Administrator" view, taken from the emulator's control API).
+ */
+import { AdDirectory } from "../../../provider/ad/ad-directory";
+import { readSettings, type Settings } from "../../../provider/config/settings";
+import { EntraDirectory, type TenantFacts } from "../../../provider/entra/graph-directory";
+import { LinkEngine } from "../../../provider/link/engine";
+import type { PredictedJoin } from "../../../provider/link/types";
+import { validateDeclaration } from "../../../provider/link/validate";
+import { type LinkConfigOptions, linkStackConfig } from "../../support/link-config";
+import type { TestEnv } from "../../support/test-env";
+
+/** Stack config + secrets as one lookup, the way the provider's `configure` receives them. */
+export function configLookup(
+  env: TestEnv,
+  o: LinkConfigOptions,
+  overrides: Record<string, string | undefined> = {},
+): (key: string) => string | undefined {
+  const { config, secrets } = linkStackConfig(env, o);
+  const all: Record<string, string | undefined> = { ...config, ...secrets, ...overrides };
+  return (key) => all[key];
+}
+
+/** Settings exactly as the provider reads them (no environment fallbacks). */
+export function settingsFor(
+  env: TestEnv,
+  o: LinkConfigOptions,
+  overrides: Record<string, string | undefined> = {},
+): Settings {
+  return readSettings(configLookup(env, o, overrides), {});
+}
+
+/**
+ * Predictions as the provider would make them if it could read the tenant's sync features
+ * (reading them needs a delegated Global Administrator; the emulator, like Graph, refuses app-only).
+ */
+export async function predictWithFeatures(
+  env: TestEnv,
+  o: LinkConfigOptions,
+  links: { name: string; args: Record<string, unknown> }[],
+): Promise<Map<string, PredictedJoin>> {
+  const settings = settingsFor(env, o);
+  const ad = new AdDirectory(settings.ldap);
+  const entra = new EntraDirectory(settings.entra);
+  const appOnly = entra.tenantFacts.bind(entra);
+  entra.tenantFacts = async (): Promise<TenantFacts> => {
+    const [facts, f] = await Promise.all([appOnly(), env.control.getFeatures(o.tenantId)]);
+    const { featuresUnreadableReason: _unreadable, ...rest } = facts;
+    return {
+      ...rest,
+      features: {
+        blockSoftMatchEnabled: f.blockSoftMatchEnabled,
+        blockCloudObjectTakeoverThroughHardMatchEnabled: f.blockCloudObjectTakeoverThroughHardMatchEnabled,
+        softMatchOnUpnEnabled: f.softMatchOnUpnEnabled,
+      },
+    };
+  };
+  const engine = new LinkEngine(ad, entra);
+  try {
+    const out = new Map<string, PredictedJoin>();
+    for (const link of links) {
+      const { decl, failures } = validateDeclaration(link.args);
+      if (decl === undefined) throw new Error(`${link.name}: ${failures.map((f) => f.error.message).join("; ")}`);
+      out.set(link.name, (await engine.resolve(decl)).prediction);
+    }
+    return out;
+  } finally {
+    await ad.close();
+  }
+}
