@@ -30,6 +30,7 @@ let lookup: ConfigLookup = () => undefined;
 let session: Session | undefined;
 /** Which link claimed which object in this process: two links must never share one. */
 const claims = new Map<string, string>();
+const tenantWarnings = new Set<string>();
 
 const log = (message: string) => process.stderr.write(`ad-entra-link: ${message}\n`);
 
@@ -98,7 +99,13 @@ export async function check(
     const dup = [claim("ad", r.ad.objectGuid, linkName), claim("cloud", r.cloud.id, linkName)].filter(
       (f): f is CheckFailure => f !== undefined,
     );
-    for (const w of r.warnings) log(`warning: link "${linkName}": ${w}`);
+    for (const w of r.warnings) {
+      // Tenant-wide caveats are the same for every link: say them once per run, not once per link.
+      if (/could not be read|Tenant sync features unknown/.test(w)) {
+        if (!tenantWarnings.has(w)) log(`warning: ${w}`);
+        tenantWarnings.add(w);
+      } else log(`warning: link "${linkName}": ${w}`);
+    }
     const inputs = engine.checkedInputs(linkName, r);
     void olds;
     return {

@@ -157,11 +157,11 @@ describe("client secret", () => {
   });
 
   test("an expired token is refused by Graph with 401 InvalidAuthenticationToken", async () => {
-    const t = await createContosoTenant(emu, { tokenLifetimeSeconds: 1 });
+    const t = await createContosoTenant(emu, { tokenLifetimeSeconds: 3 });
     try {
       const token = await secretCredential(emu, t).getToken(GRAPH_SCOPE);
       assert.equal((await rawRequest(emu, "GET", "/v1.0/organization", { token: token.token })).status, 200);
-      await sleep(1500);
+      await sleep(3100); // exp = issue second + 3
       const r = await rawRequest(emu, "GET", "/v1.0/organization", { token: token.token });
       assert.equal(r.status, 401);
       const body = r.body as { error: { code: string; message: string } };

@@ -453,10 +453,10 @@ export function verifyAccessToken(env: OAuthEnv, token: string): VerifiedToken |
   if (aud !== GRAPH_RESOURCE && aud !== `${GRAPH_RESOURCE}/` && aud !== GRAPH_APP_ID) {
     return { error: "Access token validation failure. Invalid audience." };
   }
-  const now = Math.floor(Date.now() / 1000);
+  const now = Date.now() / 1000;
   const exp = numericClaim(jwt.payload, "exp") ?? 0;
   const nbf = numericClaim(jwt.payload, "nbf") ?? 0;
-  if (exp + env.clockSkewSeconds <= now || nbf - env.clockSkewSeconds > now) {
+  if (now >= exp + env.clockSkewSeconds || nbf - env.clockSkewSeconds > now) {
     return { error: "Lifetime validation failed, the token is expired." };
   }
   const tid = String(jwt.payload["tid"] ?? "");
