@@ -6,7 +6,7 @@
  *   node dist/tests/run.js                 all tests
  *   node dist/tests/run.js <file.test.js>  selected files (still with the shared DC and emulator)
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,6 +24,18 @@ function findTestFiles(dir: string): string[] {
     } else if (entry.name.endsWith(".test.js")) out.push(full);
   }
   return out.sort();
+}
+
+/** Processes whose command line names this run's work dir (samba, the emulator) still running. */
+function straysOf(workDir: string): string[] {
+  try {
+    return execFileSync("pgrep", ["-f", workDir], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && l !== String(process.pid));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
 }
 
 async function main(): Promise<number> {
@@ -65,6 +77,12 @@ async function main(): Promise<number> {
   });
   const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
   await stop();
+  const strays = straysOf(workDir);
+  if (strays.length > 0) {
+    console.error(`stray processes left behind by this run (killed now): ${strays.join(", ")}`);
+    for (const pid of strays) process.kill(Number(pid), "SIGKILL");
+    return code === 0 ? 1 : code;
+  }
   console.log(
     `ad-entra-link tests finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${code})`,
   );
