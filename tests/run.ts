@@ -6,7 +6,7 @@
  *   node dist/tests/run.js                 all tests
  *   node dist/tests/run.js <file.test.js>  selected files (still with the shared DC and emulator)
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,16 +26,30 @@ function findTestFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Processes whose command line names this run's work dir (samba, the emulator) still running. */
+/**
+ * Processes that still hold files of this run's work dir open (samba rewrites its command line, so
+ * its open databases and log are what give it away), excluding this process.
+ */
 function straysOf(workDir: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-f", workDir], { encoding: "utf8" })
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "" && l !== String(process.pid));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
+  const strays: string[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && p !== String(process.pid))) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const holds =
+        cmdline.includes(workDir) ||
+        fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(workDir);
+          } catch {
+            return false;
+          }
+        });
+      if (holds) strays.push(pid);
+    } catch {
+      // The process ended while we looked, or is not ours to inspect.
+    }
   }
+  return strays;
 }
 
 async function main(): Promise<number> {

@@ -78,6 +78,18 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     ...facts.roles.active.filter((r) => r.isPrivileged).map((r) => `${r.displayName} (active)`),
     ...facts.roles.eligible.filter((r) => r.isPrivileged).map((r) => `${r.displayName} (PIM-eligible)`),
   ];
+  const activePrivileged = facts.roles.active.filter((r) => r.isPrivileged).map((r) => r.displayName);
+  if (activePrivileged.length > 0 && plan.changes.cloud.onPremisesImmutableId !== undefined) {
+    // Even with the opt-in: Graph lets only higher-privileged admins change sensitive properties
+    // (onPremisesImmutableId among them) of a user with an active privileged role, so an app's
+    // write fails after AD was already changed, and Entra ID refuses the takeover anyway (§1.5).
+    errors.push(
+      new SafetyBlockError(
+        "PRIVILEGED_HARD_MATCH",
+        `ad-entra-link: match "hard" would write the ImmutableId of the ${who}, which holds ${activePrivileged.join(", ")} (active). Microsoft Graph refuses that write to applications (only higher-privileged administrators may change sensitive properties of privileged users), and Entra ID refuses hard-match takeovers of privileged users (InvalidHardMatch, code 103). Nothing was written. Remove the role assignment first, or keep the account cloud-only.`,
+      ),
+    );
+  }
   if (privileged.length > 0) {
     if (!decl.allowPrivilegedCloudUser) {
       errors.push(
