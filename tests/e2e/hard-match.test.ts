@@ -63,9 +63,18 @@ after(async () => {
 
 test("preview shows the ImmutableId each cloud user will get, from the anchor Entra Connect will send", async () => {
   const preview = await stack.preview({ diff: true });
-  assert.match(preview.stdout, new RegExp(`cloud onPremisesImmutableId: \\(not set\\) → ${brunoId.replace(/[+/=]/g, "\\$&")}`));
-  assert.match(preview.stdout, new RegExp(`cloud onPremisesImmutableId: \\(not set\\) → ${chenId.replace(/[+/=]/g, "\\$&")}`));
-  assert.match(preview.stdout, new RegExp(`on-premises userPrincipalName: .* → ${s.cloudUpn("chen").replace(/\./g, "\\.")}`));
+  assert.match(
+    preview.stdout,
+    new RegExp(`cloud onPremisesImmutableId: \\(not set\\) → ${brunoId.replace(/[+/=]/g, "\\$&")}`),
+  );
+  assert.match(
+    preview.stdout,
+    new RegExp(`cloud onPremisesImmutableId: \\(not set\\) → ${chenId.replace(/[+/=]/g, "\\$&")}`),
+  );
+  assert.match(
+    preview.stdout,
+    new RegExp(`on-premises userPrincipalName: .* → ${s.cloudUpn("chen").replace(/\./g, "\\.")}`),
+  );
   assert.match(preview.stdout, /hardMatch/);
 });
 
@@ -73,7 +82,10 @@ test("up stamps the ImmutableIds and aligns Chen's UPN; a second preview is clea
   const up = await stack.up();
   assert.equal(up.summary.result, "succeeded");
   assert.deepEqual(up.outputs["immutableIds"]?.value, { bruno: brunoId, chen: chenId });
-  assert.deepEqual(up.outputs["sourceAnchors"]?.value, { bruno: "objectGUID", chen: "mS-DS-ConsistencyGuid" });
+  assert.deepEqual(up.outputs["sourceAnchors"]?.value, {
+    bruno: "objectGUID",
+    chen: "mS-DS-ConsistencyGuid",
+  });
   assert.equal((await cloudUser(s.cloudUpn("bruno"))).onPremisesImmutableId, brunoId);
   assert.equal((await cloudUser(s.cloudUpn("chen"))).onPremisesImmutableId, chenId);
   assert.equal((await readUser(s.dc, s.users["chen"]!.dn)).userPrincipalName, s.cloudUpn("chen"));
@@ -94,10 +106,16 @@ test("after a new up, Entra Connect hard-matches both users and creates no dupli
   await stack.up();
   const before = await env.control.listUsers(s.tenantId);
   const report = await env.control.runSyncCycle(s.tenantId, {
-    ldap: { url: env.samba.url, bindDn: env.samba.adminBindDn, bindPassword: env.samba.adminPassword, caCertPem: env.sambaCaPem },
+    ldap: {
+      url: env.samba.url,
+      bindDn: env.samba.adminBindDn,
+      bindPassword: env.samba.adminPassword,
+      caCertPem: env.sambaCaPem,
+    },
     scope: [s.ou],
   });
-  const outcome = (key: string) => report.entries.find((e) => e.dn.toLowerCase() === s.users[key]!.dn.toLowerCase())?.outcome;
+  const outcome = (key: string) =>
+    report.entries.find((e) => e.dn.toLowerCase() === s.users[key]!.dn.toLowerCase())?.outcome;
   assert.equal(outcome("bruno"), "hardMatch");
   assert.equal(outcome("chen"), "hardMatch");
   assert.equal((await env.control.listUsers(s.tenantId)).length, before.length, "no duplicate");

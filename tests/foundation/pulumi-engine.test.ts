@@ -47,7 +47,9 @@ test("preview, up, a clean second preview, an update and destroy of a dynamic re
   assert.equal(up.outputs["length"]?.value, 5);
 
   const state = await stack.exportStack();
-  const echo = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/foundation:Echo");
+  const echo = state.deployment.resources.find(
+    (r: { type: string }) => r.type === "pulumi-nodejs:dynamic/foundation:Echo",
+  );
   assert.ok(echo, "the resource carries its own type token");
   assert.equal(echo.id, "echo-hello");
 

@@ -84,7 +84,18 @@ export function issueServerCert(
     ].join("\n"),
   );
   openssl(
-    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${commonName}`, "-keyout", keyPath, "-out", csrPath],
+    [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${commonName}`,
+      "-keyout",
+      keyPath,
+      "-out",
+      csrPath,
+    ],
     dir,
   );
   openssl(

@@ -63,7 +63,9 @@ export async function isolatedScenario(
       copy.proxyAddresses = u.proxyAddresses.map((p) => {
         const colon = p.indexOf(":");
         const address = p.slice(colon + 1);
-        return address.endsWith(`@${onmicrosoft}`) ? p : `${p.slice(0, colon + 1)}${suffixAddress(address, suffix)}`;
+        return address.endsWith(`@${onmicrosoft}`)
+          ? p
+          : `${p.slice(0, colon + 1)}${suffixAddress(address, suffix)}`;
       });
     }
     return copy;
