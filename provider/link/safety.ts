@@ -3,6 +3,7 @@
  * earns a warning. Pure: it judges facts the engine has already read.
  * Rules and their sources are listed in TROUBLESHOOTING.md.
  */
+import { diagnoseImmutableIdMistake, validateImmutableIdForGraph } from "../core/immutable-id";
 import { upnSuffix } from "../core/upn";
 import { type AdEntraLinkError, SafetyBlockError } from "../errors";
 import type { LinkPlan } from "./plan";
@@ -35,6 +36,30 @@ export interface SafetyVerdict {
   warnings: string[];
 }
 
+/**
+ * What an ImmutableId found on the cloud user is, when it is not the planned one: the same anchor
+ * computed a known wrong way (matching-rules §1.4), a value that is no GUID-based ImmutableId at
+ * all, or simply another anchor (possibly another on-premises object's).
+ */
+function existingImmutableId(existing: string, planned: string): { code: string; note: string } {
+  const mistake = diagnoseImmutableIdMistake(planned, existing);
+  if (mistake !== undefined) {
+    return {
+      code: "IMMUTABLE_ID_WRONG_ENCODING",
+      note: ` It is this user's own anchor computed the wrong way (${mistake}), typically a hand-made value from an earlier hard-match attempt (matching-rules §1.4).`,
+    };
+  }
+  try {
+    validateImmutableIdForGraph(existing);
+  } catch (err) {
+    return {
+      code: "IMMUTABLE_ID_MALFORMED",
+      note: ` That value is not a valid GUID-based ImmutableId (${(err as { code?: string }).code ?? "malformed"}), so no on-premises object can ever send it.`,
+    };
+  }
+  return { code: "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID", note: "" };
+}
+
 export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: SafetyFacts): SafetyVerdict {
   const errors: AdEntraLinkError[] = [];
   const warnings: string[] = [];
@@ -57,10 +82,11 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     cloud.onPremisesImmutableId !== "" &&
     cloud.onPremisesImmutableId !== plan.immutableId
   ) {
+    const found = existingImmutableId(cloud.onPremisesImmutableId, plan.immutableId);
     errors.push(
       new SafetyBlockError(
-        "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID",
-        `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (matching-rules §2.2 a). Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
+        found.code,
+        `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (matching-rules §2.2 a).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
       ),
     );
   } else if (
@@ -69,8 +95,9 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     cloud.onPremisesImmutableId !== "" &&
     cloud.onPremisesImmutableId !== plan.immutableId
   ) {
+    const found = existingImmutableId(cloud.onPremisesImmutableId, plan.immutableId);
     warnings.push(
-      `The ${who} already carries ImmutableId ${cloud.onPremisesImmutableId}; this link replaces it with ${plan.immutableId}. A wrong byte order or base64url value from an earlier manual attempt looks like this.`,
+      `The ${who} already carries ImmutableId ${cloud.onPremisesImmutableId}; this link replaces it with ${plan.immutableId}.${found.note || " A wrong byte order or base64url value from an earlier manual attempt looks like this."}`,
     );
   }
 

@@ -1,30 +1,36 @@
 /**
- * Isolated seed slices for the safety tests: an emulator tenant of their own (Contoso, or the
- * legacy tenant that never enabled SoftMatchOnUpn), an OU of their own with copies of the chosen
- * AD users (mail and proxyAddresses kept as seeded), and the tenant's feature flags as asked.
- *
- * AD enforces userPrincipalName uniqueness across the whole domain, and several test files align
- * AD users of the shared DC with the same seed cloud users. So the cloud users picked here get a
- * UPN unique to this slice (`adam.anderson.<tag>@contoso.com`): every planned UPN stays unique on
- * the DC, while each seed situation (mailbox or none, roles, sync state, domain) stays as it is.
+ * Isolated seed slices for the safety tests, like tests/support/scenario.ts but with the choice of
+ * tenant (Contoso, or the legacy tenant that never enabled SoftMatchOnUpn), its sync feature
+ * flags, the parent OU and the DC. Each slice has its own emulator tenant and its own OU with
+ * copies of the chosen AD users; both sides carry the slice's tag in every UPN and routable address
+ * (`adam.anderson.<tag>@contoso.com`), because AD enforces UPN uniqueness across the whole domain
+ * and other test files align copies of the same seed people on the shared DC.
  */
 import { randomUUID } from "node:crypto";
-import { AD_BASE_DN, AD_USERS, CLOUD_USERS, type SeedAdUser } from "../../fixtures/seed-scenario";
-import type { SyncFeatures } from "../../emulator/model";
+import { AD_BASE_DN, AD_USERS, marketingUsers, type SeedAdUser } from "../../fixtures/seed-scenario";
+import type { SyncFeatures, TenantSeed } from "../../emulator/model";
 import { contosoTenantSeed, legacyTenantSeed } from "../../emulator/seeds";
-import { cloneSeedUsers, createOu, type SambaDc, type SeededUser, seedUsersInto } from "../../infra/samba";
+import {
+  cloneSeedUsers,
+  createOu,
+  type SambaDc,
+  type SeededUser,
+  seedUsersInto,
+  suffixAddress,
+} from "../../infra/samba";
 import { sharedDc } from "../../support/scenario";
 import type { TestEnv } from "../../support/test-env";
 
 export interface SafetyScenario {
   tenantId: string;
+  tenantSeed: TenantSeed;
   ou: string;
   dc: SambaDc;
+  tag: string;
   /** AD copies by seed key. */
   users: Record<string, SeededUser>;
-  /** Cloud users (as patched) by seed key: id and UPN. */
-  cloud: Record<string, { id: string; userPrincipalName: string }>;
-  tag: string;
+  /** Cloud users of the tenant by seed key (as created, tag applied). */
+  cloud: Record<string, { id: string; userPrincipalName: string; mail?: string }>;
 }
 
 export interface SafetyScenarioOptions {
@@ -32,53 +38,59 @@ export interface SafetyScenarioOptions {
   features?: Partial<SyncFeatures>;
   /** Parent of the scenario OU (default the domain root). */
   parentDn?: string;
-  /** Seed AD users to copy (default: the same keys as the cloud users). */
-  adKeys?: string[];
+  /** Also copy the 47 marketing users into the OU. */
+  includeMarketing?: boolean;
   dc?: SambaDc;
 }
 
-function withTag(upn: string, tag: string): string {
-  const at = upn.lastIndexOf("@");
-  return `${upn.slice(0, at)}.${tag}${upn.slice(at)}`;
+/** The tenant seed with the tag in every UPN and routable address (the onmicrosoft alias stays). */
+export function taggedTenantSeed(kind: "contoso" | "legacy", tenantId: string, tag: string): TenantSeed {
+  const seed = kind === "legacy" ? legacyTenantSeed({ tenantId }) : contosoTenantSeed({ tenantId });
+  const onmicrosoft = seed.domains.find((d) => d.isInitial)!.id;
+  seed.users = seed.users.map((u) => {
+    const copy = { ...u, userPrincipalName: suffixAddress(u.userPrincipalName, tag) };
+    if (u.mail !== undefined) copy.mail = suffixAddress(u.mail, tag);
+    if (u.proxyAddresses !== undefined) {
+      copy.proxyAddresses = u.proxyAddresses.map((p) => {
+        const colon = p.indexOf(":");
+        const address = p.slice(colon + 1);
+        return address.endsWith(`@${onmicrosoft}`)
+          ? p
+          : `${p.slice(0, colon + 1)}${suffixAddress(address, tag)}`;
+      });
+    }
+    return copy;
+  });
+  return seed;
 }
 
 /**
- * Creates the slice. `tag` (2-6 characters of [a-z0-9]) names the OU (`OU=t-<tag>`) and suffixes
- * the copies; it must be unique across the test suite.
+ * Creates the slice. `tag` (2-8 characters of [a-z0-9]) names the OU (`OU=t-<tag>`) and suffixes
+ * the copies; it must be unique across the whole test suite.
  */
 export async function safetyScenario(
   env: TestEnv,
   tag: string,
-  cloudKeys: string[],
+  adKeys: string[],
   o: SafetyScenarioOptions = {},
 ): Promise<SafetyScenario> {
-  if (!/^[a-z0-9]{2,6}$/.test(tag)) throw new Error(`safetyScenario: bad tag ${tag}`);
+  if (!/^[a-z0-9]{2,8}$/.test(tag)) throw new Error(`safetyScenario: bad tag ${tag}`);
   const tenantId = randomUUID();
-  const seed = (o.tenant ?? "contoso") === "legacy" ? legacyTenantSeed({ tenantId }) : contosoTenantSeed({ tenantId });
-  await env.control.createTenant(seed);
+  const tenantSeed = taggedTenantSeed(o.tenant ?? "contoso", tenantId, tag);
+  await env.control.createTenant(tenantSeed);
   if (o.features !== undefined) await env.control.setFeatures(tenantId, o.features);
   const cloud: SafetyScenario["cloud"] = {};
-  for (const key of cloudKeys) {
-    const user = CLOUD_USERS.find((u) => u.key === key);
-    if (user === undefined) throw new Error(`safetyScenario: no cloud user ${key}`);
-    const upn = withTag(user.userPrincipalName, tag);
-    await env.control.patchUser(tenantId, user.id, { userPrincipalName: upn });
-    cloud[key] = { id: user.id, userPrincipalName: upn };
+  for (const u of tenantSeed.users) {
+    cloud[u.key] = {
+      id: u.id,
+      userPrincipalName: u.userPrincipalName,
+      ...(u.mail !== undefined ? { mail: u.mail } : {}),
+    };
   }
   const dc = o.dc ?? sharedDc(env);
   const ou = await createOu(dc, `OU=t-${tag},${o.parentDn ?? AD_BASE_DN}`);
-  const adKeys = o.adKeys ?? cloudKeys;
   const picked: SeedAdUser[] = AD_USERS.filter((u) => adKeys.includes(u.key));
-  const clones = cloneSeedUsers(picked, tag).map((clone, i) => {
-    // Keep the seed's addresses exactly (Alva's lower-case primary, Chen's SMTP:, X500/SIP values).
-    const original = picked[i]!;
-    const copy: SeedAdUser = { ...clone };
-    delete copy.mail;
-    delete copy.proxyAddresses;
-    if (original.mail !== undefined) copy.mail = original.mail;
-    if (original.proxyAddresses !== undefined) copy.proxyAddresses = [...original.proxyAddresses];
-    return copy;
-  });
-  const users = await seedUsersInto(dc, ou, clones);
-  return { tenantId, ou, dc, users, cloud, tag };
+  const all = o.includeMarketing ? [...picked, ...marketingUsers().ad] : picked;
+  const users = all.length > 0 ? await seedUsersInto(dc, ou, cloneSeedUsers(all, tag)) : {};
+  return { tenantId, tenantSeed, ou, dc, tag, users, cloud };
 }
