@@ -37,4 +37,5 @@ export type {
   SyncOutcome,
   SyncReportEntry,
 } from "./sync/types";
-export { ensureProcessTrustsTestCa } from "./trust";
+export { defaultPkiDir, ensureSharedCa } from "./pki";
+export { ensureProcessTrustsTestCa, type TrustOptions } from "./trust";

@@ -1,6 +1,6 @@
 /**
  * Child-process entry: `node dist/tests/emulator/main.js [--port N] [--host H] [--control-key K]
- * [--clock-skew S] [--pki-dir D] [--state-dir D] [--ca-cert P --ca-key P] [--seed contoso|legacy]...`.
+ * [--clock-skew S] [--pki-dir D] [--state-dir D] [--ca-cert P --ca-key P] [--seed contoso|legacy]... [--exit-on-stdin-close]`.
  * Prints one ready line `ENTRA_EMULATOR_READY {"baseUrl":…,"port":…,"caCertPath":…,"pid":…}` on
  * stdout, then serves until SIGTERM/SIGINT.
  */
@@ -9,6 +9,8 @@ import { contosoTenantSeed, legacyTenantSeed } from "./seeds";
 import { createEmulator, type EmulatorOptions } from "./server";
 
 export const READY_PREFIX = "ENTRA_EMULATOR_READY ";
+
+let exitOnStdinClose = false;
 
 function parseArgs(argv: string[]): EmulatorOptions {
   const options: EmulatorOptions = {};
@@ -47,6 +49,9 @@ function parseArgs(argv: string[]): EmulatorOptions {
       case "--ca-key":
         caKey = value();
         break;
+      case "--exit-on-stdin-close":
+        exitOnStdinClose = true;
+        break;
       case "--seed": {
         const name = value();
         if (name === "contoso") seeds.push(contosoTenantSeed());
@@ -74,6 +79,11 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  if (exitOnStdinClose) {
+    process.stdin.on("data", () => undefined);
+    process.stdin.on("end", stop);
+    process.stdin.on("error", stop);
+  }
   process.stdout.write(
     `${READY_PREFIX}${JSON.stringify({ baseUrl: emulator.baseUrl, port: emulator.port, caCertPath: emulator.caCertPath, pid: process.pid })}\n`,
   );

@@ -44,8 +44,9 @@ export function startEmulatorProcess(options: EmulatorProcessOptions = {}): Prom
   if (options.stateDir !== undefined) args.push("--state-dir", options.stateDir);
   if (options.ca) args.push("--ca-cert", options.ca.certPath, "--ca-key", options.ca.keyPath);
   for (const s of options.seeds ?? []) args.push("--seed", s);
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
+  // stdin stays open as a lifeline: the emulator exits when it closes (even if this process is SIGKILLed).
+  const child = spawn(process.execPath, [...args, "--exit-on-stdin-close"], {
+    stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -91,6 +92,15 @@ export function startEmulatorProcess(options: EmulatorProcessOptions = {}): Prom
       };
       const control = new EmulatorControl(controlOptions);
       const pid = child.pid as number;
+      // A forgotten stop() must neither keep this process alive nor leave the emulator running.
+      const killOnExit = (): void => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      };
+      process.once("exit", killOnExit);
+      child.once("exit", () => process.off("exit", killOnExit));
+      child.unref();
+      for (const s of [child.stdin, child.stdout, child.stderr])
+        (s as unknown as { unref?: () => void }).unref?.();
       resolve({
         baseUrl: ready.baseUrl,
         port: ready.port,

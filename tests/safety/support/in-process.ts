@@ -10,6 +10,8 @@ import { EntraDirectory, type TenantFacts } from "../../../provider/entra/graph-
 import { LinkEngine } from "../../../provider/link/engine";
 import type { PredictedJoin } from "../../../provider/link/types";
 import { validateDeclaration } from "../../../provider/link/validate";
+import * as runtime from "../../../provider/runtime";
+import type { CheckFailure } from "../../../provider/runtime";
 import { type LinkConfigOptions, linkStackConfig } from "../../support/link-config";
 import type { TestEnv } from "../../support/test-env";
 
@@ -69,5 +71,64 @@ export async function predictWithFeatures(
     return out;
   } finally {
     await ad.close();
+  }
+}
+
+/** What the provider's check said about one link. */
+export interface CheckOutcome {
+  name: string;
+  /** Failures, as the engine prints them: property and `<ErrorName> [<CODE>]: <message>`. */
+  failures: CheckFailure[];
+  /** The checked inputs (the plan and predictedJoin when the link resolved). */
+  inputs: Record<string, unknown>;
+  /** An error check threw instead of returning failures (configuration, directory trouble). */
+  thrown?: Error;
+  /** What the runtime logged (the provider process's stderr, which Pulumi shows) during this check. */
+  log: string;
+}
+
+/**
+ * Runs the provider runtime's `check` for `links` in one fresh provider session (as one `pulumi
+ * preview` would, links checked in order), configured by `lookup`, and returns what it said.
+ * Environment fallbacks of the settings are not consulted: `env` is what the settings see.
+ */
+export async function checkLinks(
+  lookup: (key: string) => string | undefined,
+  links: { name: string; args: Record<string, unknown> }[],
+): Promise<CheckOutcome[]> {
+  await runtime.shutdown();
+  runtime.configure(lookup);
+  const out: CheckOutcome[] = [];
+  let captured = "";
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (text.startsWith("ad-entra-link: ")) {
+      captured += text;
+      return true;
+    }
+    return (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    for (const link of links) {
+      captured = "";
+      try {
+        const r = await runtime.check({}, { ...link.args, linkName: link.name });
+        out.push({ name: link.name, failures: r.failures, inputs: r.inputs, log: captured });
+      } catch (err) {
+        out.push({ name: link.name, failures: [], inputs: {}, thrown: err as Error, log: captured });
+      }
+    }
+  } finally {
+    process.stderr.write = write;
+    await runtime.shutdown();
+  }
+  return out;
+}
+
+/** Removes the documented environment fallbacks of the settings from this process (tests only). */
+export function clearSettingEnvironment(): void {
+  for (const k of Object.keys(process.env)) {
+    if (k.startsWith("AD_ENTRA_LINK_") || k.startsWith("AZURE_")) delete process.env[k];
   }
 }
