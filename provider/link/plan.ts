@@ -140,13 +140,7 @@ export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFac
   const show = (v: string | null) => (v === null ? "(not set)" : v);
   for (const [attr, c] of Object.entries(changes.onPremises)) {
     if (attr === "proxyAddresses") {
-      const p = c as ProxyAddressChange;
-      summary.push(
-        `on-premises proxyAddresses: ${p.remove
-          .map((r) => `-${r}`)
-          .concat(p.add.map((a) => `+${a}`))
-          .join(" ")}`,
-      );
+      summary.push(`on-premises proxyAddresses: ${describeProxyChange(c as ProxyAddressChange)}`);
     } else {
       const v = c as ValueChange;
       summary.push(`on-premises ${attr}: ${show(v.current)} → ${show(v.planned)}`);
@@ -174,6 +168,25 @@ export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFac
   };
   if (writeConsistencyGuid !== undefined) plan.writeConsistencyGuid = writeConsistencyGuid;
   return plan;
+}
+
+/**
+ * Reads a value-level proxy edit the way a reviewer thinks of it: a value whose only change is the
+ * prefix case is shown as re-cased (`smtp:a → SMTP:a`), everything else as removed (-) or added (+).
+ */
+export function describeProxyChange(p: Pick<ProxyAddressChange, "add" | "remove">): string {
+  const parts: string[] = [];
+  const added = [...p.add];
+  for (const removed of p.remove) {
+    const i = added.findIndex((a) => a.toLowerCase() === removed.toLowerCase());
+    if (i >= 0) {
+      const now = added.splice(i, 1)[0]!;
+      const role = now.startsWith("SMTP:") ? "primary" : now.startsWith("smtp:") ? "secondary" : "re-cased";
+      parts.push(`${removed} → ${now} (${role})`);
+    } else parts.push(`-${removed}`);
+  }
+  for (const a of added) parts.push(`+${a}`);
+  return parts.join(", ");
 }
 
 /** Where the pair stands in Entra Connect's eyes. */

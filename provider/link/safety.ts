@@ -60,20 +60,37 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   return { code: "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID", note: "" };
 }
 
+/**
+ * Tags a refusal with the argument that led to it (the runtime reports `property` as the check
+ * failure's path, so preview points at the argument to change).
+ */
+function at<T extends AdEntraLinkError>(err: T, property: string): T {
+  return Object.assign(err, { property });
+}
+
 export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: SafetyFacts): SafetyVerdict {
   const errors: AdEntraLinkError[] = [];
   const warnings: string[] = [];
   const cloud = facts.cloud;
   const who = `cloud user ${cloud.userPrincipalName} (${cloud.id})`;
+  // Planned values default to the cloud user's; an explicit argument is what to change instead.
+  const upnProperty = decl.userPrincipalName !== undefined ? "userPrincipalName" : "cloud";
+  const smtpProperty =
+    decl.primarySmtpAddress !== undefined ? "primarySmtpAddress" : decl.mail !== undefined ? "mail" : "cloud";
+  const propertyOf = (value: string) =>
+    value.toLowerCase() === plan.target.userPrincipalName.toLowerCase() ? upnProperty : smtpProperty;
 
   // Already synced from a different on-prem object: matching never re-runs for it (E1).
   if (cloud.onPremisesSyncEnabled === true && cloud.onPremisesImmutableId !== plan.immutableId) {
     errors.push(
-      new SafetyBlockError(
-        "CLOUD_USER_SYNCED_ELSEWHERE",
-        `ad-entra-link: the ${who} is already synchronized from another on-premises object` +
-          `${cloud.onPremisesDistinguishedName ? ` (${cloud.onPremisesDistinguishedName})` : ""} with ImmutableId ${cloud.onPremisesImmutableId ?? "(none)"}; ` +
-          `${facts.adDn} would send ${plan.immutableId}. Entra Connect would refuse the join (InvalidSoftMatch / AttributeValueMustBeUnique). Link the on-premises object that owns it, or take that object out of sync scope first.`,
+      at(
+        new SafetyBlockError(
+          "CLOUD_USER_SYNCED_ELSEWHERE",
+          `ad-entra-link: the ${who} is already synchronized from another on-premises object` +
+            `${cloud.onPremisesDistinguishedName ? ` (${cloud.onPremisesDistinguishedName})` : ""} with ImmutableId ${cloud.onPremisesImmutableId ?? "(none)"}; ` +
+            `${facts.adDn} would send ${plan.immutableId}. Entra Connect would refuse the join (InvalidSoftMatch / AttributeValueMustBeUnique). Link the on-premises object that owns it, or take that object out of sync scope first.`,
+        ),
+        "cloud",
       ),
     );
   } else if (
@@ -84,9 +101,12 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   ) {
     const found = existingImmutableId(cloud.onPremisesImmutableId, plan.immutableId);
     errors.push(
-      new SafetyBlockError(
-        found.code,
-        `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (matching-rules §2.2 a).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
+      at(
+        new SafetyBlockError(
+          found.code,
+          `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (matching-rules §2.2 a).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
+        ),
+        "cloud",
       ),
     );
   } else if (
@@ -111,18 +131,24 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     // (onPremisesImmutableId among them) of a user with an active privileged role, so an app's
     // write fails after AD was already changed, and Entra ID refuses the takeover anyway (§1.5).
     errors.push(
-      new SafetyBlockError(
-        "PRIVILEGED_HARD_MATCH",
-        `ad-entra-link: match "hard" would write the ImmutableId of the ${who}, which holds ${activePrivileged.join(", ")} (active). Microsoft Graph refuses that write to applications (only higher-privileged administrators may change sensitive properties of privileged users), and Entra ID refuses hard-match takeovers of privileged users (InvalidHardMatch, code 103). Nothing was written. Remove the role assignment first, or keep the account cloud-only.`,
+      at(
+        new SafetyBlockError(
+          "PRIVILEGED_HARD_MATCH",
+          `ad-entra-link: match "hard" would write the ImmutableId of the ${who}, which holds ${activePrivileged.join(", ")} (active). Microsoft Graph refuses that write to applications (only higher-privileged administrators may change sensitive properties of privileged users), and Entra ID refuses hard-match takeovers of privileged users (InvalidHardMatch, code 103). Nothing was written. Remove the role assignment first, or keep the account cloud-only.`,
+        ),
+        "cloud",
       ),
     );
   }
   if (privileged.length > 0) {
     if (!decl.allowPrivilegedCloudUser) {
       errors.push(
-        new SafetyBlockError(
-          "CLOUD_USER_PRIVILEGED",
-          `ad-entra-link: the ${who} holds or is eligible for privileged directory roles: ${privileged.join(", ")}. Linking it would let whoever controls ${facts.adDn} take over that account, and Entra ID blocks such takeovers (InvalidHardMatch / Existing Admin Role Conflict). Keep privileged accounts cloud-only; if you really mean it, remove the roles first or set allowPrivilegedCloudUser: true.`,
+        at(
+          new SafetyBlockError(
+            "CLOUD_USER_PRIVILEGED",
+            `ad-entra-link: the ${who} holds or is eligible for privileged directory roles: ${privileged.join(", ")}. Linking it would let whoever controls ${facts.adDn} take over that account, and Entra ID blocks such takeovers (InvalidHardMatch / Existing Admin Role Conflict). Keep privileged accounts cloud-only; if you really mean it, remove the roles first or set allowPrivilegedCloudUser: true.`,
+          ),
+          "cloud",
         ),
       );
     } else {
@@ -141,26 +167,35 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   const suffix = upnSuffix(plan.target.userPrincipalName).toLowerCase();
   if (!facts.verifiedDomains.some((d) => d.toLowerCase() === suffix)) {
     errors.push(
-      new SafetyBlockError(
-        "UPN_DOMAIN_NOT_VERIFIED",
-        `ad-entra-link: the planned userPrincipalName ${plan.target.userPrincipalName} uses the domain ${suffix}, which is not a verified domain of the tenant. Entra Connect would replace it with <alias>@<tenant>.onmicrosoft.com and soft match by UPN cannot happen. Verify the domain in Entra ID, or choose a UPN on a verified domain.`,
+      at(
+        new SafetyBlockError(
+          "UPN_DOMAIN_NOT_VERIFIED",
+          `ad-entra-link: the planned userPrincipalName ${plan.target.userPrincipalName} uses the domain ${suffix}, which is not a verified domain of the tenant. Entra Connect would replace it with <alias>@<tenant>.onmicrosoft.com and soft match by UPN cannot happen. Verify the domain in Entra ID, or choose a UPN on a verified domain.`,
+        ),
+        upnProperty,
       ),
     );
   }
 
   for (const holder of facts.adHolders) {
     errors.push(
-      new SafetyBlockError(
-        "VALUE_HELD_BY_OTHER_AD_OBJECT",
-        `ad-entra-link: ${holder.value} (planned for ${facts.adDn}) already belongs to ${holder.dn} as ${holder.attribute}. Entra Connect would quarantine one of them as a duplicate. Remove it from ${holder.dn} first.`,
+      at(
+        new SafetyBlockError(
+          "VALUE_HELD_BY_OTHER_AD_OBJECT",
+          `ad-entra-link: ${holder.value} (planned for ${facts.adDn}) already belongs to ${holder.dn} as ${holder.attribute}. ${holder.attribute === "userPrincipalName" ? "Active Directory refuses a second object with the same UPN anywhere in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine one of them as a duplicate."} Remove it from ${holder.dn} first.`,
+        ),
+        propertyOf(holder.value),
       ),
     );
   }
   for (const holder of facts.cloudHolders) {
     errors.push(
-      new SafetyBlockError(
-        "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-        `ad-entra-link: ${holder.value} already belongs to another cloud object, ${holder.userPrincipalName} (${holder.id}), as ${holder.attribute}. Soft match would not pick the ${who}, and the synced user would get a quarantined value. Resolve the duplicate in Entra ID first.`,
+      at(
+        new SafetyBlockError(
+          "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
+          `ad-entra-link: ${holder.value} already belongs to another cloud object, ${holder.userPrincipalName} (${holder.id}), as ${holder.attribute}. Soft match would not pick the ${who}, and the synced user would get a quarantined value. Resolve the duplicate in Entra ID first.`,
+        ),
+        propertyOf(holder.value),
       ),
     );
   }

@@ -76,7 +76,10 @@ test("preview --diff shows every planned change, current → planned, on both si
   assert.match(out, new RegExp(`on-premises mail: \\(not set\\) → ${re(adamUpn)}`));
   assert.match(out, new RegExp(`on-premises proxyAddresses: \\+SMTP:${re(adamUpn)}`));
   assert.match(out, new RegExp(`on-premises userPrincipalName: ${re(alvaOnPrem)} → ${re(alvaUpn)}`));
-  assert.match(out, new RegExp(`on-premises proxyAddresses: -smtp:${re(alvaUpn)} \\+SMTP:${re(alvaUpn)}`));
+  assert.match(
+    out,
+    new RegExp(`on-premises proxyAddresses: smtp:${re(alvaUpn)} → SMTP:${re(alvaUpn)} \\(primary\\)`),
+  );
   assert.match(out, /softMatchSmtp/);
   assert.ok(!out.includes("onPremisesImmutableId: (not set) →"), "soft match writes nothing to the cloud");
   assert.equal(preview.changeSummary.create, 3);
