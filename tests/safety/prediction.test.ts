@@ -205,7 +205,7 @@ test("refused at preview: up writes nothing for Sam (synced elsewhere), Pat and 
       openLinkStack(s, `sfpr${i}`, [linkOf(s, { key: r.key, args: r.args, actual: "blocked" })]),
     ),
   );
-  const results = await Promise.all(stacks.map((st) => st.up()));
+  const results = await Promise.all(stacks.map((st) => st.upWithPreview()));
   for (const [i, r] of refusals.entries()) {
     const res = results[i]!;
     const text = output(res);

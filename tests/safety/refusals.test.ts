@@ -67,9 +67,14 @@ function assertFailures(outcome: CheckOutcome, expected: Expected[]): void {
 async function checkWritesNothing(
   links: LinkEntry[],
   overrides: Record<string, string | undefined> = {},
+  session: "each" | "shared" = "each",
 ): Promise<CheckOutcome[]> {
   const before = await snapshotBoth(env, s.dc, s.ou, s.tenantId);
-  const outcomes = await checkLinks(configLookup(env, { tenantId: s.tenantId, baseDn: s.ou }, overrides), links);
+  const outcomes = await checkLinks(
+    configLookup(env, { tenantId: s.tenantId, baseDn: s.ou }, overrides),
+    links,
+    session,
+  );
   assert.deepEqual(await snapshotBoth(env, s.dc, s.ou, s.tenantId), before, "check wrote nothing");
   return outcomes;
 }
@@ -162,20 +167,24 @@ test("a selector that matches several objects is refused, listing every match", 
 
 test("two links claiming the same AD user or the same cloud user are refused", async () => {
   const adam = s.users["adam"]!;
-  const [first, secondAd, secondCloud] = await checkWritesNothing([
-    link("adam-by-sam", "adam"),
-    {
-      name: "adam-by-guid",
-      args: {
-        onPremises: { objectGuid: adam.objectGuid },
-        cloud: { userPrincipalName: s.cloud["bruno"]!.userPrincipalName },
+  const [first, secondAd, secondCloud] = await checkWritesNothing(
+    [
+      link("adam-by-sam", "adam"),
+      {
+        name: "adam-by-guid",
+        args: {
+          onPremises: { objectGuid: adam.objectGuid },
+          cloud: { userPrincipalName: s.cloud["olivia"]!.userPrincipalName },
+        },
       },
-    },
-    {
-      name: "bruno-onto-adam",
-      args: { onPremises: { samAccountName: sam("bruno") }, cloud: { id: s.cloud["adam"]!.id } },
-    },
-  ]);
+      {
+        name: "bruno-onto-adam",
+        args: { onPremises: { samAccountName: sam("bruno") }, cloud: { id: s.cloud["adam"]!.id } },
+      },
+    ],
+    {},
+    "shared",
+  );
   assertFailures(first!, []);
   assertFailures(secondAd!, [
     {
@@ -371,7 +380,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       property: "primarySmtpAddress",
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-      message: new RegExp(`${alvaMail.replace(/\./g, "\\.")} already belongs to another cloud object, ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\)`),
+      message: new RegExp(`${alvaMail.replace(/\./g, "\\.")} already belongs to another cloud object, ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\), as (userPrincipalName|mail|proxyAddresses)\\. Soft match would not pick the cloud user adam`),
     },
   ]);
   assertFailures(cloudUpn!, [
@@ -415,7 +424,7 @@ test("through the real CLI, up stops at the refusal and writes nothing", async (
       name: "sfrc1",
       links: [
         link("adam-by-sam", "adam"),
-        { name: "adam-by-guid", args: { onPremises: { objectGuid: adam.objectGuid }, cloud: { userPrincipalName: s.cloud["bruno"]!.userPrincipalName } } },
+        { name: "adam-by-guid", args: { onPremises: { objectGuid: adam.objectGuid }, cloud: { userPrincipalName: s.cloud["olivia"]!.userPrincipalName } } },
       ],
       expect: /SafetyBlockError \[DUPLICATE_CLAIM\]: ad-entra-link: links "adam-by-(sam|guid)" and "adam-by-(sam|guid)" both claim the Active Directory user/,
     },
@@ -436,7 +445,7 @@ test("through the real CLI, up stops at the refusal and writes nothing", async (
     runs.map((r) => LinkStack.open(env, { stackName: r.name, tenantId: s.tenantId, baseDn: s.ou, links: r.links })),
   );
   stacks.push(...opened);
-  const results = await Promise.all(opened.map((st) => st.up()));
+  const results = await Promise.all(opened.map((st) => st.upWithPreview()));
   for (const [i, r] of runs.entries()) {
     assert.notEqual(results[i]!.code, 0, `${r.name} must fail`);
     assert.match(output(results[i]!), r.expect, `${r.name}: ${output(results[i]!)}`);

@@ -143,8 +143,18 @@ export class LinkStack {
     return this.run("preview", "--diff");
   }
 
+  /** `pulumi up --yes --skip-preview` (what the Automation API runs). */
   up(...extra: string[]): Promise<CliResult> {
     return this.run("up", "--yes", "--skip-preview", ...extra);
+  }
+
+  /**
+   * `pulumi up --yes`: the CLI's default, a preview first. A refusal in any link stops the whole
+   * run before anything is applied; with --skip-preview, links checked before the refused one may
+   * already have been applied (the engine checks and applies resources as the program registers them).
+   */
+  upWithPreview(...extra: string[]): Promise<CliResult> {
+    return this.run("up", "--yes", ...extra);
   }
 
   refresh(): Promise<CliResult> {

@@ -88,14 +88,20 @@ export interface CheckOutcome {
 }
 
 /**
- * Runs the provider runtime's `check` for `links` in one fresh provider session (as one `pulumi
- * preview` would, links checked in order), configured by `lookup`, and returns what it said.
- * Environment fallbacks of the settings are not consulted: `env` is what the settings see.
+ * Runs the provider runtime's `check` for `links` and returns what it said. `session: "each"`
+ * (default) checks every link in a fresh provider session, as separate previews would; `"shared"`
+ * checks them in order in one session, as one preview of a program with all of them does.
  */
 export async function checkLinks(
   lookup: (key: string) => string | undefined,
   links: { name: string; args: Record<string, unknown> }[],
+  session: "each" | "shared" = "each",
 ): Promise<CheckOutcome[]> {
+  if (session === "each" && links.length > 1) {
+    const out: CheckOutcome[] = [];
+    for (const link of links) out.push(...(await checkLinks(lookup, [link], "shared")));
+    return out;
+  }
   await runtime.shutdown();
   runtime.configure(lookup);
   const out: CheckOutcome[] = [];
