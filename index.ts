@@ -3,8 +3,7 @@
 // declared while there is one). Connection settings are the provider's (README "Configuration").
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { UserLink } from "ad-entra-link";
-import { LinksFileInvalidError, type LinksFile, loadLinksFile } from "./provider/links";
+import { LinksFileInvalidError, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
 
 const config = new pulumi.Config("ad-entra-link");
 const linksFile = config.get("linksFile") ?? "links.yaml";

@@ -16,3 +16,12 @@ export {
 export { SETTING_KEYS } from "./config/settings";
 export { bytesToGuid, guidToBytes } from "./core/guid";
 export { bytesToImmutableId, guidToImmutableId, immutableIdToGuid, parseAnchor } from "./core/immutable-id";
+export {
+  type LinkEntry,
+  type LinksFile,
+  LinksFileInvalidError,
+  type LinksFileProblem,
+  loadLinksFile,
+  parseLinksText,
+  renderLinksYaml,
+} from "./links";

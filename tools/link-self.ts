@@ -23,5 +23,9 @@ ensureSymlink(path.join(modules, "ad-entra-link"), "..", repoRoot);
 const cli = path.join(repoRoot, "dist", "provider", "cli", "main.js");
 if (fs.existsSync(cli)) {
   fs.chmodSync(cli, 0o755);
-  ensureSymlink(path.join(modules, ".bin", "ad-entra-link"), "../ad-entra-link/dist/provider/cli/main.js", cli);
+  ensureSymlink(
+    path.join(modules, ".bin", "ad-entra-link"),
+    "../ad-entra-link/dist/provider/cli/main.js",
+    cli,
+  );
 }

@@ -87,7 +87,12 @@ export function renderPlan(text: string, stack = "stack"): string {
   }
 
   const failed = summary?.result === "failed" || violations.some((v) => v.startsWith("- **mandatory**"));
-  const changed = [...links.entries()].filter(([, l]) => l.op !== "same");
+  // Sorted by link name: the comment reads the same however the engine ordered its steps.
+  const changed = [...links.entries()]
+    .filter(([, l]) => l.op !== "same")
+    .sort(([ua, a], [ub, b]) =>
+      (a.state.inputs?.linkName ?? nameOf(ua)).localeCompare(b.state.inputs?.linkName ?? nameOf(ub)),
+    );
   const counts = Object.entries(summary?.resourceChanges ?? {})
     .map(([op, n]) => `${n} ${op}`)
     .join(", ");

@@ -56,8 +56,8 @@ export const COMMANDS: readonly CliCommandEntry[] = [
 
 /** The general usage text, listing every command. */
 export function usageText(program = "ad-entra-link"): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${program} ${c.usage.padEnd(width)}  ${c.summary}`);
+  // Usage and summary on separate lines: long option lists would otherwise push summaries off-screen.
+  const lines = COMMANDS.map((c) => `  ${program} ${c.usage}\n      ${c.summary}`);
   return `Usage:\n${lines.join("\n")}\n`;
 }
 

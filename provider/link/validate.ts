@@ -100,15 +100,16 @@ function bool(failures: InputFailure[], raw: Record<string, unknown>, key: strin
   return false;
 }
 
+/** The selector object, or undefined (with its failure recorded) when it is missing or not an object. */
 function selectorObject(
   failures: InputFailure[],
   raw: Record<string, unknown>,
   key: string,
-): Record<string, unknown> {
+): Record<string, unknown> | undefined {
   const v = raw[key];
   if (v === undefined || v === null) {
     fail(failures, "SELECTOR_MISSING", key, `${key} is required: give exactly one way to find the user.`);
-    return {};
+    return undefined;
   }
   if (typeof v !== "object" || Array.isArray(v)) {
     fail(
@@ -117,17 +118,19 @@ function selectorObject(
       key,
       `${key} must be an object such as { samAccountName: "jdoe" }.`,
     );
-    return {};
+    return undefined;
   }
   return v as Record<string, unknown>;
 }
 
 function exactlyOne(
   failures: InputFailure[],
-  obj: Record<string, unknown>,
+  obj: Record<string, unknown> | undefined,
   key: string,
   allowed: string[],
 ): string | undefined {
+  // One failure per cause: a missing or malformed selector object was reported already.
+  if (obj === undefined) return undefined;
   const unknownKeys = Object.keys(obj).filter((k) => !allowed.includes(k) && obj[k] !== undefined);
   for (const k of unknownKeys) {
     fail(
@@ -176,7 +179,7 @@ export function validateDeclaration(raw: Record<string, unknown>): {
   const onPremises: UserLinkDeclaration["onPremises"] = {};
   if (onPremKey !== undefined) {
     const property = `onPremises.${onPremKey}`;
-    const value = optionalString(failures, onPrem, onPremKey, property);
+    const value = optionalString(failures, onPrem!, onPremKey, property);
     if (value !== undefined) {
       try {
         if (onPremKey === "objectGuid") onPremises.objectGuid = normalizeGuid(value, property);
@@ -222,7 +225,7 @@ export function validateDeclaration(raw: Record<string, unknown>): {
   const cloud: UserLinkDeclaration["cloud"] = {};
   if (cloudKey !== undefined) {
     const property = `cloud.${cloudKey}`;
-    const value = optionalString(failures, cloudRaw, cloudKey, property);
+    const value = optionalString(failures, cloudRaw!, cloudKey, property);
     if (value !== undefined) {
       if (cloudKey === "id") {
         try {

@@ -47,6 +47,7 @@ after(async () => {
 });
 
 const sam = (key: string) => s.users[key]!.seed.sAMAccountName;
+const re = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 test("a link to a privileged cloud user (Gina, Global Administrator) is blocked by the pack", async () => {
   fs.writeFileSync(
@@ -56,11 +57,11 @@ test("a link to a privileged cloud user (Gina, Global Administrator) is blocked 
       "entries:",
       "  - name: gina-marsh",
       `    onPremises: { samAccountName: ${sam("gina")} }`,
-      "    cloud: { userPrincipalName: gina.marsh@contoso.com }",
+      `    cloud: { userPrincipalName: ${s.cloudUpn("gina")} }`,
       "    allowPrivilegedCloudUser: true",
       "  - name: bruno-costa",
       `    onPremises: { samAccountName: ${sam("bruno")} }`,
-      "    cloud: { userPrincipalName: bruno.costa@contoso.com }",
+      `    cloud: { userPrincipalName: ${s.cloudUpn("bruno")} }`,
       "    match: hard",
       "",
     ].join("\n"),
@@ -85,14 +86,20 @@ test("a link to a privileged cloud user (Gina, Global Administrator) is blocked 
   assert.match(output, /ad-entra-link-no-privileged-cloud-users/);
   assert.match(
     output,
-    /UserLink gina-marsh sets allowPrivilegedCloudUser: true for cloud user userPrincipalName "gina\.marsh@contoso\.com"/,
+    new RegExp(
+      `UserLink gina-marsh sets allowPrivilegedCloudUser: true for cloud user userPrincipalName "${re(s.cloudUpn("gina"))}"`,
+    ),
   );
   assert.match(
     output,
-    /UserLink bruno-costa hard-matches samAccountName "[^"]+" to userPrincipalName "bruno\.costa@contoso\.com" without a reason/,
+    new RegExp(
+      `UserLink bruno-costa hard-matches samAccountName "${re(sam("bruno"))}" to userPrincipalName "${re(s.cloudUpn("bruno"))}" without a reason`,
+    ),
   );
-  const ginaDn = s.users["gina"]!.dn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  assert.match(output, new RegExp(`UserLink gina-marsh: the AD user ${ginaDn} is not inside an allowed OU`));
+  assert.match(
+    output,
+    new RegExp(`UserLink gina-marsh: the AD user ${re(s.users["gina"]!.dn)} is not inside an allowed OU`),
+  );
   assert.ok(!/UserLink adam-anderson/.test(output));
 });
 
@@ -104,10 +111,10 @@ test("compliant links pass the pack", async () => {
       "entries:",
       "  - name: adam-anderson",
       `    onPremises: { samAccountName: ${sam("adam")} }`,
-      "    cloud: { userPrincipalName: adam.anderson@contoso.com }",
+      `    cloud: { userPrincipalName: ${s.cloudUpn("adam")} }`,
       "  - name: bruno-costa",
       `    onPremises: { samAccountName: ${sam("bruno")} }`,
-      "    cloud: { userPrincipalName: bruno.costa@contoso.com }",
+      `    cloud: { userPrincipalName: ${s.cloudUpn("bruno")} }`,
       "    match: hard",
       '    reason: "CHG-1042: no mailbox"',
       "",

@@ -20,14 +20,7 @@ import { after, before, test } from "node:test";
 import type { PredictedJoin } from "../../provider/link/types";
 import type { SyncCycleReport } from "../emulator/sync/types";
 import { getTestEnv, type TestEnv } from "../support/test-env";
-import {
-  type LinkEntry,
-  LinkStack,
-  output,
-  previewInputs,
-  snapshotBoth,
-  syncCycle,
-} from "./support/harness";
+import { type LinkEntry, LinkStack, output, previewInputs, snapshotBoth, syncCycle } from "./support/harness";
 import { predictWithFeatures } from "./support/in-process";
 import { type SafetyScenario, type SafetyScenarioOptions, safetyScenario } from "./support/scenario";
 
@@ -57,7 +50,9 @@ interface StackPlan {
 
 const FEATURES_UNKNOWN = (name: string) => ({
   because: "features" as const,
-  warning: new RegExp(`Tenant feature ${name} could not be read \\(reading it needs a delegated Global Administrator\\)`),
+  warning: new RegExp(
+    `Tenant feature ${name} could not be read \\(reading it needs a delegated Global Administrator\\)`,
+  ),
 });
 
 const PLANS: StackPlan[] = [
@@ -182,7 +177,8 @@ test("refused at preview: up writes nothing for Sam (synced elsewhere), Pat and 
       key: "pat",
       args: { match: "soft" },
       code: "CLOUD_USER_PRIVILEGED",
-      about: /holds or is eligible for privileged directory roles: Privileged Role Administrator \(PIM-eligible\)/,
+      about:
+        /holds or is eligible for privileged directory roles: Privileged Role Administrator \(PIM-eligible\)/,
     },
     {
       key: "gina",
@@ -196,7 +192,8 @@ test("refused at preview: up writes nothing for Sam (synced elsewhere), Pat and 
       key: "gina",
       args: { match: "hard", allowPrivilegedCloudUser: true },
       code: "PRIVILEGED_HARD_MATCH",
-      about: /would write the ImmutableId of the cloud user gina\.marsh\.sfpr@contoso\.com .* holds Global Administrator \(active\)/,
+      about:
+        /would write the ImmutableId of the cloud user gina\.marsh\.sfpr@contoso\.com .* holds Global Administrator \(active\)/,
     },
   ];
   const before = await snapshotBoth(env, s.dc, s.ou, s.tenantId);

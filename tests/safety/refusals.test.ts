@@ -16,9 +16,17 @@ import { AD_BASE_DN, AD_USERS } from "../fixtures/seed-scenario";
 import { createOu, seedUsersInto } from "../infra/samba";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 import { type LinkEntry, LinkStack, output, snapshotBoth } from "./support/harness";
-import { type CheckOutcome, checkLinks, clearSettingEnvironment, configLookup, settingsFor } from "./support/in-process";
+import {
+  type CheckOutcome,
+  checkLinks,
+  clearSettingEnvironment,
+  configLookup,
+  settingsFor,
+} from "./support/in-process";
 import { type SafetyScenario, safetyScenario } from "./support/scenario";
 
+/** Slice tag; chosen so that Chen's anchor (his ConsistencyGuid copy) contains "+" and "/". */
+const TAG = "sfra";
 let env: TestEnv;
 let s: SafetyScenario;
 /** A user outside the scenario OU (but in the same domain) holding a routable UPN. */
@@ -51,12 +59,16 @@ function link(name: string, key: string, extra: Record<string, unknown> = {}): L
 function assertFailures(outcome: CheckOutcome, expected: Expected[]): void {
   assert.equal(outcome.thrown, undefined, `${outcome.name}: check threw ${outcome.thrown?.stack}`);
   const got = outcome.failures.map((f: CheckFailure) => `${f.property} | ${f.reason}`);
-  assert.equal(outcome.failures.length, expected.length, `${outcome.name}: failures ${JSON.stringify(got, null, 2)}`);
+  assert.equal(
+    outcome.failures.length,
+    expected.length,
+    `${outcome.name}: failures ${JSON.stringify(got, null, 2)}`,
+  );
   expected.forEach((e, i) => {
     const f = outcome.failures[i]!;
     assert.equal(f.property, e.property, `${outcome.name}[${i}] property`);
     assert.ok(
-      f.reason.startsWith(`${e.name} [${e.code}]: ad-entra-link: `),
+      f.reason.startsWith(`${e.name} [${e.code}]: `),
       `${outcome.name}[${i}]: expected ${e.name} [${e.code}], got ${f.reason}`,
     );
     assert.match(f.reason, e.message, `${outcome.name}[${i}] message`);
@@ -86,20 +98,20 @@ function prediction(o: CheckOutcome): PredictedJoin {
 before(async () => {
   clearSettingEnvironment();
   env = await getTestEnv();
-  s = await safetyScenario(env, "sfr", ["adam", "alva", "bruno", "chen", "gina", "pat", "sam", "fiona"]);
+  s = await safetyScenario(env, TAG, ["adam", "alva", "bruno", "chen", "gina", "pat", "sam", "fiona"]);
   innerOu = await createOu(s.dc, `OU=inner,${s.ou}`);
-  const outsideOu = await createOu(s.dc, `OU=t-sfrx,${AD_BASE_DN}`);
+  const outsideOu = await createOu(s.dc, `OU=t-sfrax,${AD_BASE_DN}`);
   const template = AD_USERS.find((u) => u.key === "dana")!;
   const held = await seedUsersInto(s.dc, outsideOu, [
     {
       ...template,
       key: "held",
-      cn: "Held Upn (sfrx)",
-      sAMAccountName: "held-sfrx",
-      userPrincipalName: "held.sfrx@contoso.com",
+      cn: "Held Upn (sfrax)",
+      sAMAccountName: "held-sfrax",
+      userPrincipalName: "held.sfrax@contoso.com",
     },
   ]);
-  outsider = { dn: held["held"]!.dn, upn: "held.sfrx@contoso.com" };
+  outsider = { dn: held["held"]!.dn, upn: "held.sfrax@contoso.com" };
 });
 
 after(async () => {
@@ -108,8 +120,20 @@ after(async () => {
 
 test("a selector that matches no object is refused, naming the selector and where it looked", async () => {
   const [ad, cloud, guid] = await checkWritesNothing([
-    { name: "no-ad", args: { onPremises: { samAccountName: "nobody-sfr" }, cloud: { userPrincipalName: s.cloud["adam"]!.userPrincipalName } } },
-    { name: "no-cloud", args: { onPremises: { samAccountName: sam("adam") }, cloud: { userPrincipalName: "nobody.sfr@contoso.com" } } },
+    {
+      name: "no-ad",
+      args: {
+        onPremises: { samAccountName: "nobody-sfra" },
+        cloud: { userPrincipalName: s.cloud["adam"]!.userPrincipalName },
+      },
+    },
+    {
+      name: "no-cloud",
+      args: {
+        onPremises: { samAccountName: sam("adam") },
+        cloud: { userPrincipalName: "nobody.sfra@contoso.com" },
+      },
+    },
     {
       name: "no-guid",
       args: {
@@ -123,7 +147,7 @@ test("a selector that matches no object is refused, naming the selector and wher
       property: "onPremises",
       name: "NotFoundError",
       code: "AD_USER_NOT_FOUND",
-      message: new RegExp(`no Active Directory user matches samAccountName "nobody-sfr" under ${s.ou}`),
+      message: new RegExp(`no Active Directory user matches samAccountName "nobody-sfra" under ${s.ou}`),
     },
   ]);
   assertFailures(cloud!, [
@@ -131,7 +155,9 @@ test("a selector that matches no object is refused, naming the selector and wher
       property: "onPremises",
       name: "NotFoundError",
       code: "CLOUD_USER_NOT_FOUND",
-      message: new RegExp(`no Entra ID user has userPrincipalName "nobody\\.sfr@contoso\\.com" in tenant ${s.tenantId}`),
+      message: new RegExp(
+        `no Entra ID user has userPrincipalName "nobody\\.sfra@contoso\\.com" in tenant ${s.tenantId}`,
+      ),
     },
   ]);
   assert.equal(guid!.failures.length, 1);
@@ -142,7 +168,7 @@ test("a selector that matches several objects is refused, listing every match", 
   // sAMAccountName, UPN (Samba enforces its uniqueness, like AD), objectGUID and DN are unique in a
   // domain, so a real DC never returns two users for one selector; the search is stubbed to return
   // both real Dana Scott objects, as a directory with duplicate values would.
-  const dana = await safetyScenario(env, "sfrd", ["dana", "dana-2"]);
+  const dana = await safetyScenario(env, "sfrad", ["dana", "dana-2"]);
   const settings = settingsFor(env, { tenantId: dana.tenantId, baseDn: dana.ou });
   const ad = new AdDirectory(settings.ldap);
   try {
@@ -152,14 +178,17 @@ test("a selector that matches several objects is refused, listing every match", 
     ]);
     const real = ad.search.bind(ad);
     ad.search = async (filter, base) => ((await real(filter, base)).length === 1 ? both.map((u) => u!) : []);
-    await assert.rejects(ad.findUser({ samAccountName: dana.users["dana"]!.seed.sAMAccountName }), (err: Error & { code?: string }) => {
-      assert.equal(err.name, "AmbiguousMatchError");
-      assert.equal(err.code, "AD_USER_AMBIGUOUS");
-      assert.match(err.message, /2 Active Directory users match samAccountName/);
-      for (const u of both) assert.ok(err.message.includes(u!.dn), `names ${u!.dn}`);
-      assert.match(err.message, /Select the user by objectGuid or distinguishedName instead\./);
-      return true;
-    });
+    await assert.rejects(
+      ad.findUser({ samAccountName: dana.users["dana"]!.seed.sAMAccountName }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.name, "AmbiguousMatchError");
+        assert.equal(err.code, "AD_USER_AMBIGUOUS");
+        assert.match(err.message, /2 Active Directory users match samAccountName/);
+        for (const u of both) assert.ok(err.message.includes(u!.dn), `names ${u!.dn}`);
+        assert.match(err.message, /Select the user by objectGuid or distinguishedName instead\./);
+        return true;
+      },
+    );
   } finally {
     await ad.close();
   }
@@ -191,7 +220,9 @@ test("two links claiming the same AD user or the same cloud user are refused", a
       property: "onPremises",
       name: "SafetyBlockError",
       code: "DUPLICATE_CLAIM",
-      message: new RegExp(`links "adam-by-sam" and "adam-by-guid" both claim the Active Directory user ${adam.objectGuid}`),
+      message: new RegExp(
+        `links "adam-by-sam" and "adam-by-guid" both claim the Active Directory user ${adam.objectGuid}`,
+      ),
     },
   ]);
   assertFailures(secondCloud!, [
@@ -199,46 +230,78 @@ test("two links claiming the same AD user or the same cloud user are refused", a
       property: "cloud",
       name: "SafetyBlockError",
       code: "DUPLICATE_CLAIM",
-      message: new RegExp(`links "adam-by-sam" and "bruno-onto-adam" both claim the cloud user ${s.cloud["adam"]!.id}`),
+      message: new RegExp(
+        `links "adam-by-sam" and "bruno-onto-adam" both claim the cloud user ${s.cloud["adam"]!.id}`,
+      ),
     },
   ]);
 });
 
 test("a cloud user synced from another object, or carrying another ImmutableId, is refused for soft match", async () => {
-  const bruno = s.users["bruno"]!;
-  const brunoCloud = s.cloud["bruno"]!.id;
-  const right = guidToImmutableId(bruno.objectGuid);
-  const wrong = wrongImmutableIdEncodings(bruno.objectGuid);
+  // Chen's anchor is his mS-DS-ConsistencyGuid (fixed per tag), so every wrong encoding differs from it.
+  const chen = s.users["chen"]!;
+  const chenCloud = s.cloud["chen"]!.id;
+  const anchorGuid = chen.seed.consistencyGuid!;
+  const right = guidToImmutableId(anchorGuid);
+  assert.match(right, /\+.*\/|\/.*\+/, "precondition: the anchor has + and / (else base64url equals it)");
+  const wrong = wrongImmutableIdEncodings(anchorGuid);
   const other = guidToImmutableId("6bff0a6c-9c55-4d8b-a2e4-3b3f3c0f1d2e");
   const cases: { value: string; code: string; message: RegExp }[] = [
-    { value: other, code: "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID", message: /a soft match would fail with InvalidSoftMatch/ },
-    { value: wrong.rfc4122ByteOrder, code: "IMMUTABLE_ID_WRONG_ENCODING", message: /own anchor computed the wrong way \(rfc4122ByteOrder\)/ },
-    { value: wrong.base64url, code: "IMMUTABLE_ID_WRONG_ENCODING", message: /computed the wrong way \(base64url\)/ },
-    { value: wrong.base64OfGuidText, code: "IMMUTABLE_ID_WRONG_ENCODING", message: /computed the wrong way \(base64OfGuidText\)/ },
-    { value: "not$an$immutable$id", code: "IMMUTABLE_ID_MALFORMED", message: /not a valid GUID-based ImmutableId \(IMMUTABLE_ID_FORBIDDEN_CHARACTER\)/ },
+    {
+      value: other,
+      code: "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID",
+      message: /a soft match would fail with InvalidSoftMatch/,
+    },
+    {
+      value: wrong.rfc4122ByteOrder,
+      code: "IMMUTABLE_ID_WRONG_ENCODING",
+      message: /own anchor computed the wrong way \(rfc4122ByteOrder\)/,
+    },
+    {
+      value: wrong.base64url,
+      code: "IMMUTABLE_ID_WRONG_ENCODING",
+      message: /computed the wrong way \(base64url\)/,
+    },
+    {
+      value: wrong.base64OfGuidText,
+      code: "IMMUTABLE_ID_WRONG_ENCODING",
+      message: /computed the wrong way \(base64OfGuidText\)/,
+    },
+    {
+      value: "not$an$immutable$id",
+      code: "IMMUTABLE_ID_MALFORMED",
+      message: /not a valid GUID-based ImmutableId \(IMMUTABLE_ID_FORBIDDEN_CHARACTER\)/,
+    },
   ];
   try {
     for (const c of cases) {
-      await env.control.patchUser(s.tenantId, brunoCloud, { onPremisesImmutableId: c.value });
-      const [soft, hard] = await checkWritesNothing([link("bruno-soft", "bruno"), link("bruno-hard", "bruno", { match: "hard" })]);
+      await env.control.patchUser(s.tenantId, chenCloud, { onPremisesImmutableId: c.value });
+      const [soft, hard] = await checkWritesNothing([
+        link("chen-soft", "chen"),
+        link("chen-hard", "chen", { match: "hard" }),
+      ]);
       assertFailures(soft!, [
         {
           property: "cloud",
           name: "SafetyBlockError",
           code: c.code,
-          message: new RegExp(`carries ImmutableId ${c.value.replace(/[+/$]/g, "\\$&")}, but ${bruno.dn.replace(/[()]/g, "\\$&")} would send ${right.replace(/[+/]/g, "\\$&")}`),
+          message: new RegExp(
+            `carries ImmutableId ${c.value.replace(/[+/$]/g, "\\$&")}, but ${chen.dn.replace(/[()]/g, "\\$&")} would send ${right.replace(/[+/]/g, "\\$&")}`,
+          ),
         },
       ]);
       assert.match(soft!.failures[0]!.reason, c.message);
       // Hard match repairs it (the value is replaced), so it is only warned about.
       assertFailures(hard!, []);
       assert.ok(
-        prediction(hard!).warnings.some((w) => w.includes(`already carries ImmutableId ${c.value}; this link replaces it with ${right}`)),
+        prediction(hard!).warnings.some((w) =>
+          w.includes(`already carries ImmutableId ${c.value}; this link replaces it with ${right}`),
+        ),
         JSON.stringify(prediction(hard!).warnings),
       );
     }
   } finally {
-    await env.control.patchUser(s.tenantId, brunoCloud, { onPremisesImmutableId: null });
+    await env.control.patchUser(s.tenantId, chenCloud, { onPremisesImmutableId: null });
   }
   const [samLink] = await checkWritesNothing([link("sam", "sam", { match: "hard" })]);
   assertFailures(samLink!, [
@@ -246,7 +309,8 @@ test("a cloud user synced from another object, or carrying another ImmutableId, 
       property: "cloud",
       name: "SafetyBlockError",
       code: "CLOUD_USER_SYNCED_ELSEWHERE",
-      message: /already synchronized from another on-premises object \(CN=Sam Taylor,OU=Old,DC=otherforest,DC=local\) with ImmutableId Hjx6G02POkyaK15vfYybCg==/,
+      message:
+        /already synchronized from another on-premises object \(CN=Sam Taylor,OU=Old,DC=otherforest,DC=local\) with ImmutableId Hjx6G02POkyaK15vfYybCg==/,
     },
   ]);
 });
@@ -263,7 +327,8 @@ test("privileged cloud users are refused without allowPrivilegedCloudUser, and w
       property: "cloud",
       name: "SafetyBlockError",
       code: "CLOUD_USER_PRIVILEGED",
-      message: /holds or is eligible for privileged directory roles: Global Administrator \(active\)\. Linking it would let whoever controls CN=Gina Marsh \(sfr\),OU=t-sfr,DC=corp,DC=local take over that account/,
+      message:
+        /holds or is eligible for privileged directory roles: Global Administrator \(active\)\. Linking it would let whoever controls CN=Gina Marsh \(sfra\),OU=t-sfra,DC=corp,DC=local take over that account/,
     },
   ]);
   assertFailures(pat!, [
@@ -275,16 +340,23 @@ test("privileged cloud users are refused without allowPrivilegedCloudUser, and w
     },
   ]);
   assertFailures(patAllowed!, []);
-  assert.match(patAllowed!.log, /warning: link "pat-allowed": allowPrivilegedCloudUser is set: the cloud user pat\.kowalski\.sfr@contoso\.com .* holds Privileged Role Administrator \(PIM-eligible\)/);
+  assert.match(
+    patAllowed!.log,
+    /warning: link "pat-allowed": allowPrivilegedCloudUser is set: the cloud user pat\.kowalski\.sfra@contoso\.com .* holds Privileged Role Administrator \(PIM-eligible\)/,
+  );
   const p = prediction(patAllowed!);
   assert.equal(p.uncertain, true);
-  assert.ok(p.warnings.some((w) => /Semperis \(2022\).*row 15 \[U\]/.test(w)), JSON.stringify(p.warnings));
+  assert.ok(
+    p.warnings.some((w) => /Semperis \(2022\).*row 15 \[U\]/.test(w)),
+    JSON.stringify(p.warnings),
+  );
   assertFailures(ginaHard!, [
     {
       property: "cloud",
       name: "SafetyBlockError",
       code: "PRIVILEGED_HARD_MATCH",
-      message: /Microsoft Graph refuses that write to applications .* InvalidHardMatch, code 103\)\. Nothing was written\./,
+      message:
+        /Microsoft Graph refuses that write to applications .*\(InvalidHardMatch, code 103\)\. Nothing was written\./,
     },
   ]);
 });
@@ -298,7 +370,9 @@ test("AD users outside allowedSearchBases are refused, also when selected by a D
       property: "onPremises",
       name: "SafetyBlockError",
       code: "AD_USER_OUTSIDE_ALLOWED_BASES",
-      message: new RegExp(`the Active Directory user ${s.users["adam"]!.dn.replace(/[()]/g, "\\$&")} is outside the allowed search bases \\(${innerOu}\\)`),
+      message: new RegExp(
+        `the Active Directory user ${s.users["adam"]!.dn.replace(/[()]/g, "\\$&")} is outside the allowed search bases \\(${innerOu}\\)`,
+      ),
     },
   ]);
   const [admin] = await checkWritesNothing([
@@ -315,7 +389,8 @@ test("AD users outside allowedSearchBases are refused, also when selected by a D
       property: "onPremises",
       name: "SafetyBlockError",
       code: "AD_USER_OUTSIDE_ALLOWED_BASES",
-      message: /the Active Directory user CN=Administrator,CN=Users,DC=corp,DC=local is outside the allowed search bases/,
+      message:
+        /the Active Directory user CN=Administrator,CN=Users,DC=corp,DC=local is outside the allowed search bases/,
     },
   ]);
 });
@@ -331,7 +406,8 @@ test("a planned UPN on an unverified domain (.local, contoso.net) or breaking En
       property: "userPrincipalName",
       name: "SafetyBlockError",
       code: "UPN_DOMAIN_NOT_VERIFIED",
-      message: /the planned userPrincipalName adam\.anderson@corp\.local uses the domain corp\.local, which is not a verified domain of the tenant\. Entra Connect would replace it with <alias>@<tenant>\.onmicrosoft\.com/,
+      message:
+        /the planned userPrincipalName adam\.anderson@corp\.local uses the domain corp\.local, which is not a verified domain of the tenant\. Entra Connect would replace it with <alias>@<tenant>\.onmicrosoft\.com/,
     },
   ]);
   assertFailures(net!, [
@@ -365,7 +441,9 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       property: "userPrincipalName",
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_AD_OBJECT",
-      message: new RegExp(`${outsider.upn.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${outsider.dn.replace(/[()]/g, "\\$&")} as userPrincipalName\. Active Directory refuses a second object with the same UPN anywhere in the domain`),
+      message: new RegExp(
+        `${outsider.upn.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${outsider.dn.replace(/[()]/g, "\\$&")} as userPrincipalName\. Active Directory refuses a second object with the same UPN anywhere in the domain`,
+      ),
     },
   ]);
   const alvaDn = s.users["alva"]!.dn.replace(/[()]/g, "\\$&");
@@ -374,13 +452,17 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       property: "primarySmtpAddress",
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_AD_OBJECT",
-      message: new RegExp(`${alvaMail.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${alvaDn} as mail`),
+      message: new RegExp(
+        `${alvaMail.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${alvaDn} as mail`,
+      ),
     },
     {
       property: "primarySmtpAddress",
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-      message: new RegExp(`${alvaMail.replace(/\./g, "\\.")} already belongs to another cloud object, ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\), as (userPrincipalName|mail|proxyAddresses)\\. Soft match would not pick the cloud user adam`),
+      message: new RegExp(
+        `${alvaMail.replace(/\./g, "\\.")} already belongs to another cloud object, ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\), as (userPrincipalName|mail|proxyAddresses)\\. Soft match would not pick the cloud user adam`,
+      ),
     },
   ]);
   assertFailures(cloudUpn!, [
@@ -388,7 +470,9 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       property: "userPrincipalName",
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-      message: new RegExp(`${s.cloud["olivia"]!.userPrincipalName.replace(/\./g, "\\.")} already belongs to another cloud object, .* as userPrincipalName`),
+      message: new RegExp(
+        `${s.cloud["olivia"]!.userPrincipalName.replace(/\./g, "\\.")} already belongs to another cloud object, .* as userPrincipalName`,
+      ),
     },
   ]);
 });
@@ -400,9 +484,15 @@ test("uncertain rules warn instead of refusing: federated domain, non-privileged
     assertFailures(fiona!, []);
     const pf = prediction(fiona!);
     assert.equal(pf.uncertain, true);
-    assert.ok(pf.warnings.some((w) => /UPN on a federated domain; a 2018 report .*row 26 \[U\]/.test(w)), JSON.stringify(pf.warnings));
+    assert.ok(
+      pf.warnings.some((w) => /UPN on a federated domain; a 2018 report .*row 26 \[U\]/.test(w)),
+      JSON.stringify(pf.warnings),
+    );
     assertFailures(chen!, []);
-    assert.match(chen!.log, /warning: link "chen": The cloud user chen\.li\.sfr@contoso\.com .* holds directory roles \(Directory Readers\)\. Soft match onto users with admin roles fails/);
+    assert.match(
+      chen!.log,
+      /warning: link "chen": The cloud user chen\.li\.sfra@contoso\.com .* holds directory roles \(Directory Readers\)\. Soft match onto users with admin roles fails/,
+    );
     const pc = prediction(chen!);
     assert.equal(pc.outcome, "newObject");
     assert.equal(pc.errorName, "ExistingAdminRoleConflict");
@@ -416,33 +506,56 @@ test("through the real CLI, up stops at the refusal and writes nothing", async (
   const adam = s.users["adam"]!;
   const runs: { name: string; links: LinkEntry[]; expect: RegExp }[] = [
     {
-      name: "sfrc0",
-      links: [{ name: "ghost", args: { onPremises: { samAccountName: "nobody-sfr" }, cloud: { userPrincipalName: s.cloud["adam"]!.userPrincipalName } } }],
-      expect: /NotFoundError \[AD_USER_NOT_FOUND\]: ad-entra-link: no Active Directory user matches samAccountName "nobody-sfr"/,
+      name: "sfrac0",
+      links: [
+        {
+          name: "ghost",
+          args: {
+            onPremises: { samAccountName: "nobody-sfra" },
+            cloud: { userPrincipalName: s.cloud["adam"]!.userPrincipalName },
+          },
+        },
+      ],
+      expect:
+        /NotFoundError \[AD_USER_NOT_FOUND\]: ad-entra-link: no Active Directory user matches samAccountName "nobody-sfra"/,
     },
     {
-      name: "sfrc1",
+      name: "sfrac1",
       links: [
         link("adam-by-sam", "adam"),
-        { name: "adam-by-guid", args: { onPremises: { objectGuid: adam.objectGuid }, cloud: { userPrincipalName: s.cloud["olivia"]!.userPrincipalName } } },
+        {
+          name: "adam-by-guid",
+          args: {
+            onPremises: { objectGuid: adam.objectGuid },
+            cloud: { userPrincipalName: s.cloud["olivia"]!.userPrincipalName },
+          },
+        },
       ],
-      expect: /SafetyBlockError \[DUPLICATE_CLAIM\]: ad-entra-link: links "adam-by-(sam|guid)" and "adam-by-(sam|guid)" both claim the Active Directory user/,
+      expect:
+        /SafetyBlockError \[DUPLICATE_CLAIM\]: ad-entra-link: links "adam-by-(sam|guid)" and "adam-by-(sam|guid)" both claim the Active Directory user/,
     },
     {
       // The same selector written twice is caught by the program before the engine sees it.
-      name: "sfrc2",
-      links: [link("adam-1", "adam"), link("adam-2", "adam", { cloud: { userPrincipalName: s.cloud["bruno"]!.userPrincipalName } })],
-      expect: /links "adam-1" and "adam-2" both select onPremises samAccountName "adam-sfr"\. One user can be linked only once\./,
+      name: "sfrac2",
+      links: [
+        link("adam-1", "adam"),
+        link("adam-2", "adam", { cloud: { userPrincipalName: s.cloud["bruno"]!.userPrincipalName } }),
+      ],
+      expect:
+        /links "adam-1" and "adam-2" both select onPremises samAccountName "aanderson-sfra"\. One user can be linked only once\./,
     },
     {
-      name: "sfrc3",
+      name: "sfrac3",
       links: [link("cloud-upn", "adam", { userPrincipalName: s.cloud["olivia"]!.userPrincipalName })],
-      expect: /SafetyBlockError \[VALUE_HELD_BY_OTHER_CLOUD_OBJECT\]: ad-entra-link: olivia\.cloud\.sfr@contoso\.com already belongs to another cloud object/,
+      expect:
+        /SafetyBlockError \[VALUE_HELD_BY_OTHER_CLOUD_OBJECT\]: ad-entra-link: olivia\.cloud\.sfra@contoso\.com already belongs to another cloud object/,
     },
   ];
   const before = await snapshotBoth(env, s.dc, s.ou, s.tenantId);
   const opened = await Promise.all(
-    runs.map((r) => LinkStack.open(env, { stackName: r.name, tenantId: s.tenantId, baseDn: s.ou, links: r.links })),
+    runs.map((r) =>
+      LinkStack.open(env, { stackName: r.name, tenantId: s.tenantId, baseDn: s.ou, links: r.links }),
+    ),
   );
   stacks.push(...opened);
   const results = await Promise.all(opened.map((st) => st.upWithPreview()));

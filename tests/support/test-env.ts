@@ -42,14 +42,27 @@ export async function startTestInfrastructure(options: { ip: string; workDir: st
   env: TestEnvFile;
   stop: () => Promise<void>;
 }> {
-  const [dc, emulator] = await Promise.all([
+  const [dcResult, emulatorResult] = await Promise.allSettled([
     (async (): Promise<SambaDc> => {
       const started = await startSambaDc({ ip: options.ip, workDir: path.join(options.workDir, "samba") });
-      await seedScenario(started);
+      try {
+        await seedScenario(started);
+      } catch (err) {
+        await started.stop();
+        throw err;
+      }
       return started;
     })(),
     startEmulatorProcess({ stateDir: path.join(options.workDir, "emulator") }),
   ]);
+  // Whatever did start is stopped again when the other half failed: no strays.
+  if (dcResult.status === "rejected" || emulatorResult.status === "rejected") {
+    if (dcResult.status === "fulfilled") await dcResult.value.stop();
+    if (emulatorResult.status === "fulfilled") await emulatorResult.value.stop();
+    throw dcResult.status === "rejected" ? dcResult.reason : (emulatorResult as PromiseRejectedResult).reason;
+  }
+  const dc = dcResult.value;
+  const emulator = emulatorResult.value;
   const caBundlePath = path.join(options.workDir, "ca-bundle.pem");
   fs.writeFileSync(caBundlePath, `${dc.caCertPem.trim()}\n${emulator.caCertPem.trim()}\n`);
   const env: TestEnvFile = {

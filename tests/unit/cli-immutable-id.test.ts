@@ -21,8 +21,14 @@ const VECTOR_1_TEXT = [
   "Connector-space DN  CN={6546593045727961384E34534E465A346D727A6538413D3D}",
 ].join("\n");
 
-const USAGE =
-  "Usage:\n  ad-entra-link immutable-id <value> [--json]  Convert an anchor between GUID, ImmutableId, hex, LDAP filter and connector-space DN forms.\n";
+const USAGE = [
+  "Usage:",
+  "  ad-entra-link immutable-id <value> [--json]",
+  "      Convert an anchor between GUID, ImmutableId, hex, LDAP filter and connector-space DN forms.",
+  "  ad-entra-link discover [--search-base <dn>]... [--out <file>] [--report <prefix>] [--force]",
+  "      Propose links between AD and Entra ID users with evidence; write a links file and a report.",
+  "",
+].join("\n");
 
 describe("ad-entra-link immutable-id", () => {
   const inputs = [

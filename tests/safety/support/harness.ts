@@ -134,7 +134,9 @@ export class LinkStack {
     try {
       json = JSON.parse(result.stdout) as PreviewJson;
     } catch {
-      throw new Error(`preview --json printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+      throw new Error(
+        `preview --json printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`,
+      );
     }
     return { result, json };
   }

@@ -65,7 +65,8 @@ export async function predictWithFeatures(
     const out = new Map<string, PredictedJoin>();
     for (const link of links) {
       const { decl, failures } = validateDeclaration(link.args);
-      if (decl === undefined) throw new Error(`${link.name}: ${failures.map((f) => f.error.message).join("; ")}`);
+      if (decl === undefined)
+        throw new Error(`${link.name}: ${failures.map((f) => f.error.message).join("; ")}`);
       out.set(link.name, (await engine.resolve(decl)).prediction);
     }
     return out;
