@@ -11,7 +11,7 @@ import { type ConfigLookup, readSettings, type Settings } from "./config/setting
 import { EntraDirectory } from "./entra/graph-directory";
 import { AdEntraLinkError, SafetyBlockError } from "./errors";
 import { LinkEngine, linkId, PartialLinkError, plainJson } from "./link/engine";
-import type { UserLinkInputs, UserLinkOutputs } from "./link/types";
+import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
 import { hasUnknowns, validateDeclaration } from "./link/validate";
 
 export interface CheckFailure {
@@ -120,18 +120,8 @@ export async function check(
   }
 }
 
-const DECLARATION_KEYS = [
-  "match",
-  "userPrincipalName",
-  "mail",
-  "primarySmtpAddress",
-  "additionalProxyAddresses",
-  "sourceAnchor",
-  "writeConsistencyGuid",
-  "onDelete",
-  "allowPrivilegedCloudUser",
-  "reason",
-] as const;
+// Everything but the selectors: a change of a selector shows as another resolved identity instead.
+const OPTION_KEYS = DECLARATION_KEYS.filter((k) => k !== "onPremises" && k !== "cloud");
 
 export async function diff(
   _id: string,
@@ -148,7 +138,7 @@ export async function diff(
     news.resolved === undefined ||
     (news.planSummary ?? []).length > 0 ||
     olds.progress?.cloudWritten === false ||
-    DECLARATION_KEYS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    OPTION_KEYS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   // Delete first: a `restore` of the old link must not run after the new link wrote the same user.
   return { changes: pending || replaces.length > 0, replaces, deleteBeforeReplace: true };
 }

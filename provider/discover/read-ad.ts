@@ -3,24 +3,12 @@
  * asking only for the attributes discovery compares. Uses the provider's AdDirectory connection
  * (same settings, same verified LDAPS) and its entry decoder.
  */
-import { type AdDirectory, toAdUser } from "../ad/ad-directory";
+import { type AdDirectory, toAdUser, USER_ATTRIBUTES } from "../ad/ad-directory";
 import { mapLdapError } from "../ad/ldap-errors";
 import type { DiscoveryAdUser } from "./types";
 
-/** Attributes discovery needs; objectGUID and mS-DS-ConsistencyGuid are read as bytes. */
-export const DISCOVERY_AD_ATTRIBUTES = [
-  "objectGUID",
-  "mS-DS-ConsistencyGuid",
-  "sAMAccountName",
-  "userPrincipalName",
-  "mail",
-  "proxyAddresses",
-  "displayName",
-  "givenName",
-  "sn",
-  "employeeID",
-  "mailNickname",
-];
+/** Attributes discovery needs: the provider's own list (objectGUID and the ConsistencyGuid as bytes). */
+export const DISCOVERY_AD_ATTRIBUTES = USER_ATTRIBUTES;
 
 /** People only: user objects of category person (no computers, no contacts). */
 export const DISCOVERY_AD_FILTER = "(&(objectCategory=person)(objectClass=user))";

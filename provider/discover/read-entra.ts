@@ -3,7 +3,13 @@
  * tenant facts the prediction needs, and every directory role assignment and PIM eligibility in two
  * list calls (not two calls per user).
  */
-import type { CloudRoles, EntraDirectory, RoleInfo, TenantFacts } from "../entra/graph-directory";
+import {
+  type CloudRoles,
+  type EntraDirectory,
+  PRIVILEGED_ROLE_TEMPLATE_IDS,
+  type RoleInfo,
+  type TenantFacts,
+} from "../entra/graph-directory";
 import { mapGraphError } from "../entra/graph-errors";
 import type { DiscoveryCloudUser } from "./types";
 
@@ -22,23 +28,6 @@ export const DISCOVERY_CLOUD_SELECT = [
   "onPremisesImmutableId",
   "onPremisesSyncEnabled",
 ].join(",");
-
-// Same list as the provider (graph-directory.ts): used when Graph does not say `isPrivileged`.
-const PRIVILEGED_TEMPLATE_IDS = new Set([
-  "62e90394-69f5-4237-9190-012177145e10",
-  "e8611ab8-c189-46e8-94e1-60213ab1f814",
-  "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
-  "fe930be7-5e62-47db-91af-98c3a49a38b1",
-  "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
-  "29232cdf-9323-42fd-ade2-1d097af3e4de",
-  "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
-  "c4e39bd9-1100-46d3-8c65-fb160da0071f",
-  "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
-  "158c047a-c907-4556-b7ef-446551a6b5f7",
-  "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
-  "194ae4cb-b126-40b2-bd5b-6091b380977d",
-  "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
-]);
 
 export interface ReadEntraOptions {
   onProgress?: (usersRead: number) => void;
@@ -107,13 +96,17 @@ export async function readAllRoles(entra: EntraDirectory): Promise<Map<string, C
     const r: RoleInfo = {
       roleDefinitionId: d.id,
       displayName: d.displayName ?? d.id,
-      isPrivileged: d.isPrivileged ?? PRIVILEGED_TEMPLATE_IDS.has(d.templateId ?? d.id),
+      isPrivileged: d.isPrivileged ?? PRIVILEGED_ROLE_TEMPLATE_IDS.has(d.templateId ?? d.id),
     };
     info.set(d.id, r);
     if (d.templateId !== undefined) info.set(d.templateId, r);
   }
   const roleOf = (id: string): RoleInfo =>
-    info.get(id) ?? { roleDefinitionId: id, displayName: id, isPrivileged: PRIVILEGED_TEMPLATE_IDS.has(id) };
+    info.get(id) ?? {
+      roleDefinitionId: id,
+      displayName: id,
+      isPrivileged: PRIVILEGED_ROLE_TEMPLATE_IDS.has(id),
+    };
   const roles = new Map<string, CloudRoles>();
   const entry = (principal: string): CloudRoles => {
     let r = roles.get(principal);

@@ -96,7 +96,7 @@ export interface TenantFacts {
 }
 
 /** Role names that count as privileged when Graph does not say (`isPrivileged` is a newer property). */
-const PRIVILEGED_ROLE_TEMPLATE_IDS = new Set([
+export const PRIVILEGED_ROLE_TEMPLATE_IDS: ReadonlySet<string> = new Set([
   "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
   "e8611ab8-c189-46e8-94e1-60213ab1f814", // Privileged Role Administrator
   "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", // Privileged Authentication Administrator

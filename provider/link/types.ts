@@ -38,6 +38,22 @@ export interface UserLinkDeclaration {
   reason?: string;
 }
 
+/** Every declaration key, in the order docs and written links files list them. */
+export const DECLARATION_KEYS = [
+  "onPremises",
+  "cloud",
+  "match",
+  "userPrincipalName",
+  "mail",
+  "primarySmtpAddress",
+  "additionalProxyAddresses",
+  "sourceAnchor",
+  "writeConsistencyGuid",
+  "onDelete",
+  "allowPrivilegedCloudUser",
+  "reason",
+] as const satisfies readonly (keyof UserLinkDeclaration)[];
+
 /** One attribute's planned change, shown in preview as current → planned. */
 export interface ValueChange {
   current: string | null;

@@ -2,23 +2,10 @@
  * The shape of a links file, shared by the YAML and CSV readers: which keys an entry and the
  * file-level defaults may have, and how a link's Pulumi resource name is derived.
  */
+import { DECLARATION_KEYS } from "../link/types";
 
 /** Keys of one entry (YAML `entries[i]`). `name` is the resource name; the rest are UserLink args. */
-export const ENTRY_KEYS = [
-  "name",
-  "onPremises",
-  "cloud",
-  "match",
-  "userPrincipalName",
-  "mail",
-  "primarySmtpAddress",
-  "additionalProxyAddresses",
-  "sourceAnchor",
-  "writeConsistencyGuid",
-  "onDelete",
-  "allowPrivilegedCloudUser",
-  "reason",
-] as const;
+export const ENTRY_KEYS = ["name", ...DECLARATION_KEYS] as const;
 
 /**
  * Keys the file-level `defaults` may set. `allowPrivilegedCloudUser` and `reason` are deliberately

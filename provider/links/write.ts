@@ -3,7 +3,7 @@
  * as a comment above it. The output reads back through `parseLinksText` unchanged.
  */
 import { Document, type YAMLMap, type YAMLSeq } from "yaml";
-import type { UserLinkDeclaration } from "../link/types";
+import { DECLARATION_KEYS, type UserLinkDeclaration } from "../link/types";
 import type { DefaultKey } from "./schema";
 import { LINKS_FILE_VERSION } from "./schema";
 
@@ -21,20 +21,7 @@ export interface RenderLinksYamlOptions {
   defaults?: Partial<Pick<UserLinkDeclaration, DefaultKey>>;
 }
 
-const ORDER: (keyof UserLinkDeclaration)[] = [
-  "onPremises",
-  "cloud",
-  "match",
-  "userPrincipalName",
-  "mail",
-  "primarySmtpAddress",
-  "additionalProxyAddresses",
-  "sourceAnchor",
-  "writeConsistencyGuid",
-  "onDelete",
-  "allowPrivilegedCloudUser",
-  "reason",
-];
+const ORDER: readonly (keyof UserLinkDeclaration)[] = DECLARATION_KEYS;
 
 function commentText(lines: readonly string[]): string {
   return lines.map((l) => ` ${l}`).join("\n");

@@ -25,7 +25,7 @@ after(async () => {
   await Promise.all(stacks.map((st) => st.dispose()));
 });
 
-/** Adam (soft: AD only) and Bruno (hard: AD, then the ImmutableId in Graph). */
+/** Adam (soft: AD only) and Chen (hard: his UPN in AD, then the ImmutableId in Graph). */
 function links(s: SafetyScenario): LinkEntry[] {
   return [
     {
@@ -36,10 +36,10 @@ function links(s: SafetyScenario): LinkEntry[] {
       },
     },
     {
-      name: "bruno",
+      name: "chen",
       args: {
-        onPremises: { samAccountName: s.users["bruno"]!.seed.sAMAccountName },
-        cloud: { userPrincipalName: s.cloud["bruno"]!.userPrincipalName },
+        onPremises: { samAccountName: s.users["chen"]!.seed.sAMAccountName },
+        cloud: { userPrincipalName: s.cloud["chen"]!.userPrincipalName },
         match: "hard",
       },
     },
@@ -47,7 +47,7 @@ function links(s: SafetyScenario): LinkEntry[] {
 }
 
 async function open(tag: string): Promise<{ s: SafetyScenario; st: LinkStack }> {
-  const s = await safetyScenario(env, tag, ["adam", "bruno"]);
+  const s = await safetyScenario(env, tag, ["adam", "chen"]);
   const st = await LinkStack.open(env, { stackName: tag, tenantId: s.tenantId, baseDn: s.ou, links: links(s) });
   stacks.push(st);
   return { s, st };
@@ -60,14 +60,15 @@ async function assertConverged(s: SafetyScenario): Promise<void> {
   assert.equal(adam.userPrincipalName, adamCloud.userPrincipalName);
   assert.equal(adam.mail, adamCloud.mail);
   assert.deepEqual(adam.proxyAddresses, [`SMTP:${adamCloud.mail}`]);
-  const bruno = await readUser(s.dc, s.users["bruno"]!.dn);
-  assert.equal(bruno.userPrincipalName, s.cloud["bruno"]!.userPrincipalName);
-  // Bruno's cloud user has no mailbox: no mail or proxy address is invented for him.
-  assert.equal(bruno.mail, undefined);
-  assert.deepEqual(bruno.proxyAddresses, []);
+  const chen = await readUser(s.dc, s.users["chen"]!.dn);
+  const chenSeed = s.users["chen"]!.seed;
+  assert.equal(chen.userPrincipalName, s.cloud["chen"]!.userPrincipalName);
+  assert.equal(chen.mail, chenSeed.mail, "Chen's mail already matched");
+  assert.deepEqual(chen.proxyAddresses, chenSeed.proxyAddresses, "Chen's addresses (X500 included) kept as they were");
+  assert.equal(chen.consistencyGuid, chenSeed.consistencyGuid, "ConsistencyGuid kept");
   for (const [key, user] of [
     ["adam", adam],
-    ["bruno", bruno],
+    ["chen", chen],
   ] as const) {
     const seed = s.users[key]!.seed;
     assert.equal(user.sAMAccountName, seed.sAMAccountName, `${key}: sAMAccountName kept`);
@@ -75,10 +76,10 @@ async function assertConverged(s: SafetyScenario): Promise<void> {
     assert.equal(user.sn, seed.sn, `${key}: sn kept`);
     assert.equal(user.displayName, seed.displayName, `${key}: displayName kept`);
     assert.equal(user.employeeID, seed.employeeID, `${key}: employeeID kept`);
-    assert.equal(user["mS-DS-ConsistencyGuid"], undefined, `${key}: no ConsistencyGuid written`);
   }
-  const brunoCloud = await env.control.getUser(s.tenantId, s.cloud["bruno"]!.id);
-  assert.equal(brunoCloud.onPremisesImmutableId, guidToImmutableId(s.users["bruno"]!.objectGuid));
+  assert.equal(adam["mS-DS-ConsistencyGuid"], undefined, "adam: no ConsistencyGuid written");
+  const chenCloud = await env.control.getUser(s.tenantId, s.cloud["chen"]!.id);
+  assert.equal(chenCloud.onPremisesImmutableId, guidToImmutableId(chenSeed.consistencyGuid!));
   const adamCloudNow = await env.control.getUser(s.tenantId, adamCloud.id);
   assert.equal(adamCloudNow.onPremisesImmutableId, null, "soft match writes nothing in the cloud");
   const seedUsers = new Map(s.tenantSeed.users.map((u) => [u.id, u]));
@@ -87,7 +88,7 @@ async function assertConverged(s: SafetyScenario): Promise<void> {
     assert.ok(seed, `no cloud user was created (${u.userPrincipalName})`);
     assert.equal(u.userPrincipalName, seed.userPrincipalName, `${u.id}: UPN unchanged`);
     assert.deepEqual(u.proxyAddresses, seed.proxyAddresses ?? [], `${u.id}: proxyAddresses unchanged`);
-    if (u.id !== s.cloud["bruno"]!.id) {
+    if (u.id !== s.cloud["chen"]!.id) {
       assert.equal(u.onPremisesImmutableId, seed.onPremisesImmutableId ?? null, `${u.id}: ImmutableId unchanged`);
     }
   }
@@ -181,19 +182,23 @@ test("a 503 burst, longer than one request's retries, is absorbed; dropped conne
   const dropped = log.filter((e) => e.faultRuleId === drops.id);
   assert.equal(dropped.length, 2);
   for (const d of dropped) assert.equal(d.outcome, "dropped");
-  for (const r of retriesOf(log, drops.id)) assert.ok(r.next && r.next.status === 200, `${r.faulted.path} retried`);
+  for (const d of dropped) {
+    const succeeded = log.find((e) => e.seq > d.seq && e.path === d.path && e.query === d.query && e.status === 200);
+    assert.ok(succeeded, `${d.path}: retried until it succeeded`);
+  }
   await assertConverged(s);
 });
 
 test("tokens expiring during the run are renewed; no request is sent with an expired token", async () => {
   const { s, st } = await open("sfft");
-  await env.control.setTokenLifetime(s.tenantId, 2);
+  const lifetimeMs = 3000;
+  await env.control.setTokenLifetime(s.tenantId, lifetimeMs / 1000);
   const seq = await lastSeq();
-  // Slow Graph down so that the run lasts several token lifetimes.
+  // Slow Graph down (less than a token's life per request) so that the run outlives its first token.
   await env.control.addFault({
     match: { tenant: s.tenantId, method: "GET", pathRegex: "^/v1\\.0/users" },
-    action: { delayMs: 900 },
-    times: 8,
+    action: { delayMs: 1200 },
+    times: 10,
   });
   try {
     const up = await st.up();
@@ -204,14 +209,43 @@ test("tokens expiring during the run are renewed; no request is sent with an exp
   const log = await logSince(s.tenantId, seq);
   const tokens = log.filter((e) => e.kind === "oauth" && e.status === 200);
   const graph = log.filter((e) => e.kind === "graph");
-  const span = Date.parse(graph[graph.length - 1]!.timestamp) - Date.parse(graph[0]!.timestamp);
-  assert.ok(span > 4000, `the run's Graph traffic spans ${span} ms, over two token lifetimes`);
   assert.ok(tokens.length >= 2, `${tokens.length} tokens issued during the run`);
+  const firstToken = Date.parse(tokens[0]!.timestamp);
+  const lateGraph = graph.filter((e) => Date.parse(e.timestamp) > firstToken + lifetimeMs);
+  assert.ok(lateGraph.length > 0, "Graph requests were made after the first token expired");
+  assert.ok(
+    tokens.some((t) => Date.parse(t.timestamp) > firstToken + lifetimeMs - 1000),
+    "a token was issued around or after the first one's expiry",
+  );
   assert.deepEqual(
     graph.filter((e) => e.status === 401).map((e) => `${e.method} ${e.path}`),
     [],
     "no Graph request was rejected for an expired token",
   );
+  await assertConverged(s);
+});
+
+test("a Retry-After longer than the token's remaining life: the retried request carries a valid token", async () => {
+  const { s, st } = await open("sffr");
+  await env.control.setTokenLifetime(s.tenantId, 2);
+  const seq = await lastSeq();
+  const throttle = await env.control.addFault({
+    match: { tenant: s.tenantId, method: "GET", pathRegex: "^/v1\\.0/users/" },
+    action: { status: 429, retryAfterSeconds: 3 },
+    times: 1,
+  });
+  let up: Awaited<ReturnType<LinkStack["up"]>>;
+  try {
+    up = await st.up();
+  } finally {
+    await env.control.clearFaults(s.tenantId);
+  }
+  const log = await logSince(s.tenantId, seq);
+  const [retry] = retriesOf(log, throttle.id);
+  assert.ok(retry?.next, "the throttled request was retried");
+  assert.ok(retry.gapMs! >= 2950, `after the 3 s Graph asked for (${retry.gapMs} ms)`);
+  assert.equal(retry.next.status, 200, `the retry succeeded (got ${retry.next.status}):\n${output(up)}`);
+  assert.equal(up.code, 0, output(up));
   await assertConverged(s);
 });
 
@@ -232,20 +266,20 @@ test("AD written, Graph write failing: the run says so, state keeps the partial 
   const text = output(first);
   assert.match(
     text,
-    /ad-entra-link: link bruno: Active Directory was updated, but setting the ImmutableId in Entra ID failed: ad-entra-link: set onPremisesImmutableId of 2d9a6c73-be3f-4b4a-8c5d-7f8e9a0b1c03: Microsoft Graph is unavailable or throttling after retries \(500/,
+    /ad-entra-link: link chen: Active Directory was updated, but setting the ImmutableId in Entra ID failed: ad-entra-link: set onPremisesImmutableId of 3eab7d84-cf4a-4c5b-9d6e-8a9fab1c2d04: Microsoft Graph is unavailable or throttling after retries \(500/,
   );
   assert.match(text, /Run `pulumi up` again to finish; nothing will be lost\./);
   // Partial state: the link is recorded, with what was done and what was not.
   const state = await st.links();
-  const bruno = state.get("bruno");
-  assert.ok(bruno, "the half-done link is in state");
-  assert.deepEqual(bruno.outputs?.["progress"], { onPremisesWritten: true, cloudWritten: false });
-  assert.ok((bruno.initErrors ?? []).some((e) => e.includes("Active Directory was updated")), "init error recorded");
-  assert.equal(typeof bruno.outputs?.["__provider"], "string", "the partial state can still be refreshed and deleted");
+  const chen = state.get("chen");
+  assert.ok(chen, "the half-done link is in state");
+  assert.deepEqual(chen.outputs?.["progress"], { onPremisesWritten: true, cloudWritten: false });
+  assert.ok((chen.initErrors ?? []).some((e) => e.includes("Active Directory was updated")), "init error recorded");
+  assert.equal(typeof chen.outputs?.["__provider"], "string", "the partial state can still be refreshed and deleted");
   assert.ok(state.get("adam"), "the soft link completed");
   // AD holds the planned values; the cloud is untouched.
-  assert.equal((await readUser(s.dc, s.users["bruno"]!.dn)).userPrincipalName, s.cloud["bruno"]!.userPrincipalName);
-  assert.equal((await env.control.getUser(s.tenantId, s.cloud["bruno"]!.id)).onPremisesImmutableId, null);
+  assert.equal((await readUser(s.dc, s.users["chen"]!.dn)).userPrincipalName, s.cloud["chen"]!.userPrincipalName);
+  assert.equal((await env.control.getUser(s.tenantId, s.cloud["chen"]!.id)).onPremisesImmutableId, null);
 
   // The next preview shows the missing step; the re-run performs only that.
   const preview = await st.preview();
@@ -257,13 +291,13 @@ test("AD written, Graph write failing: the run says so, state keeps the partial 
   const writes = (await logSince(s.tenantId, seq)).filter((e) => e.method === "PATCH");
   assert.equal(writes.length, 1, "only the missing Graph write was made");
   const after = await st.links();
-  assert.deepEqual(after.get("bruno")?.outputs?.["progress"], { onPremisesWritten: true, cloudWritten: true });
-  assert.deepEqual(after.get("bruno")?.initErrors ?? [], []);
+  assert.deepEqual(after.get("chen")?.outputs?.["progress"], { onPremisesWritten: true, cloudWritten: true });
+  assert.deepEqual(after.get("chen")?.initErrors ?? [], []);
   await assertConverged(s);
   // Before-values survive the partial run, so `onDelete: restore` would still put back the originals.
   assert.equal(
-    (after.get("bruno")?.outputs?.["before"] as { onPremises: { userPrincipalName: string } }).onPremises.userPrincipalName,
-    s.users["bruno"]!.seed.userPrincipalName,
+    (after.get("chen")?.outputs?.["before"] as { onPremises: { userPrincipalName: string } }).onPremises.userPrincipalName,
+    s.users["chen"]!.seed.userPrincipalName,
   );
   const clean = await st.run("preview", "--expect-no-changes");
   assert.equal(clean.code, 0, output(clean));
