@@ -139,13 +139,24 @@ function userWithGuid(objectGuid: string): Filter {
 
 export class AdDirectory {
   private clientPromise: Promise<Client> | undefined;
+  /** The client `clientPromise` resolved to, once it has. */
+  private connected: Client | undefined;
   /** Count of LDAPS connections opened (benchmarks and tests assert reuse). */
   connectionsOpened = 0;
 
   constructor(private readonly settings: LdapSettings) {}
 
   /** The shared, bound client; reconnects after a failure. */
-  client(): Promise<Client> {
+  async client(): Promise<Client> {
+    const current = this.clientPromise;
+    if (current !== undefined) {
+      // ldapts reconnects on its own when an operation finds the socket closed, and several
+      // operations doing so at once can leave one pending forever. A dead client is therefore
+      // replaced here, once, by a fresh bound connection that all waiting callers share.
+      const client = await current.catch(() => undefined);
+      if (client !== undefined && client.isConnected) return client;
+      if (this.clientPromise === current) this.clientPromise = undefined;
+    }
     if (this.clientPromise === undefined) {
       const attempt = this.connect();
       this.clientPromise = attempt;
@@ -154,6 +165,20 @@ export class AdDirectory {
       });
     }
     return this.clientPromise;
+  }
+
+  /** Every operation settles within the configured timeout, whatever the socket does. */
+  private withDeadline<T>(what: string, op: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = Object.assign(new Error(`${what}: no answer within ${this.settings.timeoutInMs} ms`), {
+          code: "ETIMEDOUT",
+        });
+        reject(err);
+      }, this.settings.timeoutInMs);
+    });
+    return Promise.race([op, deadline]).finally(() => clearTimeout(timer)) as Promise<T>;
   }
 
   private async connect(): Promise<Client> {
@@ -173,8 +198,12 @@ export class AdDirectory {
       });
       try {
         if (this.settings.startTls && url.startsWith("ldap:")) await client.startTLS(tlsOptions);
-        await client.bind(this.settings.bindDn, this.settings.bindPassword);
+        await this.withDeadline(
+          `bind to ${url}`,
+          client.bind(this.settings.bindDn, this.settings.bindPassword),
+        );
         this.connectionsOpened++;
+        this.connected = client;
         return client;
       } catch (err) {
         lastError = mapLdapError(err, `bind to ${url} as ${this.settings.bindDn}`);
@@ -189,7 +218,7 @@ export class AdDirectory {
     for (let attempt = 0; ; attempt++) {
       const client = await this.client();
       try {
-        return await op(client);
+        return await this.withDeadline(what, op(client));
       } catch (err) {
         const mapped = mapLdapError(err, what);
         if (mapped.name === "DirectoryUnavailableError" && attempt === 0) {
@@ -202,7 +231,11 @@ export class AdDirectory {
   }
 
   private dropClient(client: Client): void {
-    this.clientPromise = undefined;
+    // Only forget the shared client if it is still this one (a concurrent caller may have replaced it).
+    if (this.connected === client) {
+      this.clientPromise = undefined;
+      this.connected = undefined;
+    }
     client.unbind().catch(() => undefined);
   }
 
@@ -360,7 +393,7 @@ export class AdDirectory {
     if (changes.length === 0) return;
     const client = await this.client();
     try {
-      await client.modify(dn, changes);
+      await this.withDeadline(`modify ${dn}`, client.modify(dn, changes));
     } catch (err) {
       const mapped = mapLdapError(err, `modify ${dn}`);
       if (mapped.name === "DirectoryUnavailableError") this.dropClient(client);

@@ -147,13 +147,15 @@ export class EntraDirectory {
       const redirect = new RedirectHandler(new RedirectHandlerOptions());
       const telemetry = new TelemetryHandler();
       const http = new HTTPMessageHandler();
-      auth.setNext(retry);
-      retry.setNext(redirect);
+      // Retry before authentication: a retry after a long Retry-After then asks the credential
+      // again and carries a fresh token instead of the one that expired meanwhile.
+      retry.setNext(auth);
+      auth.setNext(redirect);
       redirect.setNext(telemetry);
       telemetry.setNext(http);
       const host = new URL(this.settings.graphBaseUrl).hostname;
       this.graph = Client.initWithMiddleware({
-        middleware: auth,
+        middleware: retry,
         baseUrl: this.settings.graphBaseUrl,
         defaultVersion: "v1.0",
         // The Graph client sends tokens only to hosts it knows; sovereign and test hosts must be listed.
