@@ -17,6 +17,7 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import type { EntraSettings } from "../config/settings";
 import { NotFoundError } from "../errors";
 import { createCredential } from "./credential";
+import { FreshTokenHandler } from "./fresh-token-handler";
 import { mapGraphError } from "./graph-errors";
 
 const MICROSOFT_GRAPH_HOSTS = new Set([
@@ -149,7 +150,9 @@ export class EntraDirectory {
       const http = new HTTPMessageHandler();
       // Retry before authentication: a retry after a long Retry-After then asks the credential
       // again and carries a fresh token instead of the one that expired meanwhile.
-      retry.setNext(auth);
+      const fresh = new FreshTokenHandler();
+      retry.setNext(fresh);
+      fresh.setNext(auth);
       auth.setNext(redirect);
       redirect.setNext(telemetry);
       telemetry.setNext(http);

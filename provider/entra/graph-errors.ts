@@ -20,22 +20,31 @@ interface GraphLikeError {
   name?: string;
 }
 
+/** Error names of @azure/identity credentials: the token request failed, Graph was never called. */
+const IDENTITY_ERRORS = new Set([
+  "AuthenticationError",
+  "AuthenticationRequiredError",
+  "CredentialUnavailableError",
+  "AggregateAuthenticationError",
+]);
+
 export function mapGraphError(err: unknown, operation: string, permissionHint?: string): AdEntraLinkError {
   if (err instanceof AdEntraLinkError) return err;
   const e = (err ?? {}) as GraphLikeError;
-  const name = e.name ?? "";
-  if (
-    name === "AuthenticationError" ||
-    name === "CredentialUnavailableError" ||
-    name === "AggregateAuthenticationError"
-  ) {
+  // The credential's error arrives as is, or wrapped by the Graph client's auth handler in a
+  // GraphError without status whose `code` is the credential error's name.
+  const identityError = [e.name, e.code].find((n) => n !== undefined && IDENTITY_ERRORS.has(n));
+  if (identityError !== undefined) {
     // @azure/identity messages carry the AADSTS code and description, never the secret itself.
-    const firstLine = String(e.message ?? "")
-      .split("\n")[0]
-      ?.slice(0, 300);
+    const text = String(e.message || (typeof e.body === "string" ? e.body : "") || "");
+    const firstLine = text
+      .replace(/^[A-Za-z]*Error: /, "")
+      .split(/\r?\n/)[0]
+      ?.trimEnd()
+      .slice(0, 300);
     return new ConfigurationError(
       "ENTRA_AUTHENTICATION_FAILED",
-      `ad-entra-link: ${operation}: Entra ID did not issue a token (${name}: ${firstLine}). Check ad-entra-link:tenantId, clientId and the credential.`,
+      `ad-entra-link: ${operation}: Entra ID did not issue a token (${identityError}: ${firstLine}). Check ad-entra-link:tenantId, clientId and the credential.`,
       { cause: err },
     );
   }
