@@ -13,7 +13,7 @@ export class FreshTokenHandler implements Middleware {
     const headers = context.options?.headers;
     if (headers instanceof Headers) headers.delete("Authorization");
     else if (Array.isArray(headers)) {
-      context.options!.headers = headers.filter(([name]) => name.toLowerCase() !== "authorization");
+      context.options!.headers = headers.filter((pair) => pair[0]?.toLowerCase() !== "authorization");
     } else if (headers !== undefined) {
       for (const name of Object.keys(headers)) {
         if (name.toLowerCase() === "authorization") delete (headers as Record<string, string>)[name];
