@@ -154,7 +154,7 @@ export class AdDirectory {
       // operations doing so at once can leave one pending forever. A dead client is therefore
       // replaced here, once, by a fresh bound connection that all waiting callers share.
       const client = await current.catch(() => undefined);
-      if (client !== undefined && client.isConnected) return client;
+      if (client?.isConnected) return client;
       if (this.clientPromise === current) this.clientPromise = undefined;
     }
     if (this.clientPromise === undefined) {

@@ -84,11 +84,12 @@ export function mapLdapError(err: unknown, operation: string): AdEntraLinkError 
     }
     return new DirectoryRequestError(
       `LDAP_${name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`,
-      `ad-entra-link: ${operation}: the domain controller refused the request (${name}, result code ${code}): ${err.message}`,
+      `ad-entra-link: ${operation}: the domain controller refused the request (${name}, result code ${code}): ${err.message.replace(/\s*\n\s*/g, ": ")}`,
       { cause: err },
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // ldapts puts line breaks in some messages ("Socket error. …\nread ECONNRESET"): keep ours on one line.
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ": ");
   if (/socket|connection|closed|timeout|timed out/i.test(message)) {
     return new DirectoryUnavailableError(
       "LDAP_UNAVAILABLE",
