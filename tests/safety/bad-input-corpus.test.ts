@@ -15,7 +15,13 @@ import { parseAnchor } from "../../provider/core/immutable-id";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 import { BAD_INPUT_CORPUS, type CorpusCase, type CorpusContext } from "./bad-input-corpus";
 import { LinkStack, output, snapshotBoth } from "./support/harness";
-import { type CheckOutcome, checkLinks, clearSettingEnvironment, configLookup } from "./support/in-process";
+import {
+  type CheckOutcome,
+  checkLinks,
+  clearSettingEnvironment,
+  closeLeakedLdapSockets,
+  configLookup,
+} from "./support/in-process";
 import { type SafetyScenario, safetyScenario } from "./support/scenario";
 
 const CLI_MAIN = path.resolve(__dirname, "..", "..", "provider", "cli", "main.js");
@@ -100,6 +106,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(stacks.map((st) => st.dispose()));
+  closeLeakedLdapSockets();
 });
 
 test("the corpus has at least 40 cases with unique ids, covering every entry point", () => {

@@ -48,7 +48,12 @@ function links(s: SafetyScenario): LinkEntry[] {
 
 async function open(tag: string): Promise<{ s: SafetyScenario; st: LinkStack }> {
   const s = await safetyScenario(env, tag, ["adam", "chen"]);
-  const st = await LinkStack.open(env, { stackName: tag, tenantId: s.tenantId, baseDn: s.ou, links: links(s) });
+  const st = await LinkStack.open(env, {
+    stackName: tag,
+    tenantId: s.tenantId,
+    baseDn: s.ou,
+    links: links(s),
+  });
   stacks.push(st);
   return { s, st };
 }
@@ -64,7 +69,11 @@ async function assertConverged(s: SafetyScenario): Promise<void> {
   const chenSeed = s.users["chen"]!.seed;
   assert.equal(chen.userPrincipalName, s.cloud["chen"]!.userPrincipalName);
   assert.equal(chen.mail, chenSeed.mail, "Chen's mail already matched");
-  assert.deepEqual(chen.proxyAddresses, chenSeed.proxyAddresses, "Chen's addresses (X500 included) kept as they were");
+  assert.deepEqual(
+    chen.proxyAddresses,
+    chenSeed.proxyAddresses,
+    "Chen's addresses (X500 included) kept as they were",
+  );
   assert.equal(chen.consistencyGuid, chenSeed.consistencyGuid, "ConsistencyGuid kept");
   for (const [key, user] of [
     ["adam", adam],
@@ -89,7 +98,11 @@ async function assertConverged(s: SafetyScenario): Promise<void> {
     assert.equal(u.userPrincipalName, seed.userPrincipalName, `${u.id}: UPN unchanged`);
     assert.deepEqual(u.proxyAddresses, seed.proxyAddresses ?? [], `${u.id}: proxyAddresses unchanged`);
     if (u.id !== s.cloud["chen"]!.id) {
-      assert.equal(u.onPremisesImmutableId, seed.onPremisesImmutableId ?? null, `${u.id}: ImmutableId unchanged`);
+      assert.equal(
+        u.onPremisesImmutableId,
+        seed.onPremisesImmutableId ?? null,
+        `${u.id}: ImmutableId unchanged`,
+      );
     }
   }
 }
@@ -104,16 +117,27 @@ async function lastSeq(): Promise<number> {
 }
 
 /** For each faulted request, the same request's next attempt and the gap before it (ms). */
-function retriesOf(log: RequestLogEntry[], ruleId: string): { faulted: RequestLogEntry; next?: RequestLogEntry; gapMs?: number }[] {
+function retriesOf(
+  log: RequestLogEntry[],
+  ruleId: string,
+): { faulted: RequestLogEntry; next?: RequestLogEntry; gapMs?: number }[] {
   return log
     .filter((e) => e.faultRuleId === ruleId)
     .map((faulted) => {
       const next = log.find(
-        (e) => e.seq > faulted.seq && e.method === faulted.method && e.path === faulted.path && e.query === faulted.query,
+        (e) =>
+          e.seq > faulted.seq &&
+          e.method === faulted.method &&
+          e.path === faulted.path &&
+          e.query === faulted.query,
       );
       return next === undefined
         ? { faulted }
-        : { faulted, next, gapMs: Date.parse(next.timestamp) - Date.parse(faulted.timestamp) - faulted.durationMs };
+        : {
+            faulted,
+            next,
+            gapMs: Date.parse(next.timestamp) - Date.parse(faulted.timestamp) - faulted.durationMs,
+          };
     });
 }
 
@@ -147,7 +171,10 @@ test("a 429 storm with Retry-After: every throttled request is retried after the
     for (const r of retries) {
       assert.equal(r.faulted.status, 429);
       assert.ok(r.next, `${r.faulted.method} ${r.faulted.path} was retried`);
-      assert.ok(r.gapMs! >= seconds * 1000 - 50, `${r.faulted.path}: waited ${r.gapMs} ms for Retry-After ${seconds}s`);
+      assert.ok(
+        r.gapMs! >= seconds * 1000 - 50,
+        `${r.faulted.path}: waited ${r.gapMs} ms for Retry-After ${seconds}s`,
+      );
     }
   }
   assert.equal(log.filter((e) => e.status === 401).length, 0, "no request went out unauthenticated");
@@ -178,12 +205,18 @@ test("a 503 burst, longer than one request's retries, is absorbed; dropped conne
   const log = await logSince(s.tenantId, seq);
   const patches = log.filter((e) => e.method === "PATCH");
   assert.equal(patches.filter((e) => e.faultRuleId === burst.id && e.status === 503).length, 7);
-  assert.equal(patches.filter((e) => e.faultRuleId === undefined && e.status === 204).length, 1, "one write landed");
+  assert.equal(
+    patches.filter((e) => e.faultRuleId === undefined && e.status === 204).length,
+    1,
+    "one write landed",
+  );
   const dropped = log.filter((e) => e.faultRuleId === drops.id);
   assert.equal(dropped.length, 2);
   for (const d of dropped) assert.equal(d.outcome, "dropped");
   for (const d of dropped) {
-    const succeeded = log.find((e) => e.seq > d.seq && e.path === d.path && e.query === d.query && e.status === 200);
+    const succeeded = log.find(
+      (e) => e.seq > d.seq && e.path === d.path && e.query === d.query && e.status === 200,
+    );
     assert.ok(succeeded, `${d.path}: retried until it succeeded`);
   }
   await assertConverged(s);
@@ -274,11 +307,21 @@ test("AD written, Graph write failing: the run says so, state keeps the partial 
   const chen = state.get("chen");
   assert.ok(chen, "the half-done link is in state");
   assert.deepEqual(chen.outputs?.["progress"], { onPremisesWritten: true, cloudWritten: false });
-  assert.ok((chen.initErrors ?? []).some((e) => e.includes("Active Directory was updated")), "init error recorded");
-  assert.equal(typeof chen.outputs?.["__provider"], "string", "the partial state can still be refreshed and deleted");
+  assert.ok(
+    (chen.initErrors ?? []).some((e) => e.includes("Active Directory was updated")),
+    "init error recorded",
+  );
+  assert.equal(
+    typeof chen.outputs?.["__provider"],
+    "string",
+    "the partial state can still be refreshed and deleted",
+  );
   assert.ok(state.get("adam"), "the soft link completed");
   // AD holds the planned values; the cloud is untouched.
-  assert.equal((await readUser(s.dc, s.users["chen"]!.dn)).userPrincipalName, s.cloud["chen"]!.userPrincipalName);
+  assert.equal(
+    (await readUser(s.dc, s.users["chen"]!.dn)).userPrincipalName,
+    s.cloud["chen"]!.userPrincipalName,
+  );
   assert.equal((await env.control.getUser(s.tenantId, s.cloud["chen"]!.id)).onPremisesImmutableId, null);
 
   // The next preview shows the missing step; the re-run performs only that.
@@ -296,7 +339,8 @@ test("AD written, Graph write failing: the run says so, state keeps the partial 
   await assertConverged(s);
   // Before-values survive the partial run, so `onDelete: restore` would still put back the originals.
   assert.equal(
-    (after.get("chen")?.outputs?.["before"] as { onPremises: { userPrincipalName: string } }).onPremises.userPrincipalName,
+    (after.get("chen")?.outputs?.["before"] as { onPremises: { userPrincipalName: string } }).onPremises
+      .userPrincipalName,
     s.users["chen"]!.seed.userPrincipalName,
   );
   const clean = await st.run("preview", "--expect-no-changes");

@@ -20,6 +20,7 @@ import {
   type CheckOutcome,
   checkLinks,
   clearSettingEnvironment,
+  closeLeakedLdapSockets,
   configLookup,
   settingsFor,
 } from "./support/in-process";
@@ -116,6 +117,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(stacks.map((st) => st.dispose()));
+  closeLeakedLdapSockets();
 });
 
 test("a selector that matches no object is refused, naming the selector and where it looked", async () => {
@@ -442,7 +444,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_AD_OBJECT",
       message: new RegExp(
-        `${outsider.upn.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${outsider.dn.replace(/[()]/g, "\\$&")} as userPrincipalName\. Active Directory refuses a second object with the same UPN anywhere in the domain`,
+        `${outsider.upn.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${outsider.dn.replace(/[()]/g, "\\$&")} as userPrincipalName\\. Active Directory refuses a second object with the same UPN anywhere in the domain`,
       ),
     },
   ]);

@@ -46,14 +46,20 @@ export function runPulumi(sandbox: PulumiSandbox, args: string[], cwd: string): 
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => err.push(c));
     child.on("error", reject);
-    child.on("close", (code) =>
+    let done = false;
+    const finish = (code: number | null): void => {
+      if (done) return;
+      done = true;
       resolve({
         code: code ?? 1,
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         ms: Date.now() - started,
-      }),
-    );
+      });
+    };
+    child.on("close", finish);
+    // A plugin the CLI failed to stop may hold the output pipes open: don't wait for it.
+    child.on("exit", (code) => setTimeout(() => finish(code), 2000).unref());
   });
 }
 

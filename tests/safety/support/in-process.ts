@@ -4,6 +4,7 @@
  * tenant facts include the sync features that app-only Graph access cannot read (the "delegated
  * Global Administrator" view, taken from the emulator's control API).
  */
+import * as tls from "node:tls";
 import { AdDirectory } from "../../../provider/ad/ad-directory";
 import { readSettings, type Settings } from "../../../provider/config/settings";
 import { EntraDirectory, type TenantFacts } from "../../../provider/entra/graph-directory";
@@ -138,4 +139,22 @@ export function clearSettingEnvironment(): void {
   for (const k of Object.keys(process.env)) {
     if (k.startsWith("AD_ENTRA_LINK_") || k.startsWith("AZURE_")) delete process.env[k];
   }
+}
+
+/**
+ * Closes LDAPS sockets the provider left open in this test process. When a check fails fast (say
+ * Graph answers 403 first) while an LDAP read is still on its way, the runtime's shutdown closes
+ * the connection, and ldapts then silently reconnects for that read; nobody closes the new socket
+ * and the test process would wait for the DC's idle timeout (15 minutes). Reported with a fix for
+ * provider/ad/ad-directory.ts (a closed AdDirectory must not reconnect).
+ */
+export function closeLeakedLdapSockets(): number {
+  let closed = 0;
+  for (const h of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
+    if (h instanceof tls.TLSSocket && h.remotePort === 636) {
+      h.destroy();
+      closed++;
+    }
+  }
+  return closed;
 }

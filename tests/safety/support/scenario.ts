@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { AD_BASE_DN, AD_USERS, marketingUsers, type SeedAdUser } from "../../fixtures/seed-scenario";
 import type { SyncFeatures, TenantSeed } from "../../emulator/model";
 import { contosoTenantSeed, legacyTenantSeed } from "../../emulator/seeds";
+import type { TenantCreated } from "../../emulator/store";
 import {
   cloneSeedUsers,
   createOu,
@@ -24,6 +25,8 @@ import type { TestEnv } from "../../support/test-env";
 export interface SafetyScenario {
   tenantId: string;
   tenantSeed: TenantSeed;
+  /** What the emulator answered: app secrets and the generated certificate of the certificate app. */
+  created: TenantCreated;
   ou: string;
   dc: SambaDc;
   tag: string;
@@ -77,7 +80,7 @@ export async function safetyScenario(
   if (!/^[a-z0-9]{2,8}$/.test(tag)) throw new Error(`safetyScenario: bad tag ${tag}`);
   const tenantId = randomUUID();
   const tenantSeed = taggedTenantSeed(o.tenant ?? "contoso", tenantId, tag);
-  await env.control.createTenant(tenantSeed);
+  const created = await env.control.createTenant(tenantSeed);
   if (o.features !== undefined) await env.control.setFeatures(tenantId, o.features);
   const cloud: SafetyScenario["cloud"] = {};
   for (const u of tenantSeed.users) {
@@ -92,5 +95,5 @@ export async function safetyScenario(
   const picked: SeedAdUser[] = AD_USERS.filter((u) => adKeys.includes(u.key));
   const all = o.includeMarketing ? [...picked, ...marketingUsers().ad] : picked;
   const users = all.length > 0 ? await seedUsersInto(dc, ou, cloneSeedUsers(all, tag)) : {};
-  return { tenantId, tenantSeed, ou, dc, tag, users, cloud };
+  return { tenantId, tenantSeed, created, ou, dc, tag, users, cloud };
 }
