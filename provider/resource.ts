@@ -85,7 +85,7 @@ export interface UserLinkArgs {
   mail?: pulumi.Input<string>;
   /** Target primary SMTP address (bare address). Default: the target mail. */
   primarySmtpAddress?: pulumi.Input<string>;
-  /** Extra proxy addresses to ensure (bare address = secondary `smtp:`; other types kept verbatim). */
+  /** Extra proxy addresses to ensure, each with its type prefix (`smtp:alias@contoso.com`, `SIP:…`, `X500:…`). */
   additionalProxyAddresses?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Which AD attribute Entra Connect uses as the anchor. `auto` (default): mS-DS-ConsistencyGuid

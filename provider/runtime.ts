@@ -114,7 +114,8 @@ export async function check(
     };
   } catch (err) {
     if (err instanceof AdEntraLinkError && REFUSALS.has(err.name)) {
-      return { inputs: news, failures: [failureOf(err, "onPremises")] };
+      const side = err.code.startsWith("CLOUD_") || err.code.startsWith("ENTRA_") ? "cloud" : "onPremises";
+      return { inputs: news, failures: [failureOf(err, side)] };
     }
     throw err;
   }

@@ -7,7 +7,13 @@ import { AndFilter, Attribute, Change, Client, type Entry, EqualityFilter, type 
 import type { LdapSettings } from "../config/settings";
 import { bytesToGuid, guidToBytes } from "../core/guid";
 import { escapeFilterValue, formatDn, isDnUnder, parseDn } from "../core/ldap-escape";
-import { AmbiguousMatchError, InvalidInputError, NotFoundError, SafetyBlockError } from "../errors";
+import {
+  AmbiguousMatchError,
+  DirectoryUnavailableError,
+  InvalidInputError,
+  NotFoundError,
+  SafetyBlockError,
+} from "../errors";
 import { mapLdapError } from "./ldap-errors";
 
 /** What we read of an AD user. */
@@ -139,6 +145,8 @@ function userWithGuid(objectGuid: string): Filter {
 
 export class AdDirectory {
   private clientPromise: Promise<Client> | undefined;
+  /** Set by close(): no reconnect after that, even from a read that was still in flight. */
+  private closed = false;
   /** The client `clientPromise` resolved to, once it has. */
   private connected: Client | undefined;
   /** Count of LDAPS connections opened (benchmarks and tests assert reuse). */
@@ -148,6 +156,12 @@ export class AdDirectory {
 
   /** The shared, bound client; reconnects after a failure. */
   async client(): Promise<Client> {
+    if (this.closed) {
+      throw new DirectoryUnavailableError(
+        "LDAP_CLOSED",
+        "ad-entra-link: the LDAP connection was closed by the provider.",
+      );
+    }
     const current = this.clientPromise;
     if (current !== undefined) {
       // ldapts reconnects on its own when an operation finds the socket closed, and several
@@ -266,7 +280,9 @@ export class AdDirectory {
         const first = searchEntries[0];
         return first === undefined ? undefined : toAdUser(first);
       } catch (err) {
-        if ((err as { code?: number }).code === 32) return undefined; // noSuchObject
+        // noSuchObject, or a DN the DC cannot even parse: either way there is no such user.
+        const code = (err as { code?: number }).code;
+        if (code === 32 || code === 34) return undefined;
         throw err;
       }
     });
@@ -402,6 +418,7 @@ export class AdDirectory {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const pending = this.clientPromise;
     this.clientPromise = undefined;
     if (pending) await (await pending.catch(() => undefined))?.unbind().catch(() => undefined);

@@ -207,54 +207,64 @@ export class LinkEngine {
     const id = linkId(inputs.resolved!);
 
     const adWrite = this.adModification(r);
-    let onPremisesWritten = false;
-    if (adWrite !== undefined) {
-      await this.ad.modify(r.ad.dn, adWrite);
-      onPremisesWritten = true;
-    }
-    const immutable = r.plan.changes.cloud.onPremisesImmutableId;
-    if (immutable !== undefined) {
-      if (r.cloud.onPremisesSyncEnabled === true) {
-        throw new DirectoryRequestError(
-          "CLOUD_USER_NOT_CLOUD_MANAGED",
-          `ad-entra-link: cannot set the ImmutableId of ${r.cloud.userPrincipalName}: it is synchronized from on-premises now and Graph refuses writes to it.`,
-        );
+    // Once AD may have changed, every failure must leave partial state: otherwise the next run would
+    // record the already-changed values as "before", and `onDelete: restore` would restore those.
+    let adTouched: "no" | "maybe" | "yes" = "no";
+    let step: "graph" | "reread" = "graph";
+    try {
+      if (adWrite !== undefined) {
+        adTouched = "maybe"; // a dropped connection during the modify leaves it unknown
+        await this.ad.modify(r.ad.dn, adWrite);
+        adTouched = "yes";
       }
-      try {
-        await this.entra.setImmutableId(r.cloud.id, immutable.planned);
-      } catch (err) {
-        if (onPremisesWritten) {
-          const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
-          const partial: UserLinkOutputs = {
-            ...inputs,
-            onPremisesState: onPremisesState(ad),
-            cloudState: cloudState(r.cloud),
-            syncState: syncStateOf(r.cloud, r.plan.immutableId, true),
-            before,
-            proxyAddressesAdded,
-            progress: { onPremisesWritten: true, cloudWritten: false },
-          };
-          const message = `ad-entra-link: link ${linkName}: Active Directory was updated, but setting the ImmutableId in Entra ID failed: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
-          throw new PartialLinkError(message, id, { ...plainJson(partial), __provider: provider }, [message]);
+      const immutable = r.plan.changes.cloud.onPremisesImmutableId;
+      if (immutable !== undefined) {
+        if (r.cloud.onPremisesSyncEnabled === true) {
+          throw new DirectoryRequestError(
+            "CLOUD_USER_NOT_CLOUD_MANAGED",
+            `ad-entra-link: cannot set the ImmutableId of ${r.cloud.userPrincipalName}: it is synchronized from on-premises now and Graph refuses writes to it.`,
+          );
         }
-        throw err;
+        await this.entra.setImmutableId(r.cloud.id, immutable.planned);
       }
+      step = "reread";
+      const [adAfter, cloudAfter] = await Promise.all([
+        this.ad.readByDn(r.ad.dn),
+        this.entra.findUserById(r.cloud.id),
+      ]);
+      const cloudNow = cloudAfter ?? r.cloud;
+      return {
+        ...inputs,
+        onPremisesState: onPremisesState(adAfter ?? r.ad),
+        cloudState: cloudState(cloudNow),
+        syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
+        before,
+        proxyAddressesAdded,
+        progress: { onPremisesWritten: true, cloudWritten: true },
+      };
+    } catch (err) {
+      const writeFailed =
+        adTouched === "maybe" && (err as { name?: string }).name !== "DirectoryUnavailableError";
+      if (adTouched === "no" || writeFailed) throw err; // nothing changed anywhere
+      const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
+      const partial: UserLinkOutputs = {
+        ...inputs,
+        onPremisesState: onPremisesState(ad),
+        cloudState: cloudState(r.cloud),
+        syncState: syncStateOf(r.cloud, r.plan.immutableId, adTouched === "yes"),
+        before,
+        proxyAddressesAdded,
+        progress: { onPremisesWritten: adTouched === "yes", cloudWritten: false },
+      };
+      const what =
+        adTouched === "maybe"
+          ? "the domain controller stopped answering during the Active Directory write, which may or may not have been applied"
+          : step === "graph"
+            ? "Active Directory was updated, but setting the ImmutableId in Entra ID failed"
+            : "Active Directory was updated, but reading the result back failed";
+      const message = `ad-entra-link: link ${linkName}: ${what}: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
+      throw new PartialLinkError(message, id, { ...plainJson(partial), __provider: provider }, [message]);
     }
-    const [adAfter, cloudAfter] = await Promise.all([
-      this.ad.readByDn(r.ad.dn),
-      this.entra.findUserById(r.cloud.id),
-    ]);
-    const adState = adAfter ?? r.ad;
-    const cloudNow = cloudAfter ?? r.cloud;
-    return {
-      ...inputs,
-      onPremisesState: onPremisesState(adState),
-      cloudState: cloudState(cloudNow),
-      syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
-      before,
-      proxyAddressesAdded,
-      progress: { onPremisesWritten: true, cloudWritten: true },
-    };
   }
 
   /** The single LDAP modify that aligns the AD user, or undefined when nothing changes there. */

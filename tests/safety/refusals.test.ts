@@ -154,7 +154,7 @@ test("a selector that matches no object is refused, naming the selector and wher
   ]);
   assertFailures(cloud!, [
     {
-      property: "onPremises",
+      property: "cloud",
       name: "NotFoundError",
       code: "CLOUD_USER_NOT_FOUND",
       message: new RegExp(
