@@ -4,6 +4,7 @@
  * list calls (not two calls per user).
  */
 import {
+  CLOUD_USER_MATCH_PROPERTIES,
   type CloudRoles,
   type EntraDirectory,
   PRIVILEGED_ROLE_TEMPLATE_IDS,
@@ -13,21 +14,8 @@ import {
 import { mapGraphError } from "../entra/graph-errors";
 import type { DiscoveryCloudUser } from "./types";
 
-/** Properties discovery reads of each cloud user. */
-export const DISCOVERY_CLOUD_SELECT = [
-  "id",
-  "userPrincipalName",
-  "displayName",
-  "givenName",
-  "surname",
-  "mail",
-  "mailNickname",
-  "proxyAddresses",
-  "employeeId",
-  "userType",
-  "onPremisesImmutableId",
-  "onPremisesSyncEnabled",
-].join(",");
+/** Properties discovery reads of each cloud user: what matching needs, nothing more. */
+export const DISCOVERY_CLOUD_SELECT = CLOUD_USER_MATCH_PROPERTIES.join(",");
 
 export interface ReadEntraOptions {
   onProgress?: (usersRead: number) => void;

@@ -29,8 +29,8 @@ const MICROSOFT_GRAPH_HOSTS = new Set([
   "canary.graph.microsoft.com",
 ]);
 
-/** Properties we read of a cloud user; most are not in Graph's default set, so always $select. */
-export const CLOUD_USER_SELECT = [
+/** What matching needs to know of a cloud user (discovery reads only these, for 10k-user tenants). */
+export const CLOUD_USER_MATCH_PROPERTIES = [
   "id",
   "userPrincipalName",
   "displayName",
@@ -43,6 +43,11 @@ export const CLOUD_USER_SELECT = [
   "userType",
   "onPremisesImmutableId",
   "onPremisesSyncEnabled",
+] as const;
+
+/** Properties we read of a linked cloud user; most are not in Graph's default set, so always $select. */
+export const CLOUD_USER_SELECT = [
+  ...CLOUD_USER_MATCH_PROPERTIES,
   "onPremisesLastSyncDateTime",
   "onPremisesSamAccountName",
   "onPremisesDistinguishedName",
