@@ -407,7 +407,10 @@ export class AdDirectory {
       );
     }
     if (changes.length === 0) return;
-    const client = await this.client();
+    // A failure to connect or bind means the modify was never sent: callers know nothing changed.
+    const client = await this.client().catch((err: unknown) => {
+      throw Object.assign(err as object, { requestSent: false });
+    });
     try {
       await this.withDeadline(`modify ${dn}`, client.modify(dn, changes));
     } catch (err) {

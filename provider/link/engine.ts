@@ -243,8 +243,9 @@ export class LinkEngine {
         progress: { onPremisesWritten: true, cloudWritten: true },
       };
     } catch (err) {
+      const notSent = (err as { requestSent?: boolean }).requestSent === false;
       const writeFailed =
-        adTouched === "maybe" && (err as { name?: string }).name !== "DirectoryUnavailableError";
+        adTouched === "maybe" && (notSent || (err as { name?: string }).name !== "DirectoryUnavailableError");
       if (adTouched === "no" || writeFailed) throw err; // nothing changed anywhere
       const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
       const partial: UserLinkOutputs = {
