@@ -8,7 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { AD_BASE_DN, AD_USERS, marketingUsers, type SeedAdUser } from "../fixtures/seed-scenario";
-import { contosoTenantSeed } from "../emulator/seeds";
+import type { TenantSeed } from "../emulator/model";
+import { contosoTenantSeed, legacyTenantSeed } from "../emulator/seeds";
 import type { TenantCreated } from "../emulator/store";
 import {
   cloneSeedUsers,
@@ -43,6 +44,27 @@ export function sharedDc(env: TestEnv): SambaDc {
   } as unknown as SambaDc;
 }
 
+/** The tenant seed with `tag` in every UPN and routable address (the onmicrosoft alias stays). */
+export function taggedTenantSeed(kind: "contoso" | "legacy", tenantId: string, tag: string): TenantSeed {
+  const seed = kind === "legacy" ? legacyTenantSeed({ tenantId }) : contosoTenantSeed({ tenantId });
+  const onmicrosoft = seed.domains.find((d) => d.isInitial)!.id;
+  seed.users = seed.users.map((u) => {
+    const copy = { ...u, userPrincipalName: suffixAddress(u.userPrincipalName, tag) };
+    if (u.mail !== undefined) copy.mail = suffixAddress(u.mail, tag);
+    if (u.proxyAddresses !== undefined) {
+      copy.proxyAddresses = u.proxyAddresses.map((p) => {
+        const colon = p.indexOf(":");
+        const address = p.slice(colon + 1);
+        return address.endsWith(`@${onmicrosoft}`)
+          ? p
+          : `${p.slice(0, colon + 1)}${suffixAddress(address, tag)}`;
+      });
+    }
+    return copy;
+  });
+  return seed;
+}
+
 export async function isolatedScenario(
   env: TestEnv,
   name: string,
@@ -51,25 +73,8 @@ export async function isolatedScenario(
 ): Promise<Scenario> {
   const suffix = name.replace(/[^a-z0-9]/g, "").slice(0, 8);
   const tenantId = randomUUID();
-  const seed = contosoTenantSeed({ tenantId });
-  const onmicrosoft = seed.domains.find((d) => d.isInitial)!.id;
-  const upns = new Map<string, string>();
-  seed.users = seed.users.map((u) => {
-    const copy = { ...u, userPrincipalName: suffixAddress(u.userPrincipalName, suffix) };
-    upns.set(u.key, copy.userPrincipalName);
-    if (u.mail !== undefined) copy.mail = suffixAddress(u.mail, suffix);
-    if (u.proxyAddresses !== undefined) {
-      // The tenant's own onmicrosoft alias needs no suffix; every routable address gets one.
-      copy.proxyAddresses = u.proxyAddresses.map((p) => {
-        const colon = p.indexOf(":");
-        const address = p.slice(colon + 1);
-        return address.endsWith(`@${onmicrosoft}`)
-          ? p
-          : `${p.slice(0, colon + 1)}${suffixAddress(address, suffix)}`;
-      });
-    }
-    return copy;
-  });
+  const seed = taggedTenantSeed("contoso", tenantId, suffix);
+  const upns = new Map(seed.users.map((u) => [u.key, u.userPrincipalName]));
   const tenant = await env.control.createTenant(seed);
   const dc = sharedDc(env);
   const ou = await createOu(dc, `OU=t-${name},${AD_BASE_DN}`);

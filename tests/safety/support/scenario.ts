@@ -9,17 +9,9 @@
 import { randomUUID } from "node:crypto";
 import { AD_BASE_DN, AD_USERS, marketingUsers, type SeedAdUser } from "../../fixtures/seed-scenario";
 import type { SyncFeatures, TenantSeed } from "../../emulator/model";
-import { contosoTenantSeed, legacyTenantSeed } from "../../emulator/seeds";
 import type { TenantCreated } from "../../emulator/store";
-import {
-  cloneSeedUsers,
-  createOu,
-  type SambaDc,
-  type SeededUser,
-  seedUsersInto,
-  suffixAddress,
-} from "../../infra/samba";
-import { sharedDc } from "../../support/scenario";
+import { cloneSeedUsers, createOu, type SambaDc, type SeededUser, seedUsersInto } from "../../infra/samba";
+import { sharedDc, taggedTenantSeed } from "../../support/scenario";
 import type { TestEnv } from "../../support/test-env";
 
 export interface SafetyScenario {
@@ -44,27 +36,6 @@ export interface SafetyScenarioOptions {
   /** Also copy the 47 marketing users into the OU. */
   includeMarketing?: boolean;
   dc?: SambaDc;
-}
-
-/** The tenant seed with the tag in every UPN and routable address (the onmicrosoft alias stays). */
-export function taggedTenantSeed(kind: "contoso" | "legacy", tenantId: string, tag: string): TenantSeed {
-  const seed = kind === "legacy" ? legacyTenantSeed({ tenantId }) : contosoTenantSeed({ tenantId });
-  const onmicrosoft = seed.domains.find((d) => d.isInitial)!.id;
-  seed.users = seed.users.map((u) => {
-    const copy = { ...u, userPrincipalName: suffixAddress(u.userPrincipalName, tag) };
-    if (u.mail !== undefined) copy.mail = suffixAddress(u.mail, tag);
-    if (u.proxyAddresses !== undefined) {
-      copy.proxyAddresses = u.proxyAddresses.map((p) => {
-        const colon = p.indexOf(":");
-        const address = p.slice(colon + 1);
-        return address.endsWith(`@${onmicrosoft}`)
-          ? p
-          : `${p.slice(0, colon + 1)}${suffixAddress(address, tag)}`;
-      });
-    }
-    return copy;
-  });
-  return seed;
 }
 
 /**
