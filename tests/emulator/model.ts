@@ -60,6 +60,12 @@ export const DEFAULT_FEATURES: SyncFeatures = {
 export interface EmulatorBehavior {
   /** E1/E2 2026 revision: hard match onto a user with an active or PIM-eligible privileged role → InvalidHardMatch. */
   blockPrivilegedHardMatch: boolean;
+  /**
+   * With `blockPrivilegedHardMatch`: true = ANY active or eligible directory role blocks a hard match
+   * (eriteach blog / entra-docs PR 1677, the stricter reading, docs/matching-model.md rows 4/5 [U]);
+   * false = only roles whose template is privileged (E1's wording).
+   */
+  hardMatchBlockedByAnyRole: boolean;
   /** Semperis 2022 showed soft match succeeding onto PIM-eligible admins; no Microsoft source says it changed. */
   blockSoftMatchOnEligibleRoles: boolean;
   /**
@@ -72,6 +78,7 @@ export interface EmulatorBehavior {
 
 export const DEFAULT_BEHAVIOR: EmulatorBehavior = {
   blockPrivilegedHardMatch: true,
+  hardMatchBlockedByAnyRole: true,
   blockSoftMatchOnEligibleRoles: false,
   mailProxyConflict: "documented",
 };
