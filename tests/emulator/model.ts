@@ -136,6 +136,54 @@ export interface CloudUserInput extends SeedCloudUser {
 
 export type DomainRecord = SeedDomain;
 
+/** A cloud group as stored (Graph `group`; only the properties matching and holders need). */
+export interface CloudGroup {
+  id: string;
+  displayName: string;
+  mail: string | null;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  proxyAddresses: string[];
+  onPremisesSyncEnabled: boolean | null;
+}
+
+/** An organizational contact as stored (Graph `orgContact`, served at /contacts). */
+export interface CloudContact {
+  id: string;
+  displayName: string;
+  mail: string | null;
+  proxyAddresses: string[];
+  onPremisesSyncEnabled: boolean | null;
+}
+
+/** A soft-deleted user (Graph `/directory/deletedItems/microsoft.graph.user`). */
+export type DeletedCloudUser = CloudUser & { deletedDateTime: string };
+
+/** Seed/control input for a group: the stored shape with optional extras. */
+export interface CloudGroupInput {
+  id: string;
+  displayName: string;
+  mail?: string | null;
+  mailEnabled?: boolean;
+  securityEnabled?: boolean;
+  proxyAddresses?: string[];
+  onPremisesSyncEnabled?: boolean | null;
+}
+
+/** Seed/control input for an org contact. */
+export interface CloudContactInput {
+  id: string;
+  displayName: string;
+  mail?: string | null;
+  proxyAddresses?: string[];
+  onPremisesSyncEnabled?: boolean | null;
+}
+
+/** Seed/control input for a soft-deleted user: a user input plus when it was deleted (default: now). */
+export interface DeletedCloudUserInput extends CloudUserInput {
+  deletedDateTime?: string;
+}
+
 export interface RoleTemplate {
   id: string;
   displayName: string;
@@ -190,6 +238,9 @@ export interface TenantSeed {
   tokenLifetimeSeconds?: number;
   /** organization.onPremisesSyncEnabled before any sync cycle. Default null (never synced). */
   organizationOnPremisesSyncEnabled?: boolean | null;
+  groups?: CloudGroupInput[];
+  contacts?: CloudContactInput[];
+  deletedUsers?: DeletedCloudUserInput[];
 }
 
 export interface TenantState {
@@ -197,6 +248,14 @@ export interface TenantState {
   displayName: string;
   domains: DomainRecord[];
   users: Map<string, CloudUser>;
+  /** Groups by id (lower-case GUID). */
+  groups: Map<string, CloudGroup>;
+  /** Org contacts by id (lower-case GUID). */
+  contacts: Map<string, CloudContact>;
+  /** The recycle bin: soft-deleted users by id (restorable for 30 days in Entra). */
+  deletedUsers: Map<string, CloudUser & { deletedDateTime: string }>;
+  /** Open extensions on users: userId → extensionName → extension properties (incl. `extensionName`). */
+  openExtensions: Map<string /*userId*/, Map<string /*extensionName*/, Record<string, unknown>>>;
   roleAssignments: RoleAssignmentRecord[];
   apps: Map<string, AppRecord>;
   features: SyncFeatures;
