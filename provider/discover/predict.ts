@@ -4,9 +4,10 @@
  * discovery run instead of one directory query per value.
  */
 import { bytesToImmutableId } from "../core/immutable-id";
-import type { CloudRoles, TenantFacts } from "../entra/graph-directory";
+import { heldAsOf } from "../core/held-as";
+import type { AnchorHolder, CloudHolder, CloudRoles, TenantFacts } from "../domain/ports";
 import { type LinkPlan, planLink } from "../link/plan";
-import { predictLinkJoin } from "../link/predict";
+import { exportedViewOf, predictLinkJoin } from "../link/predict";
 import type { PredictedJoin, UserLinkDeclaration } from "../link/types";
 import type { DiscoveryAdUser, DiscoveryCloudUser } from "./types";
 
@@ -70,62 +71,52 @@ export function predictProposal(
     },
     cloud,
   );
+  const exported = exportedViewOf(plan, ad.mail ?? null);
   const values = [
     ...new Set(
-      [plan.target.userPrincipalName, plan.target.primarySmtp]
+      [exported.userPrincipalName, ...exported.allSmtp, plan.target.primarySmtp]
         .filter((v): v is string => !!v)
         .map((v) => v.toLowerCase()),
     ),
   ];
-  const adHolders: { value: string; dn: string; attribute: string }[] = [];
-  const cloudHolders: { value: string; id: string; attribute: string }[] = [];
+  const holders: CloudHolder[] = [];
   for (const value of values) {
-    const seenAd = new Set<string>([ad.dn.toLowerCase()]);
-    for (const [attribute, map] of [
-      ["userPrincipalName", index.adByUpn],
-      ["mail", index.adByMail],
-      ["proxyAddresses", index.adByProxy],
-    ] as const) {
-      for (const other of map.get(value) ?? []) {
-        const key = other.dn.toLowerCase();
-        if (seenAd.has(key)) continue;
-        seenAd.add(key);
-        adHolders.push({ value, dn: other.dn, attribute });
-      }
+    const others = new Map<string, DiscoveryCloudUser>();
+    for (const map of [index.cloudByUpn, index.cloudByMail, index.cloudByProxy]) {
+      for (const other of map.get(value) ?? []) if (other.id !== cloud.id) others.set(other.id, other);
     }
-    const seenCloud = new Set<string>([cloud.id]);
-    for (const [attribute, map] of [
-      ["userPrincipalName", index.cloudByUpn],
-      ["mail", index.cloudByMail],
-      ["proxyAddresses", index.cloudByProxy],
-    ] as const) {
-      for (const other of map.get(value) ?? []) {
-        if (seenCloud.has(other.id)) continue;
-        seenCloud.add(other.id);
-        cloudHolders.push({ value, id: other.id, attribute });
+    for (const other of others.values()) {
+      for (const heldAs of heldAsOf(value, other)) {
+        holders.push({
+          value,
+          id: other.id,
+          objectType: "user",
+          name: other.userPrincipalName,
+          heldAs,
+          userType: other.userType === "Guest" ? "Guest" : "Member",
+          onPremisesSyncEnabled: other.onPremisesSyncEnabled ?? null,
+          onPremisesImmutableId: other.onPremisesImmutableId ?? null,
+        });
       }
     }
   }
-  const anchorHolders = (index.cloudByAnchor.get(plan.immutableId) ?? [])
+  const anchorHolders: AnchorHolder[] = (index.cloudByAnchor.get(plan.immutableId) ?? [])
     .filter((c) => c.id !== cloud.id)
-    .map((c) => ({ id: c.id }));
+    .map((c) => ({
+      id: c.id,
+      userPrincipalName: c.userPrincipalName,
+      deleted: false,
+      onPremisesSyncEnabled: c.onPremisesSyncEnabled ?? null,
+    }));
   const prediction = predictLinkJoin({
-    decl,
     plan,
+    exported,
     cloud,
     roles: context.roles ?? NO_ROLES,
     tenant: context.tenant ?? NO_TENANT,
-    adHolders,
-    cloudHolders,
+    holders,
     anchorHolders,
-    onPremisesObjectGuid: ad.objectGuid,
   });
-  const predictedJoin: PredictedJoin = {
-    outcome: prediction.outcome,
-    reason: prediction.reason,
-    uncertain: prediction.uncertain,
-    warnings: prediction.warnings,
-    ...(prediction.errorName !== undefined ? { errorName: prediction.errorName } : {}),
-  };
+  const predictedJoin: PredictedJoin = prediction;
   return { plan, predictedJoin };
 }

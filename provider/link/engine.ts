@@ -2,12 +2,21 @@
  * The link engine: reads both directories, plans, judges safety, applies, re-reads and restores.
  * It is what the dynamic provider's methods delegate to; it holds no Pulumi types.
  */
-import type { AdDirectory, AdModification, AdSelector, AdUser } from "../ad/ad-directory";
+import type { ExportedView } from "../core/exported-view";
 import { bytesToGuid, guidToBytes } from "../core/guid";
-import type { CloudSelector, CloudUser, EntraDirectory } from "../entra/graph-directory";
+import type {
+  AdModification,
+  AdPort,
+  AdSelector,
+  AdUser,
+  CloudSelector,
+  CloudUser,
+  EntraPort,
+  SyncFeatures,
+} from "../domain/ports";
 import { type AdEntraLinkError, DirectoryRequestError } from "../errors";
 import { type LinkPlan, planLink, syncStateOf } from "./plan";
-import { predictLinkJoin } from "./predict";
+import { exportedViewOf, predictLinkJoin } from "./predict";
 import { assessSafety } from "./safety";
 import type {
   BeforeState,
@@ -25,10 +34,16 @@ export interface Resolution {
   ad: AdUser;
   cloud: CloudUser;
   plan: LinkPlan;
+  exported: ExportedView;
   prediction: PredictedJoin;
   warnings: string[];
   /** Refusals found; empty when the link may proceed. */
   errors: AdEntraLinkError[];
+}
+
+export interface LinkEngineOptions {
+  /** Tenant sync features stated in config (they win over what Graph returns). */
+  tenantSyncFeatures?: SyncFeatures;
 }
 
 /** Thrown by create/update when one side was written and the other failed: Pulumi keeps the partial state. */
@@ -99,8 +114,9 @@ function beforeState(ad: AdUser, cloud: CloudUser): BeforeState {
 
 export class LinkEngine {
   constructor(
-    private readonly ad: AdDirectory,
-    private readonly entra: EntraDirectory,
+    private readonly ad: AdPort,
+    private readonly entra: EntraPort,
+    private readonly options: LinkEngineOptions = {},
   ) {}
 
   /** Reads both sides and everything the safety rules and the prediction need. */
@@ -111,62 +127,55 @@ export class LinkEngine {
       this.entra.tenantFacts(),
     ]);
     const plan = planLink(decl, ad, cloud);
-    const valuesToCheck = [
+    const exported = exportedViewOf(plan, ad.mail ?? null);
+    // Every value Entra Connect will export, and the planned ones even where proxy calculation
+    // discards them (a holder of a discarded value still clashes in AD and Exchange).
+    const values = [
       ...new Set(
-        [plan.target.userPrincipalName, plan.target.primarySmtp]
+        [exported.userPrincipalName, ...exported.allSmtp, plan.target.primarySmtp, plan.target.mail]
           .filter((v): v is string => !!v)
           .map((v) => v.toLowerCase()),
       ),
     ];
-    const [roles, anchorHolders, adHolderLists, cloudHolderLists] = await Promise.all([
+    const [roles, anchorHolders, adHolders, cloudHolders] = await Promise.all([
       this.entra.getRoles(cloud.id),
-      this.entra.findByImmutableId(plan.immutableId, cloud.id),
-      Promise.all(
-        valuesToCheck.map(async (value) =>
-          (await this.ad.findHolders(value, ad.dn)).map((h) => ({ ...h, value })),
-        ),
-      ),
-      Promise.all(
-        valuesToCheck.map(async (value) =>
-          (await this.entra.findHolders(value, cloud.id)).map((h) => ({ ...h, value })),
-        ),
-      ),
+      this.entra.findAnchorHolders(plan.immutableId, cloud.id),
+      this.ad.findHolders(values, ad.dn),
+      this.entra.findHolders(values, cloud.id),
     ]);
+    const prediction = predictLinkJoin(
+      {
+        plan,
+        exported,
+        ...(ad.objectSid !== undefined ? { onPremisesSecurityIdentifier: ad.objectSid } : {}),
+        cloud,
+        roles,
+        tenant,
+        holders: cloudHolders,
+        anchorHolders,
+      },
+      this.options.tenantSyncFeatures,
+    );
     const verdict = assessSafety(decl, plan, {
       adDn: ad.dn,
       cloud,
       roles,
       verifiedDomains: tenant.domains.filter((d) => d.isVerified).map((d) => d.id),
-      adHolders: adHolderLists.flat(),
-      cloudHolders: cloudHolderLists.flat(),
-    });
-    const prediction = predictLinkJoin({
-      decl,
-      plan,
-      cloud,
-      roles,
-      tenant,
-      adHolders: adHolderLists.flat(),
-      cloudHolders: cloudHolderLists.flat(),
+      exported,
+      prediction,
+      adHolders: adHolders.filter((h) => h.heldAs === "userPrincipalName" || h.inSyncScope),
+      cloudHolders,
       anchorHolders,
-      onPremisesObjectGuid: ad.objectGuid,
     });
-    const warnings = [...verdict.warnings, ...prediction.warnings];
-    if (
-      tenant.featuresUnreadableReason !== undefined &&
-      !warnings.some((w) => w.includes("could not be read"))
-    ) {
-      warnings.push(
-        `Tenant sync features unknown: ${tenant.featuresUnreadableReason}. The prediction assumes Microsoft's defaults (soft match on UPN on, both block flags off).`,
-      );
-    }
+    const warnings = [...new Set(verdict.warnings)];
     return {
       decl,
       ad,
       cloud,
       plan,
-      prediction: { ...prediction, warnings: [...new Set(warnings)] },
-      warnings: [...new Set(warnings)],
+      exported,
+      prediction: { ...prediction, warnings },
+      warnings,
       errors: verdict.errors,
     };
   }

@@ -3,32 +3,36 @@
  * earns a warning. Pure: it judges facts the engine has already read.
  * Rules and their sources are listed in TROUBLESHOOTING.md.
  */
+import type { ExportedView } from "../core/exported-view";
 import { diagnoseImmutableIdMistake, validateImmutableIdForGraph } from "../core/immutable-id";
+import type { JoinPrediction } from "../core/join-prediction";
 import { upnSuffix } from "../core/upn";
+import type { AdHolder, AnchorHolder, CloudHolder, CloudRoles } from "../domain/ports";
 import { type AdEntraLinkError, SafetyBlockError } from "../errors";
 import type { LinkPlan } from "./plan";
 import type { UserLinkDeclaration } from "./types";
-
-export interface RoleFact {
-  displayName: string;
-  isPrivileged: boolean;
-}
 
 export interface SafetyFacts {
   adDn: string;
   cloud: {
     id: string;
     userPrincipalName: string;
+    userType?: string | null;
     onPremisesImmutableId?: string | null;
     onPremisesSyncEnabled?: boolean | null;
     onPremisesDistinguishedName?: string | null;
   };
-  roles: { active: RoleFact[]; eligible: RoleFact[] };
+  roles: CloudRoles;
   verifiedDomains: string[];
-  /** Other AD objects holding the planned UPN / primary SMTP. */
-  adHolders: { value: string; dn: string; attribute: string }[];
-  /** Other cloud objects holding the planned UPN / primary SMTP. */
-  cloudHolders: { value: string; id: string; userPrincipalName: string; attribute: string }[];
+  /** What Entra Connect will export of the AD user after `up`. */
+  exported: ExportedView;
+  prediction: JoinPrediction;
+  /** Other AD objects holding an exported UPN or address. */
+  adHolders: AdHolder[];
+  /** Other cloud objects holding an exported UPN or address. */
+  cloudHolders: CloudHolder[];
+  /** Other cloud users (live or soft-deleted) holding the anchor. */
+  anchorHolders: AnchorHolder[];
 }
 
 export interface SafetyVerdict {
@@ -36,9 +40,16 @@ export interface SafetyVerdict {
   warnings: string[];
 }
 
+const HELD_AS: Record<string, string> = {
+  userPrincipalName: "userPrincipalName",
+  primarySmtp: "primary SMTP: address",
+  secondarySmtp: "secondary smtp: address",
+  mail: "mail",
+};
+
 /**
  * What an ImmutableId found on the cloud user is, when it is not the planned one: the same anchor
- * computed a known wrong way (matching-rules §1.4), a value that is no GUID-based ImmutableId at
+ * computed a known wrong way (docs/matching-model.md), a value that is no GUID-based ImmutableId at
  * all, or simply another anchor (possibly another on-premises object's).
  */
 function existingImmutableId(existing: string, planned: string): { code: string; note: string } {
@@ -46,7 +57,7 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   if (mistake !== undefined) {
     return {
       code: "IMMUTABLE_ID_WRONG_ENCODING",
-      note: ` It is this user's own anchor computed the wrong way (${mistake}), typically a hand-made value from an earlier hard-match attempt (matching-rules §1.4).`,
+      note: ` It is this user's own anchor computed the wrong way (${mistake}), typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
     };
   }
   try {
@@ -77,8 +88,16 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   const upnProperty = decl.userPrincipalName !== undefined ? "userPrincipalName" : "cloud";
   const smtpProperty =
     decl.primarySmtpAddress !== undefined ? "primarySmtpAddress" : decl.mail !== undefined ? "mail" : "cloud";
-  const propertyOf = (value: string) =>
-    value.toLowerCase() === plan.target.userPrincipalName.toLowerCase() ? upnProperty : smtpProperty;
+  const planned = (v: string | null | undefined) => (v ?? "").toLowerCase();
+  const propertyOf = (value: string) => {
+    const v = value.toLowerCase();
+    if (v === planned(plan.target.userPrincipalName)) return upnProperty;
+    if (v === planned(plan.target.primarySmtp) || v === planned(plan.target.mail)) return smtpProperty;
+    if ((decl.additionalProxyAddresses ?? []).some((a) => a.slice(a.indexOf(":") + 1).toLowerCase() === v)) {
+      return "additionalProxyAddresses";
+    }
+    return "onPremises"; // a value the AD user already holds and the link does not manage
+  };
 
   // Already synced from a different on-prem object: matching never re-runs for it (E1).
   if (cloud.onPremisesSyncEnabled === true && cloud.onPremisesImmutableId !== plan.immutableId) {
@@ -104,7 +123,7 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
       at(
         new SafetyBlockError(
           found.code,
-          `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (matching-rules §2.2 a).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
+          `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (docs/matching-model.md#r9).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
         ),
         "cloud",
       ),
@@ -160,7 +179,7 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   const otherRoles = facts.roles.active.filter((r) => !r.isPrivileged).map((r) => r.displayName);
   if (otherRoles.length > 0) {
     warnings.push(
-      `The ${who} holds directory roles (${otherRoles.join(", ")}). Soft match onto users with admin roles fails with "Existing Admin Role Conflict"; whether Microsoft's 2026 hardening blocks any role or only privileged ones is uncertain (matching-rules §1.5, decision table rows 4–5).`,
+      `The ${who} holds directory roles (${otherRoles.join(", ")}). Soft match onto users with admin roles fails with "Existing Admin Role Conflict"; whether Microsoft's 2026 hardening blocks any role or only privileged ones is uncertain (docs/matching-model.md#r2).`,
     );
   }
 
@@ -177,28 +196,111 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     );
   }
 
+  errors.push(...exportRefusals(decl, plan, facts, propertyOf, who));
+  warnings.push(...facts.prediction.warnings);
+  return { errors, warnings };
+}
+
+/**
+ * Refusals that come from what Entra Connect will export (docs/matching-model.md §3): the join going
+ * to another object under any reading, the anchor held elsewhere, exported values held by other
+ * objects on either side, two primaries, a Guest target.
+ */
+function exportRefusals(
+  decl: UserLinkDeclaration,
+  plan: LinkPlan,
+  facts: SafetyFacts,
+  propertyOf: (value: string) => string,
+  who: string,
+): AdEntraLinkError[] {
+  const errors: AdEntraLinkError[] = [];
+  const cloud = facts.cloud;
+  if ((cloud.userType ?? "Member") === "Guest") {
+    errors.push(
+      at(
+        new SafetyBlockError(
+          "CLOUD_USER_IS_GUEST",
+          `ad-entra-link: the ${who} is a Guest (an external identity invited into the tenant). Linking it would hand an outside account to whoever controls ${facts.adDn}. Link a member account instead.`,
+        ),
+        "cloud",
+      ),
+    );
+  }
+  for (const h of facts.anchorHolders) {
+    errors.push(
+      at(
+        new SafetyBlockError(
+          "ANCHOR_HELD_BY_OTHER_CLOUD_OBJECT",
+          `ad-entra-link: ${h.deleted ? "the soft-deleted" : "the"} cloud user ${h.userPrincipalName} (${h.id}) already holds the anchor ${plan.immutableId} of ${facts.adDn} as its onPremisesImmutableId, so Entra Connect would hard-match ${h.deleted ? "(and restore) " : ""}that object instead of the ${who}, and Graph refuses a second user with the same ImmutableId. Nothing was written. ${h.deleted ? "Purge it from the recycle bin" : "Clear its ImmutableId or delete it"} first.`,
+        ),
+        "onPremises",
+      ),
+    );
+  }
+  const elsewhere = [
+    { outcome: facts.prediction.outcome, targetObjectId: facts.prediction.targetObjectId, assumption: "" },
+    ...(facts.prediction.variants ?? []),
+  ].find(
+    (v) =>
+      v.targetObjectId !== undefined &&
+      v.targetObjectId !== cloud.id &&
+      !facts.anchorHolders.some((h) => h.id === v.targetObjectId),
+  );
+  if (elsewhere !== undefined) {
+    const holder = facts.cloudHolders.find((h) => h.id === elsewhere.targetObjectId);
+    const how = holder !== undefined ? ` through its ${HELD_AS[holder.heldAs]} ${holder.value}` : "";
+    errors.push(
+      at(
+        new SafetyBlockError(
+          "PREDICTED_JOIN_TO_OTHER_OBJECT",
+          `ad-entra-link: Entra Connect would join ${facts.adDn} to ${holder ? `${holder.objectType} ${holder.name}` : "cloud object"} (${elsewhere.targetObjectId})${how}${elsewhere.assumption ? ` (with ${elsewhere.assumption})` : ""}, not to the ${who}: an account takeover. Nothing was written. Change or remove that value on the AD user (or let the link manage mail/primarySmtpAddress), or free it in Entra ID.`,
+        ),
+        holder ? propertyOf(holder.value) : "onPremises",
+      ),
+    );
+  }
+  if (facts.exported.primarySource === "twoPrimaries") {
+    errors.push(
+      at(
+        new SafetyBlockError(
+          "PROXY_TWO_PRIMARIES",
+          `ad-entra-link: ${facts.adDn} would export ${facts.exported.alternativePrimaries.length} primary SMTP: addresses (${facts.exported.alternativePrimaries.join(", ")}); which one Entra Connect uses is undocumented. Set primarySmtpAddress so the link keeps exactly one.`,
+        ),
+        "primarySmtpAddress",
+      ),
+    );
+  }
+  const seen = new Set<string>();
   for (const holder of facts.adHolders) {
+    const key = `${holder.dn.toLowerCase()}|${holder.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const upn =
+      holder.heldAs === "userPrincipalName" && holder.value === plan.target.userPrincipalName.toLowerCase();
     errors.push(
       at(
         new SafetyBlockError(
           "VALUE_HELD_BY_OTHER_AD_OBJECT",
-          `ad-entra-link: ${holder.value} (planned for ${facts.adDn}) already belongs to ${holder.dn} as ${holder.attribute}. ${holder.attribute === "userPrincipalName" ? "Active Directory refuses a second object with the same UPN anywhere in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine one of them as a duplicate."} Remove it from ${holder.dn} first.`,
+          `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to ${holder.objectClass} ${holder.dn} as its ${HELD_AS[holder.heldAs]}. ${upn ? "Active Directory refuses a second object with the same UPN in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine the value on one of them."} Remove it from ${holder.dn} first.`,
         ),
         propertyOf(holder.value),
       ),
     );
   }
   for (const holder of facts.cloudHolders) {
+    const key = `${holder.id}|${holder.value}`;
+    if (seen.has(key) || holder.id === elsewhere?.targetObjectId) continue;
+    seen.add(key);
     errors.push(
       at(
         new SafetyBlockError(
           "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-          `ad-entra-link: ${holder.value} already belongs to another cloud object, ${holder.userPrincipalName} (${holder.id}), as ${holder.attribute}. Soft match would not pick the ${who}, and the synced user would get a quarantined value. Resolve the duplicate in Entra ID first.`,
+          `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to cloud ${holder.objectType} ${holder.name} (${holder.id}) as its ${HELD_AS[holder.heldAs]}. Entra ID keeps such values unique: the synced user would get it quarantined or the export would fail. Resolve the duplicate in Entra ID first.`,
         ),
         propertyOf(holder.value),
       ),
     );
   }
-
-  return { errors, warnings };
+  void decl;
+  return errors;
 }

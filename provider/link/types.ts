@@ -3,6 +3,8 @@
  * inputs the provider receives (below), and the outputs it records in state.
  */
 
+import type { JoinPrediction } from "../core/join-prediction";
+
 export type MatchMode = "soft" | "hard";
 export type SourceAnchorChoice = "auto" | "objectGUID" | "mS-DS-ConsistencyGuid";
 export type OnDelete = "retain" | "restore";
@@ -82,13 +84,8 @@ export interface PlannedChanges {
   };
 }
 
-export interface PredictedJoin {
-  outcome: "hardMatch" | "softMatchSmtp" | "softMatchUpn" | "newObject" | "blocked" | "alreadyJoined";
-  reason: string;
-  errorName?: string;
-  uncertain: boolean;
-  warnings: string[];
-}
+/** Whether Entra Connect will join the pair, and how or why not (the predictor's own type). */
+export type PredictedJoin = JoinPrediction;
 
 /** Identity of the two objects a link joins; changing either replaces the link. */
 export interface ResolvedIdentity {

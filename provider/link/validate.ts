@@ -23,10 +23,6 @@ function fail(failures: InputFailure[], code: string, property: string, message:
   failures.push({ property, error: new InvalidInputError(code, property, `ad-entra-link: ${message}`) });
 }
 
-function isUnknown(value: unknown): boolean {
-  return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 function optionalString(
   failures: InputFailure[],
   raw: Record<string, unknown>,
@@ -157,9 +153,33 @@ function exactlyOne(
   return given[0];
 }
 
-/** True when the program passed a value not known until apply (preview of a dependent resource). */
-export function hasUnknowns(raw: Record<string, unknown>): boolean {
-  return JSON.stringify(raw).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9") || isUnknown(raw);
+/**
+ * The sentinel Pulumi's dynamic-provider runtime puts where a value is not known until apply. Only a
+ * value that IS this string is unknown; text that merely contains it (a `reason`, an address) is
+ * ordinary input and gets every check.
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Paths (`cloud.userPrincipalName`, `additionalProxyAddresses[1]`) of the values that are unknown. */
+export function unknownPaths(value: unknown, path = ""): string[] {
+  if (value === UNKNOWN_VALUE) return [path === "" ? "(inputs)" : path];
+  const out: string[] = [];
+  // Iterative over an explicit stack: hostile input must not exhaust the call stack.
+  const stack: { v: unknown; p: string; depth: number }[] = [{ v: value, p: path, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, p, depth } = stack.pop()!;
+    if (depth > 32 || v === null || typeof v !== "object") continue;
+    const entries = Array.isArray(v)
+      ? v.map((x, i) => [`${p}[${i}]`, x] as const)
+      : Object.entries(v as Record<string, unknown>).map(
+          ([k, x]) => [p === "" ? k : `${p}.${k}`, x] as const,
+        );
+    for (const [childPath, child] of entries) {
+      if (child === UNKNOWN_VALUE) out.push(childPath);
+      else stack.push({ v: child, p: childPath, depth: depth + 1 });
+    }
+  }
+  return out.sort();
 }
 
 /** Validates and normalizes a declaration. Returns failures instead of throwing, to report all at once. */
