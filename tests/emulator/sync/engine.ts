@@ -1,20 +1,26 @@
 /**
- * One Entra Connect Sync export cycle against an emulated tenant, for users, following
- * matching-rules.md §0 (hard match → soft match on primary SMTP → soft match on UPN when
- * SoftMatchOnUpn is on → provision) and the decision table (§8). Pure: works on in-memory records,
- * whatever produced them (LDAP import or a test), and mutates only the tenant.
+ * One Entra Connect Sync export cycle against an emulated tenant, for users. It implements the join
+ * order of docs/matching-model.md §2 (the rule contract) in the simulator's OWN code — never
+ * provider/** — because it is the oracle the predictor is checked against. Rule ids (r0, r2, r9, r11,
+ * r24) and decision-table rows (shared matching-rules §8) are cited where each rule is applied.
  *
- * Choices where the sources disagree (matching-rules [U]) follow the most recent Microsoft text and
- * are switchable per tenant through `TenantState.behavior`:
- * - hard match onto a user holding an active or PIM-eligible *privileged* role is blocked
- *   (InvalidHardMatch, code 103; E1/E2 2026 revision; rows 4/5). Non-privileged roles do not block
- *   (E1 says "privileged"; a blog says "any role").
- * - soft match onto a user that is only PIM-eligible succeeds (row 15, Semperis 2022; no Microsoft
- *   source says it changed), unless `blockSoftMatchOnEligibleRoles`.
- * - "admin role" for the Existing Admin Role Conflict = any active directory role assignment [inferred].
- * - with duplicate-attribute resiliency on (both quarantine features), a refused soft match
- *   (InvalidSoftMatch, Existing Admin Role Conflict) still provisions a new object whose clashing
- *   values are quarantined (rows 13/14, E2/E5); with it off, InvalidSoftMatch blocks the export.
+ *   0. already joined (connector) → update; joined from another AD object → blocked (row 8 [U])
+ *   1. hard match on the anchor, live or soft-deleted user (restored, row 7); blocks rows 3–6, 8
+ *   2. soft match on the exported primary SMTP across users, groups and contacts (rows 9, 10,
+ *      13–15, 17, 19, 20); no fallback to the UPN once a holder is found
+ *   3. soft match on the on-prem UPN against users, only with softMatchOnUpnEnabled (rows 11, 12)
+ *   4. provision with duplicate attribute resiliency, ALWAYS on (rows 24, 25; E5, correction
+ *      2026-11-28: quarantine flags reading false do not turn it off); E5 known issue → blocked.
+ *
+ * Where the sources are uncertain ([U]) the choice is stated at the rule and, when it matters,
+ * switchable through `TenantState.behavior`:
+ * - hard match onto a user with ANY active or eligible directory role is blocked (rows 4/5; E1 says
+ *   "privileged", a blog says "any role"): `hardMatchBlockedByAnyRole` (default true) narrows it to
+ *   privileged roles; `blockPrivilegedHardMatch` false models the time before the 2026 enforcement.
+ * - soft match onto a PIM-eligible-only user succeeds (row 15, Semperis 2022) unless
+ *   `blockSoftMatchOnEligibleRoles`.
+ * - row 8 / row 0: the same anchor exported by two AD objects is blocked; the error name
+ *   `SourceAnchorUniquenessViolation` is our label (no Microsoft error name is documented).
  */
 import { deterministicDigits, deterministicGuid } from "../ids";
 import {
@@ -23,15 +29,21 @@ import {
   localPart,
   type ProvisioningError,
   proxyAddressPart,
-  proxyOwner,
   proxyType,
   rolesOf,
   type TenantState,
-  userByImmutableId,
-  userByUpn,
 } from "../model";
 import { findRoleTemplate } from "../store";
 import { bytesLeToGuid, sourceAnchorOf } from "./anchor";
+import {
+  deletedUsersOf,
+  groupsOf,
+  liveUserByUpn,
+  primarySmtpHolder,
+  restoreDeletedUser,
+  type SmtpHolder,
+  smtpOwner,
+} from "./directory";
 import { filterReason } from "./filtering";
 import { type CloudMailAttributes, computeCloudAttributes } from "./proxy";
 import type { OnPremUserRecord, QuarantinedValue, SyncError, SyncReportEntry } from "./types";
@@ -57,24 +69,10 @@ export interface SyncEngineResult {
 
 const ACCOUNTDISABLE = 0x2;
 
-function resiliencyOn(t: TenantState): boolean {
+function eqi(a: string | null | undefined, b: string | null | undefined): boolean {
   return (
-    t.features.quarantineUponUpnConflictEnabled && t.features.quarantineUponProxyAddressesConflictEnabled
+    a !== null && a !== undefined && b !== null && b !== undefined && a.toLowerCase() === b.toLowerCase()
   );
-}
-
-function hasPrivilegedRole(t: TenantState, userId: string): boolean {
-  return rolesOf(t, userId).some((r) => findRoleTemplate(r.roleDefinitionId)?.isPrivileged === true);
-}
-
-/** The cloud user whose *primary* SMTP (upper-case `SMTP:`) equals `address`. */
-function primarySmtpOwner(t: TenantState, address: string): CloudUser | undefined {
-  const lower = address.toLowerCase();
-  for (const u of t.users.values()) {
-    if (u.proxyAddresses.some((p) => proxyType(p) === "SMTP" && proxyAddressPart(p).toLowerCase() === lower))
-      return u;
-  }
-  return undefined;
 }
 
 function dnDomain(dn: string): string | null {
@@ -89,13 +87,28 @@ function dnDomain(dn: string): string | null {
 /** The MOERA with 4 digits when another object already has it (K3 scenario 6); digits stable per anchor. */
 function uniqueMoera(t: TenantState, moera: string, anchor: string, exceptId?: string): string {
   const addr = proxyAddressPart(moera);
-  if (!proxyOwner(t, addr, exceptId)) return moera;
+  if (!smtpOwner(t, addr, exceptId)) return moera;
   for (let salt = 0; ; salt++) {
     const domain = addr.slice(addr.lastIndexOf("@") + 1);
     const candidate = `smtp:${localPart(addr)}${deterministicDigits(t.id, anchor, "moera", String(salt))}@${domain}`;
-    if (!proxyOwner(t, proxyAddressPart(candidate), exceptId)) return candidate;
+    if (!smtpOwner(t, proxyAddressPart(candidate), exceptId)) return candidate;
   }
 }
+
+const UNIQUE_MESSAGE = (what: string): string =>
+  `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [${what}]. Correct or remove the duplicate values in your local directory.`;
+
+/** What the matching steps decided before anything is written. */
+type Verdict =
+  | { kind: "blocked"; error: SyncError; row: string }
+  | {
+      kind: "join";
+      user: CloudUser;
+      outcome: "hardMatch" | "softMatchSmtp" | "softMatchUpn";
+      row: string;
+      restore?: boolean;
+    }
+  | { kind: "provision"; refusal?: SyncError; row: string };
 
 class Cycle {
   constructor(
@@ -103,11 +116,7 @@ class Cycle {
     private readonly now: string,
   ) {}
 
-  private blocked(dn: string, anchor: string, error: SyncError): SyncReportEntry {
-    return { dn, sourceAnchor: anchor, outcome: "blocked", error };
-  }
-
-  /** Writes AD-mastered values onto a joined cloud user; clashing unique values are quarantined. */
+  /** Writes AD-mastered values onto a joined cloud user; clashing unique values are quarantined (E5). */
   private flow(
     user: CloudUser,
     rec: OnPremUserRecord,
@@ -138,7 +147,7 @@ class Cycle {
     const upnChanges = attrs.userPrincipalName.toLowerCase() !== user.userPrincipalName.toLowerCase();
     // E4: UPN changes reach managed users only with SynchronizeUpnForManagedUsers (licences not modelled).
     if (upnChanges && t.features.synchronizeUpnForManagedUsersEnabled) {
-      const holder = userByUpn(t, attrs.userPrincipalName, user.id);
+      const holder = liveUserByUpn(t, attrs.userPrincipalName, user.id);
       if (holder)
         quarantined.push({
           property: "UserPrincipalName",
@@ -148,11 +157,12 @@ class Cycle {
       else next.userPrincipalName = attrs.userPrincipalName;
     }
 
+    // Uniqueness across users, groups and contacts (E5); the clashing value is dropped (row 21).
     const proxies: string[] = [];
     for (const raw of attrs.proxyAddresses) {
       const p = raw === attrs.moera ? uniqueMoera(t, raw, anchor, user.id) : raw;
       if (proxyType(p).toLowerCase() === "smtp") {
-        const owner = proxyOwner(t, proxyAddressPart(p), user.id);
+        const owner = smtpOwner(t, proxyAddressPart(p), user.id);
         if (owner) {
           quarantined.push({ property: "ProxyAddresses", value: p, conflictsWithId: owner.id });
           continue;
@@ -161,7 +171,8 @@ class Cycle {
       proxies.push(p);
     }
     next.proxyAddresses = proxies;
-    next.mail = attrs.mail;
+    // The cloud `mail` is the primary; a quarantined primary leaves the object without one.
+    next.mail = attrs.mail !== null && proxies.includes(`SMTP:${attrs.mail}`) ? attrs.mail : null;
     next.onPremisesProvisioningErrors = quarantined.map((q) => this.provisioningError(q));
     t.users.set(user.id, next);
     t.connector.set(anchor, user.id);
@@ -183,35 +194,56 @@ class Cycle {
     anchor: string,
     attrs: CloudMailAttributes,
     outcome: "hardMatch" | "softMatchSmtp" | "softMatchUpn" | "updated",
+    row: string,
   ): SyncReportEntry {
     const quarantined = this.flow(user, rec, anchor, attrs);
-    const entry: SyncReportEntry = { dn: rec.dn, sourceAnchor: anchor, outcome, cloudUserId: user.id };
+    const entry: SyncReportEntry = { dn: rec.dn, sourceAnchor: anchor, outcome, cloudUserId: user.id, row };
     if (quarantined.length > 0) entry.quarantined = quarantined;
     return entry;
   }
 
-  /** New cloud object with duplicate-attribute resiliency (E5): UPN placeholder, clashing proxies dropped. */
+  /**
+   * r24 — a new cloud user. Duplicate attribute resiliency is always on (E5; correction 2026-11-28):
+   * a UPN another user holds gets `<prefix><4 digits>@<initial domain>`, a clashing SMTP value is
+   * dropped. E5 known issue: a secondary `smtp:` equal to a GROUP's primary `SMTP:` is a classic
+   * proxy conflict error instead → blocked, nothing created.
+   */
   private provision(
     rec: OnPremUserRecord,
     anchor: string,
     attrs: CloudMailAttributes,
+    row: string,
     refusal?: SyncError,
   ): SyncReportEntry {
     const t = this.t;
-    const f = t.features;
+    for (const secondary of attrs.secondarySmtp) {
+      for (const g of groupsOf(t).values()) {
+        const groupPrimary = g.proxyAddresses.find(
+          (p) => proxyType(p) === "SMTP" && eqi(proxyAddressPart(p), secondary),
+        );
+        if (groupPrimary === undefined) continue;
+        return {
+          dn: rec.dn,
+          sourceAnchor: anchor,
+          outcome: "blocked",
+          row: "18",
+          error: {
+            name: "AttributeValueMustBeUnique",
+            attributeConflictName: "ProxyAddresses",
+            conflictsWithId: g.id,
+            conflictsWithType: "group",
+            message: `${UNIQUE_MESSAGE(`ProxyAddresses smtp:${secondary}`)} (The secondary address is the primary address of group ${g.displayName}; duplicate attribute resiliency does not quarantine it.)`,
+          },
+        };
+      }
+    }
     const quarantined: QuarantinedValue[] = [];
     let upn = attrs.userPrincipalName;
-    const upnHolder = userByUpn(t, upn);
+    const upnHolder = liveUserByUpn(t, upn);
     if (upnHolder) {
-      if (!f.quarantineUponUpnConflictEnabled) {
-        return this.blocked(rec.dn, anchor, {
-          name: "AttributeValueMustBeUnique",
-          message: `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [UserPrincipalName ${upn}]. Correct or remove the duplicate values in your local directory.`,
-        });
-      }
       // E5: "<OriginalPrefix><4 random digits>@<initialDomain>"; digits derived from the anchor so snapshots are stable.
       let placeholder = "";
-      for (let salt = 0; placeholder === "" || userByUpn(t, placeholder); salt++) {
+      for (let salt = 0; placeholder === "" || liveUserByUpn(t, placeholder); salt++) {
         placeholder = `${localPart(upn)}${deterministicDigits(t.id, anchor, String(salt))}@${initialDomain(t)}`;
       }
       quarantined.push({
@@ -226,14 +258,8 @@ class Cycle {
     for (const raw of attrs.proxyAddresses) {
       const p = raw === attrs.moera ? uniqueMoera(t, raw, anchor) : raw;
       if (proxyType(p).toLowerCase() === "smtp") {
-        const owner = proxyOwner(t, proxyAddressPart(p));
+        const owner = smtpOwner(t, proxyAddressPart(p));
         if (owner) {
-          if (!f.quarantineUponProxyAddressesConflictEnabled) {
-            return this.blocked(rec.dn, anchor, {
-              name: "AttributeValueMustBeUnique",
-              message: `Unable to update this object because the following attributes associated with this object have values that may already be associated with another object in your local directory services: [ProxyAddresses ${p}]. Correct or remove the duplicate values in your local directory.`,
-            });
-          }
           quarantined.push({ property: "ProxyAddresses", value: p, conflictsWithId: owner.id });
           continue;
         }
@@ -241,7 +267,7 @@ class Cycle {
       proxies.push(p);
     }
     let id = deterministicGuid(t.id, "synced-user", anchor);
-    for (let salt = 1; t.users.has(id); salt++)
+    for (let salt = 1; t.users.has(id) || deletedUsersOf(t).has(id); salt++)
       id = deterministicGuid(t.id, "synced-user", anchor, String(salt));
     const user: CloudUser = {
       id,
@@ -283,98 +309,279 @@ class Cycle {
       sourceAnchor: anchor,
       outcome: "provisioned",
       cloudUserId: id,
+      row,
     };
     if (quarantined.length > 0) entry.quarantined = quarantined;
     if (refusal) entry.error = refusal;
     return entry;
   }
 
-  private softMatchRefusal(cand: CloudUser, via: string): SyncError | undefined {
+  /**
+   * r0/r2 row 8 [U]: the candidate was synced from an AD object with another SID (set on the cloud
+   * side and different from ours, or ours unknown) → the same anchor exported by two AD objects.
+   */
+  private otherSid(c: CloudUser, incomingSid: string | null): boolean {
+    return c.onPremisesSecurityIdentifier !== null && !eqi(c.onPremisesSecurityIdentifier, incomingSid);
+  }
+
+  private anchorViolation(c: CloudUser, anchor: string, why: string): SyncError {
+    return {
+      name: "SourceAnchorUniquenessViolation",
+      conflictsWithId: c.id,
+      conflictsWithType: "user",
+      message: `The sourceAnchor ${anchor} is already used by cloud object ${c.id} (${c.userPrincipalName}), ${why}; two on-premises objects cannot export the same sourceAnchor.`,
+    };
+  }
+
+  /** r2: hard match verdict for the user holding the anchor (live or soft-deleted). */
+  private hardMatch(c: CloudUser, rec: OnPremUserRecord, anchor: string, deleted: boolean): Verdict {
     const t = this.t;
-    if (cand.onPremisesImmutableId !== null) {
+    const incomingSid = rec.objectSid ?? null;
+    if (c.onPremisesSyncEnabled === true) {
+      // Row 8 [U]: synced from another SID → blocked; same or no SID → re-linked (E3: a rebuilt
+      // sync server re-links existing objects by their anchor), without the cloud-managed blocks.
+      if (this.otherSid(c, incomingSid))
+        return {
+          kind: "blocked",
+          row: "8",
+          error: this.anchorViolation(
+            c,
+            anchor,
+            `which is synced from another on-premises object (${c.onPremisesSecurityIdentifier})`,
+          ),
+        };
+      return { kind: "join", user: c, outcome: "hardMatch", row: deleted ? "7" : "2", restore: deleted };
+    }
+    // Blocks on a cloud-managed candidate, in the order of docs/matching-model.md §2 step 1.
+    const rowOf = (r: string): string => (deleted ? `7 (${r})` : r);
+    if (t.features.blockCloudObjectTakeoverThroughHardMatchEnabled) {
+      // Row 3 (row 7 when soft-deleted): tenant BlockCloudObjectTakeoverThroughHardMatch.
       return {
-        name: "InvalidSoftMatch",
-        message: `Soft match by ${via} found cloud object ${cand.id} (${cand.userPrincipalName}), but it already has a different sourceAnchor (onPremisesImmutableId ${cand.onPremisesImmutableId}); it belongs to another on-premises object.`,
+        kind: "blocked",
+        row: rowOf("3"),
+        error: {
+          name: "InvalidHardMatch",
+          conflictsWithId: c.id,
+          conflictsWithType: "user",
+          message:
+            "Another cloud created object with the same source anchor already exists in Microsoft Entra ID.",
+        },
       };
     }
-    const active = rolesOf(t, cand.id, "active");
-    const eligible = t.behavior.blockSoftMatchOnEligibleRoles ? rolesOf(t, cand.id, "eligible") : [];
-    if (active.length > 0 || eligible.length > 0) {
+    if (t.behavior.blockPrivilegedHardMatch) {
+      // Rows 4/5 [U]: ANY active or PIM-eligible directory role blocks (the stricter reading, default),
+      // or only privileged role templates with hardMatchBlockedByAnyRole false.
+      const roles = rolesOf(t, c.id).filter(
+        (r) =>
+          t.behavior.hardMatchBlockedByAnyRole || findRoleTemplate(r.roleDefinitionId)?.isPrivileged === true,
+      );
+      if (roles.length > 0) {
+        const active = roles.some((r) => r.kind === "active");
+        return {
+          kind: "blocked",
+          row: rowOf(active ? "4" : "5"),
+          error: {
+            name: "InvalidHardMatch",
+            code: 103,
+            conflictsWithId: c.id,
+            conflictsWithType: "user",
+            message: "The cloud user with privileged roles is not allowed to be taken over.",
+          },
+        };
+      }
+    }
+    // Row 6: onPremisesObjectIdentifier mapped to another on-prem object, bypass flag off.
+    const incoming = bytesLeToGuid(Buffer.from(rec.objectGUID, "base64"));
+    const mapped = c.onPremisesObjectIdentifier;
+    if (
+      mapped !== null &&
+      mapped.toLowerCase() !== incoming &&
+      !t.features.allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled
+    ) {
       return {
-        name: "ExistingAdminRoleConflict",
-        message: `Existing Admin Role Conflict: soft match by ${via} found cloud user ${cand.userPrincipalName}, which holds an administrative role; the match is not allowed.`,
+        kind: "blocked",
+        row: rowOf("6"),
+        error: {
+          name: "AttributeUpdateNotAllowed",
+          code: 96,
+          conflictsWithId: c.id,
+          conflictsWithType: "user",
+          message: "OnPremisesObjectIdentifier cannot be changed unless its current value is null.",
+        },
       };
     }
-    return undefined;
+    return { kind: "join", user: c, outcome: "hardMatch", row: deleted ? "7" : "2", restore: deleted };
+  }
+
+  /**
+   * r9/r11: the verdict once a soft-match rule found a holder. The same refusals apply to both rules
+   * (docs/matching-model.md §2 steps 2 and 3).
+   */
+  private softMatch(
+    holder: SmtpHolder,
+    rec: OnPremUserRecord,
+    outcome: "softMatchSmtp" | "softMatchUpn",
+    via: string,
+    matchRow: string,
+  ): Verdict {
+    const t = this.t;
+    const u = holder.user;
+    if (holder.kind !== "user" || u === undefined) {
+      // Row 17: a group or contact holds the address → ObjectTypeMismatch, blocked.
+      return {
+        kind: "blocked",
+        row: "17",
+        error: {
+          name: "ObjectTypeMismatch",
+          conflictsWithId: holder.id,
+          conflictsWithType: holder.kind,
+          message: `The ${via} is held by cloud ${holder.kind} ${holder.name} (${holder.id}); an on-premises user cannot be matched to an object of another type.`,
+        },
+      };
+    }
+    if (u.onPremisesImmutableId !== null) {
+      if (u.onPremisesSyncEnabled === true) {
+        // Rows 19/20: a synced user with another ImmutableId → AttributeValueMustBeUnique, blocked,
+        // no new object. Conflict name OnPremiseSecurityIdentifier when its SID equals ours (row 20),
+        // else ProxyAddresses (row 19) — also on the UPN rule, as the contract says "the same refusals"
+        // ([U]: Microsoft documents these names for the primary SMTP case only).
+        const sameSid = eqi(u.onPremisesSecurityIdentifier, rec.objectSid);
+        return {
+          kind: "blocked",
+          row: sameSid ? "20" : "19",
+          error: {
+            name: "AttributeValueMustBeUnique",
+            attributeConflictName: sameSid ? "OnPremiseSecurityIdentifier" : "ProxyAddresses",
+            conflictsWithId: u.id,
+            conflictsWithType: "user",
+            message: `${UNIQUE_MESSAGE(`${sameSid ? "OnPremiseSecurityIdentifier" : "ProxyAddresses"} ${via}`)} (Cloud user ${u.userPrincipalName} is synced from sourceAnchor ${u.onPremisesImmutableId}.)`,
+          },
+        };
+      }
+      // Row 13: cloud-managed but pre-stamped with another ImmutableId → InvalidSoftMatch, and with
+      // resiliency (always on) a new object is provisioned with the clashing values quarantined.
+      return {
+        kind: "provision",
+        row: "13",
+        refusal: {
+          name: "InvalidSoftMatch",
+          conflictsWithId: u.id,
+          conflictsWithType: "user",
+          message: `Soft match by ${via} found cloud object ${u.id} (${u.userPrincipalName}), but it already has a different sourceAnchor (onPremisesImmutableId ${u.onPremisesImmutableId}).`,
+        },
+      };
+    }
+    const active = rolesOf(t, u.id, "active");
+    const eligible = rolesOf(t, u.id, "eligible");
+    // Row 14: an active directory role → Existing Admin Role Conflict, new object. Row 15 [U]:
+    // PIM-eligible only → matched (Semperis 2022), unless blockSoftMatchOnEligibleRoles.
+    if (active.length > 0 || (eligible.length > 0 && t.behavior.blockSoftMatchOnEligibleRoles)) {
+      return {
+        kind: "provision",
+        row: active.length > 0 ? "14" : "15",
+        refusal: {
+          name: "ExistingAdminRoleConflict",
+          conflictsWithId: u.id,
+          conflictsWithType: "user",
+          message: `Existing Admin Role Conflict: soft match by ${via} found cloud user ${u.userPrincipalName}, which holds an administrative role; the match is not allowed.`,
+        },
+      };
+    }
+    return { kind: "join", user: u, outcome, row: eligible.length > 0 ? "15" : matchRow };
+  }
+
+  /** The matching steps r0–r24 for an object without a live connector join. */
+  private decide(rec: OnPremUserRecord, anchor: string, attrs: CloudMailAttributes): Verdict {
+    const t = this.t;
+    // r2 — hard match: a live user, else a soft-deleted one (row 7), holding the anchor (case-sensitive, E3).
+    const live = [...t.users.values()].find((u) => u.onPremisesImmutableId === anchor);
+    if (live) return this.hardMatch(live, rec, anchor, false);
+    const deleted = [...deletedUsersOf(t).values()].find((u) => u.onPremisesImmutableId === anchor);
+    if (deleted) return this.hardMatch(deleted, rec, anchor, true);
+
+    const f = t.features;
+    if (!f.blockSoftMatchEnabled) {
+      // r9 — soft match on the exported primary SMTP (rows 9/10): the live object whose primary
+      // `SMTP:` equals it, users, groups and contacts alike. Secondary values never match (row 18).
+      if (attrs.primarySmtp !== null) {
+        const holder = primarySmtpHolder(t, attrs.primarySmtp);
+        // Once found, its verdict stands: no fallback to the UPN rule.
+        if (holder) {
+          return this.softMatch(
+            holder,
+            rec,
+            "softMatchSmtp",
+            `SMTP:${attrs.primarySmtp}`,
+            attrs.primaryFromMail ? "10" : "9",
+          );
+        }
+      }
+      // r11 — soft match on the on-prem UPN (row 11), users only, only with softMatchOnUpnEnabled
+      // (row 12: off → nothing matches by UPN).
+      const upn = rec.userPrincipalName ?? "";
+      if (f.softMatchOnUpnEnabled && upn !== "") {
+        const u = liveUserByUpn(t, upn);
+        if (u) {
+          const holder: SmtpHolder = {
+            kind: "user",
+            id: u.id,
+            name: u.userPrincipalName,
+            heldAs: "primary",
+            user: u,
+          };
+          return this.softMatch(holder, rec, "softMatchUpn", `UserPrincipalName ${upn}`, "11");
+        }
+      }
+    }
+    // r24 — provision (rows 24/25; row 16 when BlockSoftMatch stopped a match, row 12 when only the
+    // UPN matched and SoftMatchOnUpn is off).
+    let row = attrs.upnIsOnPrem ? "24" : "25";
+    const upnHolder = rec.userPrincipalName ? liveUserByUpn(t, rec.userPrincipalName) : undefined;
+    const smtpHolder = attrs.primarySmtp !== null ? primarySmtpHolder(t, attrs.primarySmtp) : undefined;
+    if (f.blockSoftMatchEnabled && (smtpHolder || (upnHolder && f.softMatchOnUpnEnabled))) row = "16";
+    else if (upnHolder && !f.softMatchOnUpnEnabled) row = "12";
+    return { kind: "provision", row };
   }
 
   process(rec: OnPremUserRecord, anchor: string): SyncReportEntry {
     const t = this.t;
     const attrs = computeCloudAttributes(rec, t);
 
+    // r0 — already joined: update, no matching. Joined from a different AD object (another
+    // objectGUID, or another SID) → blocked (row 8 [U]).
     const joinedId = t.connector.get(anchor);
     const joined = joinedId === undefined ? undefined : t.users.get(joinedId);
-    if (joined) return this.join(joined, rec, anchor, attrs, "updated");
-
-    // 1. Hard match on ImmutableId (case-sensitive).
-    const hard = userByImmutableId(t, anchor);
-    if (hard) {
-      if (hard.onPremisesSyncEnabled !== true) {
-        if (t.features.blockCloudObjectTakeoverThroughHardMatchEnabled) {
-          return this.blocked(rec.dn, anchor, {
-            name: "InvalidHardMatch",
-            message:
-              "Another cloud created object with the same source anchor already exists in Microsoft Entra ID.",
-          });
-        }
-        if (t.behavior.blockPrivilegedHardMatch && hasPrivilegedRole(t, hard.id)) {
-          return this.blocked(rec.dn, anchor, {
-            name: "InvalidHardMatch",
-            code: 103,
-            message: "The cloud user with privileged roles is not allowed to be taken over.",
-          });
-        }
-        const incoming = bytesLeToGuid(Buffer.from(rec.objectGUID, "base64"));
-        const mapped = hard.onPremisesObjectIdentifier;
-        if (
-          mapped !== null &&
-          mapped.toLowerCase() !== incoming &&
-          !t.features.allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled
-        ) {
-          return this.blocked(rec.dn, anchor, {
-            name: "AttributeUpdateNotAllowed",
-            code: 96,
-            message: "OnPremisesObjectIdentifier cannot be changed unless its current value is null.",
-          });
-        }
+    if (joined) {
+      const incomingGuid = bytesLeToGuid(Buffer.from(rec.objectGUID, "base64"));
+      const otherGuid =
+        joined.onPremisesObjectIdentifier !== null &&
+        joined.onPremisesObjectIdentifier.toLowerCase() !== incomingGuid;
+      if (otherGuid || this.otherSid(joined, rec.objectSid ?? null)) {
+        return {
+          dn: rec.dn,
+          sourceAnchor: anchor,
+          outcome: "blocked",
+          row: "0 (8)",
+          error: this.anchorViolation(
+            joined,
+            anchor,
+            `joined from another on-premises object (${joined.onPremisesDistinguishedName ?? joined.onPremisesObjectIdentifier})`,
+          ),
+        };
       }
-      // A synced object with the same anchor is a re-link (e.g. after a sync server rebuild), not a takeover.
-      return this.join(hard, rec, anchor, attrs, "hardMatch");
+      return this.join(joined, rec, anchor, attrs, "updated", "0");
     }
 
-    // 2. Soft match: primary SMTP first, then UPN if SoftMatchOnUpn (K1).
-    let refusal: SyncError | undefined;
-    if (!t.features.blockSoftMatchEnabled) {
-      let candidate: CloudUser | undefined;
-      let outcome: "softMatchSmtp" | "softMatchUpn" = "softMatchSmtp";
-      if (attrs.mail) candidate = primarySmtpOwner(t, attrs.mail);
-      if (!candidate && t.features.softMatchOnUpnEnabled && rec.userPrincipalName) {
-        candidate = userByUpn(t, rec.userPrincipalName);
-        outcome = "softMatchUpn";
-      }
-      if (candidate) {
-        refusal = this.softMatchRefusal(
-          candidate,
-          outcome === "softMatchSmtp" ? `SMTP:${attrs.mail}` : `UPN ${rec.userPrincipalName}`,
-        );
-        if (!refusal) return this.join(candidate, rec, anchor, attrs, outcome);
-        if (refusal.name === "InvalidSoftMatch" && !resiliencyOn(t))
-          return this.blocked(rec.dn, anchor, refusal);
-      }
+    const v = this.decide(rec, anchor, attrs);
+    if (v.kind === "blocked")
+      return { dn: rec.dn, sourceAnchor: anchor, outcome: "blocked", row: v.row, error: v.error };
+    if (v.kind === "join") {
+      const user = v.restore === true ? restoreDeletedUser(t, v.user.id) : v.user;
+      const entry = this.join(user, rec, anchor, attrs, v.outcome, v.row);
+      if (v.restore === true) entry.restored = true;
+      return entry;
     }
-
-    // 3. Provision.
-    return this.provision(rec, anchor, attrs, refusal);
+    return this.provision(rec, anchor, attrs, v.row, v.refusal);
   }
 }
 

@@ -49,6 +49,11 @@ export interface SyncError {
   message: string;
   /** Numeric error code where documented (103 = privileged hard-match block). */
   code?: number;
+  /** AttributeValueMustBeUnique: `AttributeConflictName` (OnPremiseSecurityIdentifier or ProxyAddresses, rows 19/20). */
+  attributeConflictName?: "OnPremiseSecurityIdentifier" | "ProxyAddresses";
+  /** The cloud object the refusal is about (hard/soft-match candidate, holder of a value). */
+  conflictsWithId?: string;
+  conflictsWithType?: "user" | "group" | "contact";
 }
 
 export interface SyncReportEntry {
@@ -64,6 +69,13 @@ export interface SyncReportEntry {
   filterReason?: string;
   /** True when the cycle wrote objectGUID into an empty mS-DS-ConsistencyGuid. */
   consistencyGuidWrittenBack?: boolean;
+  /** True when the hard match restored a soft-deleted user from the recycle bin (row 7). */
+  restored?: boolean;
+  /**
+   * The decision-table row (docs/matching-model.md, shared matching-rules §8) that decided the
+   * outcome, e.g. "0", "2", "8", "9", "13", "24"; "21" for an update of a joined object.
+   */
+  row?: string;
 }
 
 export interface LdapSourceOptions {
