@@ -155,6 +155,8 @@ export class UserLink extends pulumi.dynamic.Resource {
       {
         ...args,
         linkName: name,
+        // Set here, after the arguments, so no links file or argument can claim another stack's users.
+        stackOwner: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
         match: args.match ?? "soft",
         sourceAnchor: args.sourceAnchor ?? "auto",
         writeConsistencyGuid: args.writeConsistencyGuid ?? false,

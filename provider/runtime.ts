@@ -9,10 +9,11 @@
 import { AdDirectory } from "./ad/ad-directory";
 import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
 import { EntraDirectory } from "./entra/graph-directory";
-import { AdEntraLinkError, SafetyBlockError } from "./errors";
-import { LinkEngine, linkId, PartialLinkError, plainJson } from "./link/engine";
+import type { SyncFeatures } from "./domain/ports";
+import { AdEntraLinkError, InvalidInputError, SafetyBlockError } from "./errors";
+import { LinkEngine, linkId, PartialLinkError, plainJson, type Resolution } from "./link/engine";
 import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
-import { hasUnknowns, validateDeclaration } from "./link/validate";
+import { unknownPaths, validateDeclaration } from "./link/validate";
 
 export interface CheckFailure {
   property: string;
@@ -29,8 +30,7 @@ interface Session {
 let lookup: ConfigLookup = () => undefined;
 let session: Session | undefined;
 /** Which link claimed which object in this process: two links must never share one. */
-const claims = new Map<string, string>();
-const tenantWarnings = new Set<string>();
+const claims = new Map<string, Set<string>>();
 
 const log = (message: string) => process.stderr.write(`ad-entra-link: ${message}\n`);
 
@@ -55,7 +55,13 @@ export function getSession(): Session {
     }
     const ad = new AdDirectory(settings.ldap);
     const entra = new EntraDirectory(settings.entra);
-    session = { settings, ad, entra, engine: new LinkEngine(ad, entra) };
+    const stated = (settings as { tenantSyncFeatures?: SyncFeatures }).tenantSyncFeatures;
+    session = {
+      settings,
+      ad,
+      entra,
+      engine: new LinkEngine(ad, entra, stated !== undefined ? { tenantSyncFeatures: stated } : {}),
+    };
   }
   return session;
 }
@@ -67,18 +73,66 @@ function failureOf(err: AdEntraLinkError, fallbackProperty: string): CheckFailur
 
 const REFUSALS = new Set(["InvalidInputError", "NotFoundError", "AmbiguousMatchError", "SafetyBlockError"]);
 
-function claim(kind: string, key: string, linkName: string): CheckFailure | undefined {
+type ClaimKind = "ad" | "cloud" | "upn" | "address";
+const CLAIM_WHAT: Record<ClaimKind, string> = {
+  ad: "Active Directory user",
+  cloud: "cloud user",
+  upn: "userPrincipalName",
+  address: "SMTP address",
+};
+
+function claim(kind: ClaimKind, key: string, linkName: string, property: string): CheckFailure | undefined {
   const k = `${kind}:${key.toLowerCase()}`;
-  const holder = claims.get(k);
-  if (holder !== undefined && holder !== linkName) {
-    const err = new SafetyBlockError(
-      "DUPLICATE_CLAIM",
-      `ad-entra-link: links "${holder}" and "${linkName}" both claim the ${kind === "ad" ? "Active Directory user" : "cloud user"} ${key}. One object can be linked only once; remove one of the links.`,
-    );
-    return failureOf(err, kind === "ad" ? "onPremises" : "cloud");
-  }
-  claims.set(k, linkName);
-  return undefined;
+  const holders = claims.get(k) ?? new Set<string>();
+  holders.add(linkName);
+  claims.set(k, holders);
+  const others = [...holders].filter((h) => h !== linkName);
+  if (others.length === 0) return undefined;
+  // Every link involved is refused: this one now, and the others when `up` re-checks or creates them.
+  for (const other of others) conflicted.add(other);
+  conflicted.add(linkName);
+  const err = new SafetyBlockError(
+    "DUPLICATE_CLAIM",
+    `ad-entra-link: links ${[...holders].map((h) => `"${h}"`).join(", ")} all claim the ${CLAIM_WHAT[kind]} ${key}. One object or value can belong to one link only; change or remove all but one of them. Nothing was written.`,
+  );
+  return failureOf(err, property);
+}
+
+/** Links named in a claim conflict of this run: create/update refuses them (no write for any of them). */
+const conflicted = new Set<string>();
+
+/** Every object and value a resolved link claims in this run (docs/matching-model.md §3). */
+function claimsOf(r: Resolution, linkName: string): CheckFailure[] {
+  const out = [
+    claim("ad", r.ad.objectGuid, linkName, "onPremises"),
+    claim("cloud", r.cloud.id, linkName, "cloud"),
+    claim("upn", r.plan.target.userPrincipalName, linkName, "userPrincipalName"),
+    ...r.exported.allSmtp.map((a) => claim("address", a, linkName, "onPremises")),
+  ];
+  return out.filter((f): f is CheckFailure => f !== undefined);
+}
+
+/** The identity of this stack, recorded on the cloud user as its owner. */
+function ownerOf(news: Record<string, unknown>): string | undefined {
+  const o = news["stackOwner"];
+  return typeof o === "string" && o.length > 0 ? o : undefined;
+}
+
+async function ownershipFailure(
+  entra: Session["entra"],
+  r: Resolution,
+  owner: string | undefined,
+): Promise<CheckFailure | undefined> {
+  if (owner === undefined) return undefined;
+  const recorded = await entra.getOwnership(r.cloud.id);
+  if (recorded === undefined || recorded.owner === owner) return undefined;
+  return failureOf(
+    new SafetyBlockError(
+      "LINK_OWNED_BY_OTHER_STACK",
+      `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack "${recorded.owner}" (link "${recorded.linkName}", AD object ${recorded.onPremisesObjectGuid}). Two stacks linking one user would undo each other on every run. Remove the link there (pulumi destroy releases it) or here.`,
+    ),
+    "cloud",
+  );
 }
 
 /** Resolves the plan during preview and up; refusals become check failures (nothing is written). */
@@ -87,30 +141,31 @@ export async function check(
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const linkName = typeof news["linkName"] === "string" ? news["linkName"] : "(unnamed)";
-  if (hasUnknowns(news)) return { inputs: news, failures: [] };
-  const { decl, failures } = validateDeclaration(news);
+  void olds;
+  const unknown = unknownPaths(news);
+  // Unknown values (a dependency not created yet) are checked at `up`, when Pulumi calls check again
+  // with them known; everything known is validated now.
+  const known = unknown.length > 0 ? withoutPaths(news, unknown) : news;
+  const { decl, failures } = validateDeclaration(known);
   if (decl === undefined) {
     return { inputs: news, failures: failures.map((f) => failureOf(f.error, f.property)) };
   }
-  const { engine } = getSession();
+  if (unknown.some((p) => p !== "reason")) return { inputs: news, failures: [] };
+  const { engine, entra } = getSession();
   try {
     const r = await engine.resolve(decl);
     const refusals = r.errors.map((e) => failureOf(e, "cloud"));
-    const dup = [claim("ad", r.ad.objectGuid, linkName), claim("cloud", r.cloud.id, linkName)].filter(
-      (f): f is CheckFailure => f !== undefined,
-    );
-    for (const w of r.warnings) {
-      // Tenant-wide caveats are the same for every link: say them once per run, not once per link.
-      if (/could not be read|Tenant sync features unknown/.test(w)) {
-        if (!tenantWarnings.has(w)) log(`warning: ${w}`);
-        tenantWarnings.add(w);
-      } else log(`warning: link "${linkName}": ${w}`);
-    }
-    const inputs = engine.checkedInputs(linkName, r);
-    void olds;
+    const dup = claimsOf(r, linkName);
+    const owner = ownerOf(news);
+    const owned = await ownershipFailure(entra, r, owner);
+    for (const w of r.warnings) log(`warning: link "${linkName}": ${w}`);
+    const inputs = {
+      ...engine.checkedInputs(linkName, r),
+      ...(owner !== undefined ? { stackOwner: owner } : {}),
+    };
     return {
       inputs: plainJson(inputs) as unknown as Record<string, unknown>,
-      failures: [...refusals, ...dup],
+      failures: [...refusals, ...dup, ...(owned ? [owned] : [])],
     };
   } catch (err) {
     if (err instanceof AdEntraLinkError && REFUSALS.has(err.name)) {
@@ -119,6 +174,42 @@ export async function check(
     }
     throw err;
   }
+}
+
+/** A copy of `raw` with the values at `paths` removed (validated as absent). */
+function withoutPaths(raw: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+  for (const p of paths) {
+    const parts = p.replace(/\[(\d+)\]/g, ".$1").split(".");
+    let node: unknown = copy;
+    for (const part of parts.slice(0, -1)) node = (node as Record<string, unknown> | undefined)?.[part];
+    if (node !== null && typeof node === "object")
+      delete (node as Record<string, unknown>)[parts[parts.length - 1]!];
+  }
+  return copy;
+}
+
+/**
+ * Create and update re-validate what they receive: checked inputs normally, but a write must never
+ * rest on a check that something switched off.
+ */
+function revalidate(inputs: Record<string, unknown>): void {
+  const name = typeof inputs["linkName"] === "string" ? inputs["linkName"] : "";
+  if (conflicted.has(name)) {
+    throw new SafetyBlockError(
+      "DUPLICATE_CLAIM",
+      `ad-entra-link: link "${name}" claims an object or value another link of this run also claims (see the check failures above); nothing was written for either.`,
+    );
+  }
+  if (unknownPaths(inputs).length > 0) {
+    throw new InvalidInputError(
+      "INPUT_UNKNOWN_AT_APPLY",
+      "(inputs)",
+      "ad-entra-link: an argument of this link is still unknown at apply time; nothing was written.",
+    );
+  }
+  const { failures } = validateDeclaration(inputs);
+  if (failures.length > 0) throw failures[0]!.error;
 }
 
 // Everything but the selectors: a change of a selector shows as another resolved identity instead.
@@ -159,9 +250,10 @@ function rethrowPartial(err: unknown): never {
 export async function create(
   inputs: UserLinkInputs & { __provider?: unknown },
 ): Promise<{ id: string; outs: UserLinkOutputs }> {
+  revalidate(inputs as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(inputs.linkName, inputs, inputs.__provider);
+    const outs = await engine.apply(inputs.linkName, inputs, inputs.__provider, undefined, inputs.stackOwner);
     return { id: linkId(outs.resolved!), outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err);
@@ -173,9 +265,10 @@ export async function update(
   olds: UserLinkOutputs,
   news: UserLinkInputs & { __provider?: unknown },
 ): Promise<{ outs: UserLinkOutputs }> {
+  revalidate(news as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(news.linkName, news, news.__provider, olds);
+    const outs = await engine.apply(news.linkName, news, news.__provider, olds, news.stackOwner);
     return { outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err);
@@ -193,6 +286,7 @@ export async function read(
 }
 
 export async function remove(_id: string, props: UserLinkOutputs): Promise<void> {
+  if (props.stackOwner !== undefined) await getSession().engine.releaseOwnership(props, props.stackOwner);
   if (props.onDelete !== "restore") {
     log(
       `link "${props.linkName}" removed from the stack; both directories left as they are (onDelete: retain).`,
@@ -213,4 +307,5 @@ export async function shutdown(): Promise<void> {
   await session?.ad.close();
   session = undefined;
   claims.clear();
+  conflicted.clear();
 }

@@ -381,16 +381,16 @@ function describe(a: Assumptions): string {
 function evaluateAll(facts: JoinFacts): { assumptions: Assumptions; verdict: Verdict }[] {
   const out: { assumptions: Assumptions; verdict: Verdict }[] = [];
   const pending: Assumptions[] = [{ flags: {} }];
+  // Depth-first, Microsoft's default first: the first result is the "expected" reading.
   while (pending.length > 0) {
-    const a = pending.shift()!;
+    const a = pending.pop()!;
     try {
       out.push({ assumptions: a, verdict: new Evaluation(facts, a).run() });
     } catch (err) {
       if (!(err instanceof NeedsAssumption)) throw err;
       const key = err.key;
-      // Microsoft's default first, so the first variant is the "expected" reading.
       const values = key === "mailPromoted" ? [false, true] : [DEFAULTS[key], !DEFAULTS[key]];
-      for (const v of values) {
+      for (const v of values.reverse()) {
         pending.push(
           key === "mailPromoted" ? { ...a, mailPromoted: v } : { ...a, flags: { ...a.flags, [key]: v } },
         );
@@ -472,7 +472,10 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
   return prediction;
 }
 
-/** The outcome under a given reading (used by tests and the agreement check). */
+/**
+ * The variant that applies when the unknowns are in fact `flags` (and `mailPromoted`): used by tests
+ * and the agreement check. Flags not given count as Microsoft's defaults.
+ */
 export function variantFor(
   p: JoinPrediction,
   flags: Partial<Record<Flag, boolean>>,
@@ -481,19 +484,19 @@ export function variantFor(
   if (p.variants === undefined) {
     const v: JoinVariant = { assumption: "", outcome: p.outcome, reason: p.reason };
     if (p.targetObjectId !== undefined) v.targetObjectId = p.targetObjectId;
+    if (p.errorName !== undefined) v.errorName = p.errorName;
     return v;
   }
+  const holds = (part: string): boolean => {
+    if (part.startsWith("mail ")) return part.startsWith("mail promoted") === (mailPromoted ?? false);
+    const [k, val] = part.split("=") as [Flag, string];
+    return String(flags[k] ?? DEFAULTS[k]) === val;
+  };
   const wanted = p.variants.find((v) =>
     v.assumption
       .split(", ")
       .filter((s) => s.length > 0)
-      .every((part) => {
-        if (part.startsWith("mail "))
-          return mailPromoted === undefined || part.startsWith("mail promoted") === mailPromoted;
-        const [k, val] = part.split("=");
-        const given = flags[k as Flag];
-        return given === undefined || String(given) === val;
-      }),
+      .every(holds),
   );
   return wanted ?? p.variants[0]!;
 }

@@ -14,7 +14,7 @@ import type {
   EntraPort,
   SyncFeatures,
 } from "../domain/ports";
-import { type AdEntraLinkError, DirectoryRequestError } from "../errors";
+import { type AdEntraLinkError, DirectoryRequestError, SafetyBlockError } from "../errors";
 import { type LinkPlan, planLink, syncStateOf } from "./plan";
 import { exportedViewOf, predictLinkJoin } from "./predict";
 import { assessSafety } from "./safety";
@@ -207,9 +207,11 @@ export class LinkEngine {
     decl: UserLinkDeclaration,
     provider: unknown,
     previous?: UserLinkOutputs,
+    owner?: string,
   ): Promise<UserLinkOutputs> {
     const r = await this.resolve(decl);
     if (r.errors.length > 0) throw r.errors[0];
+    if (owner !== undefined) await this.claimOwnership(r, linkName, owner);
     const before = previous?.before ?? beforeState(r.ad, r.cloud);
     const proxyAddressesAdded = [...new Set([...(previous?.proxyAddressesAdded ?? []), ...r.plan.proxy.add])];
     const inputs = this.checkedInputs(linkName, r);
@@ -275,6 +277,29 @@ export class LinkEngine {
       const message = `ad-entra-link: link ${linkName}: ${what}: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
       throw new PartialLinkError(message, id, { ...plainJson(partial), __provider: provider }, [message]);
     }
+  }
+
+  /**
+   * Records this stack as the owner of the cloud user before anything is written, so a second
+   * stack is refused at its preview; refuses when another stack got there first.
+   */
+  private async claimOwnership(r: Resolution, linkName: string, owner: string): Promise<void> {
+    const recorded = await this.entra.getOwnership(r.cloud.id);
+    if (recorded !== undefined && recorded.owner !== owner) {
+      throw new SafetyBlockError(
+        "LINK_OWNED_BY_OTHER_STACK",
+        `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack "${recorded.owner}" (link "${recorded.linkName}"). Nothing was written.`,
+      );
+    }
+    if (recorded?.linkName !== linkName || recorded.onPremisesObjectGuid !== r.ad.objectGuid) {
+      await this.entra.setOwnership(r.cloud.id, { owner, linkName, onPremisesObjectGuid: r.ad.objectGuid });
+    }
+  }
+
+  /** Removes this stack's ownership record (destroy); another owner's record is left alone. */
+  async releaseOwnership(outputs: UserLinkOutputs, owner: string): Promise<void> {
+    const id = outputs.resolved?.cloudUserId;
+    if (id !== undefined) await this.entra.releaseOwnership(id, owner);
   }
 
   /** The single LDAP modify that aligns the AD user, or undefined when nothing changes there. */

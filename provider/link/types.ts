@@ -97,6 +97,8 @@ export interface ResolvedIdentity {
 /** Checked inputs: the declaration plus the plan resolved in `check` (what preview shows). */
 export interface UserLinkInputs extends UserLinkDeclaration {
   linkName: string;
+  /** `<organization>/<project>/<stack>` of the stack declaring the link, recorded as the cloud user's owner. */
+  stackOwner?: string;
   resolved?: ResolvedIdentity;
   immutableId?: string;
   sourceAnchorAttribute?: "objectGUID" | "mS-DS-ConsistencyGuid";
