@@ -251,7 +251,11 @@ export type ImmutableIdMistake =
   /** Base64url alphabet (`-`, `_`) instead of standard Base64. */
   | "base64url"
   /** Same characters in a different case; ImmutableIds are case-sensitive. */
-  | "caseDiffers";
+  | "caseDiffers"
+  /** The GUID's own text (`1b7a3c1e-…`, braces or case aside) instead of its Base64 bytes. */
+  | "guidText"
+  /** The GUID's bytes as hex (stored or RFC 4122 order, spaces, `0x` or case aside) instead of Base64. */
+  | "hex";
 
 /**
  * Tells whether `actual` is the ImmutableId of the same GUID as `expected` computed in one of the known
@@ -279,7 +283,36 @@ export function diagnoseImmutableIdMistake(expected: string, actual: string): Im
   if (actual.toLowerCase() === expected.toLowerCase()) {
     return "caseDiffers";
   }
+  if (actual.replace(/[{}]/g, "").toLowerCase() === guid) {
+    return "guidText";
+  }
+  const hex = actual
+    .replace(/0x/gi, "")
+    .replace(/[\s:-]/g, "")
+    .toLowerCase();
+  const le = immutableIdToBytes(expected, "expected").toString("hex");
+  if (hex === le || hex === guidToRfc4122Bytes(guid).toString("hex")) {
+    return "hex";
+  }
   return undefined;
+}
+
+/** A reader's explanation of a mistake, naming the form the value is really in. */
+export function describeImmutableIdMistake(mistake: ImmutableIdMistake): string {
+  switch (mistake) {
+    case "rfc4122ByteOrder":
+      return "Base64 of the GUID bytes in RFC 4122 (big-endian) order instead of Microsoft's little-endian layout";
+    case "base64OfGuidText":
+      return "Base64 of the GUID's text instead of its 16 bytes";
+    case "base64url":
+      return "the base64url alphabet (- and _) instead of standard Base64";
+    case "caseDiffers":
+      return "the right value with different letter case (ImmutableIds are case-sensitive)";
+    case "guidText":
+      return "the GUID form of this user's objectGUID, not its Base64 ImmutableId";
+    case "hex":
+      return "the hex form of this user's objectGUID bytes, not its Base64 ImmutableId";
+  }
 }
 
 /**

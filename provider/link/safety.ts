@@ -4,7 +4,11 @@
  * Rules and their sources are listed in TROUBLESHOOTING.md.
  */
 import type { ExportedView } from "../core/exported-view";
-import { diagnoseImmutableIdMistake, validateImmutableIdForGraph } from "../core/immutable-id";
+import {
+  describeImmutableIdMistake,
+  diagnoseImmutableIdMistake,
+  validateImmutableIdForGraph,
+} from "../core/immutable-id";
 import type { JoinPrediction } from "../core/join-prediction";
 import { upnSuffix } from "../core/upn";
 import type { AdHolder, AnchorHolder, CloudHolder, CloudRoles } from "../domain/ports";
@@ -57,7 +61,7 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   if (mistake !== undefined) {
     return {
       code: "IMMUTABLE_ID_WRONG_ENCODING",
-      note: ` It is this user's own anchor computed the wrong way (${mistake}), typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
+      note: ` It is this user's own anchor written the wrong way: ${describeImmutableIdMistake(mistake)}, typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
     };
   }
   try {
