@@ -7,8 +7,14 @@ import * as https from "node:https";
 import type { SeedApp, SeedDomain } from "../fixtures/seed-scenario";
 import type { ActiveFaultRule, FaultRule, RequestLogEntry } from "./faults";
 import type {
+  CloudContact,
+  CloudContactInput,
+  CloudGroup,
+  CloudGroupInput,
   CloudUser,
   CloudUserInput,
+  DeletedCloudUser,
+  DeletedCloudUserInput,
   EmulatorBehavior,
   RoleAssignmentRecord,
   SyncFeatures,
@@ -161,6 +167,71 @@ export class EmulatorControl {
 
   async deleteUser(tenantId: string, userId: string): Promise<void> {
     await this.call("DELETE", `tenants/${tenantId}/users/${encodeURIComponent(userId)}`);
+  }
+
+  // ---- groups, contacts, recycle bin, open extensions ------------------------------------------
+
+  listGroups(tenantId: string): Promise<CloudGroup[]> {
+    return this.call<{ groups: CloudGroup[] }>("GET", `tenants/${tenantId}/groups`).then((r) => r.groups);
+  }
+
+  addGroups(tenantId: string, groups: CloudGroupInput[]): Promise<{ added: number; ids: string[] }> {
+    return this.call("POST", `tenants/${tenantId}/groups`, { groups });
+  }
+
+  async deleteGroup(tenantId: string, groupId: string): Promise<void> {
+    await this.call("DELETE", `tenants/${tenantId}/groups/${encodeURIComponent(groupId)}`);
+  }
+
+  listContacts(tenantId: string): Promise<CloudContact[]> {
+    return this.call<{ contacts: CloudContact[] }>("GET", `tenants/${tenantId}/contacts`).then(
+      (r) => r.contacts,
+    );
+  }
+
+  addContacts(tenantId: string, contacts: CloudContactInput[]): Promise<{ added: number; ids: string[] }> {
+    return this.call("POST", `tenants/${tenantId}/contacts`, { contacts });
+  }
+
+  async deleteContact(tenantId: string, contactId: string): Promise<void> {
+    await this.call("DELETE", `tenants/${tenantId}/contacts/${encodeURIComponent(contactId)}`);
+  }
+
+  /** The recycle bin (soft-deleted users). */
+  listDeletedUsers(tenantId: string): Promise<DeletedCloudUser[]> {
+    return this.call<{ users: DeletedCloudUser[] }>("GET", `tenants/${tenantId}/deleted-users`).then(
+      (r) => r.users,
+    );
+  }
+
+  /** Puts users straight into the recycle bin (as if deleted earlier). */
+  addDeletedUsers(
+    tenantId: string,
+    users: DeletedCloudUserInput[],
+  ): Promise<{ added: number; ids: string[] }> {
+    return this.call("POST", `tenants/${tenantId}/deleted-users`, { users });
+  }
+
+  /** Purges a soft-deleted user (hard delete). */
+  async purgeDeletedUser(tenantId: string, userId: string): Promise<void> {
+    await this.call("DELETE", `tenants/${tenantId}/deleted-users/${encodeURIComponent(userId)}`);
+  }
+
+  /** Raw open extensions of a user, by extension name. */
+  getExtensions(tenantId: string, userId: string): Promise<Record<string, Record<string, unknown>>> {
+    return this.call<{ extensions: Record<string, Record<string, unknown>> }>(
+      "GET",
+      `tenants/${tenantId}/extensions/${encodeURIComponent(userId)}`,
+    ).then((r) => r.extensions);
+  }
+
+  /** Replaces a user's open extensions, bypassing Graph's rules (to arrange a scenario). */
+  async setExtensions(
+    tenantId: string,
+    userId: string,
+    extensions: Record<string, Record<string, unknown>>,
+  ): Promise<void> {
+    await this.call("PUT", `tenants/${tenantId}/extensions/${encodeURIComponent(userId)}`, { extensions });
   }
 
   listRoleAssignments(tenantId: string): Promise<RoleAssignmentRecord[]> {

@@ -11,8 +11,11 @@ import { type EmulatorResponse, json, noContent } from "./http-util";
 import { canonicalJson } from "./ids";
 import { isRecord } from "./jwt";
 import {
+  type CloudContactInput,
+  type CloudGroupInput,
   type CloudUser,
   type CloudUserInput,
+  type DeletedCloudUserInput,
   DEFAULT_FEATURES,
   type EmulatorBehavior,
   type SyncFeatures,
@@ -75,6 +78,23 @@ export function snapshotTenant(t: TenantState, includeTimestamps: boolean): stri
     features: t.features,
     behavior: t.behavior,
     users,
+    groups: [...t.groups.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    contacts: [...t.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    deletedUsers: [...t.deletedUsers.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((u) => {
+        const copy: Record<string, unknown> = { ...u };
+        if (!includeTimestamps) for (const f of [...VOLATILE_USER_FIELDS, "deletedDateTime"]) delete copy[f];
+        return copy;
+      }),
+    openExtensions: Object.fromEntries(
+      [...t.openExtensions.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([userId, exts]) => [
+          userId,
+          Object.fromEntries([...exts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+        ]),
+    ),
     roleAssignments: [...t.roleAssignments].sort((a, b) => (a.id < b.id ? -1 : 1)),
     apps: [...t.apps.values()]
       .map((a) => ({ clientId: a.clientId, displayName: a.displayName, roles: [...a.roles].sort() }))
@@ -207,10 +227,83 @@ export async function handleControl(
               }
               if (method === "DELETE") {
                 t.users.delete(user.id);
+                t.openExtensions.delete(user.id);
                 t.roleAssignments = t.roleAssignments.filter((r) => r.principalId !== user.id);
                 for (const [anchor, uid] of t.connector) if (uid === user.id) t.connector.delete(anchor);
                 return noContent();
               }
+            }
+            break;
+          case "groups":
+            if (method === "GET" && subId === undefined) return json(200, { groups: [...t.groups.values()] });
+            if (method === "POST" && subId === undefined) {
+              const b = obj(body);
+              if (!Array.isArray(b["groups"])) bad("body: { groups: CloudGroupInput[] }");
+              const added = store.addGroups(t, b["groups"] as CloudGroupInput[]);
+              return json(201, { added: added.length, ids: added.map((g) => g.id) });
+            }
+            if (method === "DELETE" && subId !== undefined) {
+              if (!t.groups.delete(subId.toLowerCase())) throw new ControlError(404, `no group ${subId}`);
+              return noContent();
+            }
+            break;
+          case "contacts":
+            if (method === "GET" && subId === undefined)
+              return json(200, { contacts: [...t.contacts.values()] });
+            if (method === "POST" && subId === undefined) {
+              const b = obj(body);
+              if (!Array.isArray(b["contacts"])) bad("body: { contacts: CloudContactInput[] }");
+              const added = store.addContacts(t, b["contacts"] as CloudContactInput[]);
+              return json(201, { added: added.length, ids: added.map((c) => c.id) });
+            }
+            if (method === "DELETE" && subId !== undefined) {
+              if (!t.contacts.delete(subId.toLowerCase())) throw new ControlError(404, `no contact ${subId}`);
+              return noContent();
+            }
+            break;
+          case "deleted-users":
+            if (method === "GET" && subId === undefined)
+              return json(200, { users: [...t.deletedUsers.values()] });
+            if (method === "POST" && subId === undefined) {
+              const b = obj(body);
+              if (!Array.isArray(b["users"])) bad("body: { users: DeletedCloudUserInput[] }");
+              const added = store.addDeletedUsers(t, b["users"] as DeletedCloudUserInput[]);
+              return json(201, { added: added.length, ids: added.map((u) => u.id) });
+            }
+            if (method === "DELETE" && subId !== undefined) {
+              if (!t.deletedUsers.delete(subId.toLowerCase()))
+                throw new ControlError(404, `no deleted user ${subId}`);
+              t.openExtensions.delete(subId.toLowerCase());
+              return noContent();
+            }
+            break;
+          case "extensions":
+            // Raw open extensions of one user: GET reads them, PUT replaces them (test setup).
+            if (subId === undefined) {
+              if (method === "GET")
+                return json(200, {
+                  extensions: Object.fromEntries(
+                    [...t.openExtensions.entries()].map(([u, m]) => [u, Object.fromEntries(m)]),
+                  ),
+                });
+              break;
+            }
+            if (method === "GET")
+              return json(200, {
+                extensions: Object.fromEntries(t.openExtensions.get(subId.toLowerCase()) ?? []),
+              });
+            if (method === "PUT") {
+              const b = obj(body);
+              const exts = b["extensions"];
+              if (!isRecord(exts)) bad("body: { extensions: { [extensionName]: object } }");
+              const map = new Map<string, Record<string, unknown>>();
+              for (const [name, data] of Object.entries(exts)) {
+                if (!isRecord(data)) bad(`extension ${name} must be an object`);
+                map.set(name, { ...data });
+              }
+              if (map.size === 0) t.openExtensions.delete(subId.toLowerCase());
+              else t.openExtensions.set(subId.toLowerCase(), map);
+              return json(200, { extensions: Object.fromEntries(map) });
             }
             break;
           case "roles": {

@@ -126,6 +126,8 @@ export interface CloudUser {
 /** Input accepted by seeds and the control API: the seed shape plus a few optional extras. */
 export interface CloudUserInput extends SeedCloudUser {
   accountEnabled?: boolean;
+  /** Default "Member". */
+  userType?: "Member" | "Guest";
   jobTitle?: string;
   usageLocation?: string;
   onPremisesObjectIdentifier?: string;
@@ -306,6 +308,36 @@ export function proxyType(proxy: string): string {
 export function primarySmtp(proxies: readonly string[]): string | undefined {
   const p = proxies.find((x) => proxyType(x) === "SMTP");
   return p === undefined ? undefined : proxyAddressPart(p);
+}
+
+/** Every cloud object kind that can hold an address: users, groups and org contacts. */
+export type AddressHolder =
+  | { kind: "user"; object: CloudUser }
+  | { kind: "group"; object: CloudGroup }
+  | { kind: "contact"; object: CloudContact };
+
+/**
+ * Live objects of every kind (users, groups, contacts; not `exceptId`) with an SMTP proxy equal
+ * (case-insensitively) to `address`. proxyAddresses are unique across these kinds (G1). Unlike
+ * `proxyOwner`, which looks at users only, this sees groups and contacts too.
+ */
+export function proxyHolders(t: TenantState, address: string, exceptId?: string): AddressHolder[] {
+  const lower = address.toLowerCase();
+  const holds = (proxies: readonly string[]): boolean =>
+    proxies.some((p) => proxyType(p).toLowerCase() === "smtp" && proxyAddressPart(p).toLowerCase() === lower);
+  const out: AddressHolder[] = [];
+  for (const u of t.users.values())
+    if (u.id !== exceptId && holds(u.proxyAddresses)) out.push({ kind: "user", object: u });
+  for (const g of t.groups.values())
+    if (g.id !== exceptId && holds(g.proxyAddresses)) out.push({ kind: "group", object: g });
+  for (const c of t.contacts.values())
+    if (c.id !== exceptId && holds(c.proxyAddresses)) out.push({ kind: "contact", object: c });
+  return out;
+}
+
+/** Soft-deleted users whose onPremisesImmutableId equals `immutableId` (case-sensitive, E3). */
+export function deletedUsersByImmutableId(t: TenantState, immutableId: string): DeletedCloudUser[] {
+  return [...t.deletedUsers.values()].filter((u) => u.onPremisesImmutableId === immutableId);
 }
 
 /**

@@ -5,10 +5,16 @@ import { deterministicGuid, GUID_RE } from "./ids";
 import { certificateThumbprints } from "./jwt";
 import {
   type AppRecord,
+  type CloudContact,
+  type CloudContactInput,
+  type CloudGroup,
+  type CloudGroupInput,
   type CloudUser,
   type CloudUserInput,
   DEFAULT_BEHAVIOR,
   DEFAULT_FEATURES,
+  type DeletedCloudUser,
+  type DeletedCloudUserInput,
   type RoleAssignmentRecord,
   type RoleTemplate,
   type TenantSeed,
@@ -75,7 +81,7 @@ export function userFromInput(input: CloudUserInput, now: string): CloudUser {
     preferredLanguage: null,
     usageLocation: input.usageLocation ?? null,
     accountEnabled: input.accountEnabled ?? true,
-    userType: "Member",
+    userType: input.userType ?? "Member",
     createdDateTime: now,
     onPremisesImmutableId: input.onPremisesImmutableId ?? null,
     onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
@@ -166,6 +172,9 @@ export class EmulatorStore {
       seed: structuredClone(seed),
     };
     this.addUsers(state, seed.users, now);
+    this.addGroups(state, seed.groups ?? []);
+    this.addContacts(state, seed.contacts ?? []);
+    this.addDeletedUsers(state, seed.deletedUsers ?? [], now);
     for (const app of seed.apps) await this.addApp(state, app);
     return state;
   }
@@ -187,6 +196,69 @@ export class EmulatorStore {
       added.push(user);
     }
     return added;
+  }
+
+  /** Adds groups; ids must be GUIDs and new across users, groups, contacts and deleted users. */
+  addGroups(t: TenantState, inputs: CloudGroupInput[]): CloudGroup[] {
+    return inputs.map((input) => {
+      const id = this.newObjectId(t, input.id, `group ${input.displayName ?? "?"}`);
+      if (typeof input.displayName !== "string" || input.displayName === "")
+        throw new StoreError(400, `group ${id}: displayName is required`);
+      const group: CloudGroup = {
+        id,
+        displayName: input.displayName,
+        mail: input.mail ?? null,
+        mailEnabled: input.mailEnabled ?? input.mail != null,
+        securityEnabled: input.securityEnabled ?? false,
+        proxyAddresses: [...(input.proxyAddresses ?? [])],
+        onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
+      };
+      t.groups.set(id, group);
+      return group;
+    });
+  }
+
+  addContacts(t: TenantState, inputs: CloudContactInput[]): CloudContact[] {
+    return inputs.map((input) => {
+      const id = this.newObjectId(t, input.id, `contact ${input.displayName ?? "?"}`);
+      if (typeof input.displayName !== "string" || input.displayName === "")
+        throw new StoreError(400, `contact ${id}: displayName is required`);
+      const contact: CloudContact = {
+        id,
+        displayName: input.displayName,
+        mail: input.mail ?? null,
+        proxyAddresses: [...(input.proxyAddresses ?? [])],
+        onPremisesSyncEnabled: input.onPremisesSyncEnabled ?? null,
+      };
+      t.contacts.set(id, contact);
+      return contact;
+    });
+  }
+
+  /**
+   * Puts users straight into the recycle bin (as if deleted earlier). The UPN is stored as given:
+   * seed it in the deleted form (object id without hyphens + UPN) to mirror Graph exactly.
+   */
+  addDeletedUsers(
+    t: TenantState,
+    inputs: DeletedCloudUserInput[],
+    now: string = new Date().toISOString(),
+  ): DeletedCloudUser[] {
+    return inputs.map((input) => {
+      this.newObjectId(t, input.id, `deleted user ${input.key ?? "?"}`);
+      const user = userFromInput(input, now);
+      const deleted: DeletedCloudUser = { ...user, deletedDateTime: input.deletedDateTime ?? now };
+      t.deletedUsers.set(user.id, deleted);
+      return deleted;
+    });
+  }
+
+  private newObjectId(t: TenantState, id: unknown, what: string): string {
+    if (typeof id !== "string" || !GUID_RE.test(id)) throw new StoreError(400, `${what}: id must be a GUID`);
+    const lower = id.toLowerCase();
+    if (t.users.has(lower) || t.groups.has(lower) || t.contacts.has(lower) || t.deletedUsers.has(lower))
+      throw new StoreError(409, `object ${lower} already exists`);
+    return lower;
   }
 
   assignRole(

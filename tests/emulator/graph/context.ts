@@ -37,6 +37,30 @@ export const PERMISSIONS = {
   usersRead: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
   /** Update user: User.ReadWrite.All, Directory.ReadWrite.All; matching-rules §3.2 adds User.ReadUpdate.All as least privileged. */
   usersUpdate: ["User.ReadUpdate.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  /** Delete user (user-delete.md): soft-deletes into /directory/deletedItems. */
+  usersDelete: ["User.DeleteRestore.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  /** List/get groups (group-list.md). */
+  groupsRead: [
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+  ],
+  /** List/get organizational contacts (orgcontact-list.md). */
+  contactsRead: ["OrgContact.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+  /** Get open extension on a user (opentypeextension-get.md: least privileged User.Read.All). */
+  userExtensionsRead: [
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+  ],
+  /**
+   * Create/update/delete open extension on a user (opentypeextension-post/-update: least privileged
+   * User.ReadWrite.All; Directory.ReadWrite.All as the broader directory write [UNCERTAIN: not listed]).
+   */
+  userExtensionsWrite: ["User.ReadWrite.All", "Directory.ReadWrite.All"],
   domainsRead: ["Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
   organizationRead: [
     "Organization.Read.All",

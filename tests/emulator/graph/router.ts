@@ -9,7 +9,16 @@ import {
   listOrganization,
   methodNotAllowed,
 } from "./directory";
+import { DELETED_USERS_PATH, deleteUser, getDeletedItem, listDeletedUsers } from "./deleted-items";
 import { fail, GraphFault } from "./errors";
+import {
+  createExtension,
+  deleteExtension,
+  getExtension,
+  listExtensions,
+  updateExtension,
+} from "./extensions";
+import { getContact, getGroup, listContacts, listGroups } from "./groups-contacts";
 import {
   getRoleDefinition,
   listMemberOf,
@@ -49,9 +58,20 @@ function dispatch(ctx: GraphContext): EmulatorResponse {
       }
       if (s.length === 2 && b !== undefined) {
         if (ctx.method === "PATCH") return updateUser(ctx, b);
-        if (ctx.method === "DELETE") notEmulated(ctx);
+        if (ctx.method === "DELETE") return deleteUser(ctx, b);
         only(ctx, "GET");
         return getUser(ctx, b);
+      }
+      if (b !== undefined && c === "extensions" && s.length === 3) {
+        if (ctx.method === "POST") return createExtension(ctx, b);
+        only(ctx, "GET");
+        return listExtensions(ctx, b);
+      }
+      if (b !== undefined && c === "extensions" && d !== undefined && s.length === 4) {
+        if (ctx.method === "PATCH") return updateExtension(ctx, b, d);
+        if (ctx.method === "DELETE") return deleteExtension(ctx, b, d);
+        only(ctx, "GET");
+        return getExtension(ctx, b, d);
       }
       if (b !== undefined && c === "memberOf" && s.length <= 4) {
         only(ctx, "GET");
@@ -59,6 +79,17 @@ function dispatch(ctx: GraphContext): EmulatorResponse {
       }
       if (c !== undefined) return notEmulated(ctx);
       break;
+    case "groups":
+      if (s.length === 1 && ctx.method === "POST") return notEmulated(ctx);
+      only(ctx, "GET");
+      if (s.length === 1) return listGroups(ctx);
+      if (s.length === 2 && b !== undefined) return getGroup(ctx, b);
+      return notEmulated(ctx);
+    case "contacts":
+      only(ctx, "GET");
+      if (s.length === 1) return listContacts(ctx);
+      if (s.length === 2 && b !== undefined) return getContact(ctx, b);
+      return notEmulated(ctx);
     case "domains":
       only(ctx, "GET");
       if (s.length === 1) return listDomains(ctx);
@@ -84,6 +115,18 @@ function dispatch(ctx: GraphContext): EmulatorResponse {
         only(ctx, "GET");
         if (s.length === 2) return getOnPremisesSynchronization(ctx);
         if (s.length === 3 && c !== undefined) return getOnPremisesSynchronization(ctx, c);
+      }
+      if (b === "deletedItems" || b === "deleteditems") {
+        only(ctx, "GET");
+        if (
+          s.length === 3 &&
+          `directory/deletedItems/${c}`.toLowerCase() === DELETED_USERS_PATH.toLowerCase()
+        )
+          return listDeletedUsers(ctx);
+        // directory-deleteditems-list.md: the OData cast is required.
+        if (s.length === 2) return segmentNotFound(ctx, "deletedItems");
+        if (s.length === 3 && c !== undefined && !c.startsWith("microsoft.graph."))
+          return getDeletedItem(ctx, c);
       }
       return notEmulated(ctx);
     case undefined:

@@ -5,7 +5,6 @@
  * includes/filter-directory-objects.md, concepts/aad-advanced-queries.md (error bodies quoted below),
  * concepts/paging.md, api/user-update.md; error wording of conflicts from public reports (see README).
  */
-import { createHash } from "node:crypto";
 import { type EmulatorResponse, json, noContent } from "../http-util";
 import {
   type CloudUser,
@@ -28,7 +27,18 @@ import {
   resourceNotFound,
   unknownProperty,
 } from "./errors";
-import { type EvalContext, evaluate, type FilterExpr, FilterSyntaxError, parseFilter } from "./odata";
+import { type EvalContext, evaluate } from "./odata";
+import {
+  type Capability,
+  isAdvanced,
+  pageBody,
+  parseFilterParam,
+  parseSelectFor,
+  parseTop,
+  type ResourceSchema,
+  rejectSkip,
+  responseHeaders,
+} from "./query";
 
 /** Properties of microsoft.graph.user (v1.0). Ones the emulator does not store are returned as null. */
 const USER_SCHEMA = [
@@ -147,7 +157,7 @@ export function canonicalUserProperty(name: string): string | undefined {
   return CANONICAL.get(name.toLowerCase());
 }
 
-function storedValue(u: CloudUser, prop: string): unknown {
+export function storedValue(u: CloudUser, prop: string): unknown {
   if (prop === "onPremisesProvisioningErrors") return u.onPremisesProvisioningErrors.map((e) => ({ ...e }));
   if (prop in u && prop !== "onPremisesObjectIdentifier") {
     const v = (u as unknown as Record<string, unknown>)[prop];
@@ -162,28 +172,8 @@ export function serializeUser(u: CloudUser, select: string[] | undefined): Recor
   return out;
 }
 
-/** Parses $select; unknown names → 400 like the OData layer. Graph returns exactly the selected properties. */
-export function parseSelect(ctx: GraphContext): string[] | undefined {
-  const raw = ctx.query.get("$select");
-  if (raw === null || raw.trim() === "") return undefined;
-  const out: string[] = [];
-  for (const part of raw.split(",")) {
-    const name = part.trim();
-    if (!name) continue;
-    const canonical = canonicalUserProperty(name);
-    if (!canonical) unknownProperty(ctx.ids, name, "user");
-    if (!out.includes(canonical)) out.push(canonical);
-  }
-  return out;
-}
-
 // ---- $filter capabilities (filter-directory-objects.md) -------------------------------------------
 
-type Op = "eq" | "in" | "startsWith" | "endsWith" | "ge" | "le" | "ne" | "not" | "null";
-interface Capability {
-  byDefault: Op[];
-  advanced: Op[];
-}
 const STRING_PROP: Capability = { byDefault: ["eq", "in", "startsWith"], advanced: ["ne", "not", "null"] };
 const FILTERABLE: Record<string, Capability> = {
   id: { byDefault: ["eq", "in"], advanced: ["ne", "not"] },
@@ -212,111 +202,22 @@ const LAMBDA_FILTERABLE: Record<string, Capability> = {
   businessPhones: { byDefault: ["eq"], advanced: ["not"] },
 };
 
-interface FilterCheck {
-  /** Operators used that need ConsistencyLevel: eventual + $count=true. */
-  advancedOps: string[];
-}
+/** The user resource for the shared query layer (query.ts). */
+export const USER_RESOURCE: ResourceSchema = {
+  resourceName: "User",
+  typeName: "user",
+  canonical: canonicalUserProperty,
+  filterable: FILTERABLE,
+  lambdaFilterable: LAMBDA_FILTERABLE,
+};
 
-function unsupportedClause(ctx: GraphContext, prop: string): never {
-  return fail(
-    ctx.ids,
-    400,
-    "Request_UnsupportedQuery",
-    `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
-  );
-}
-
-function checkOp(
-  ctx: GraphContext,
-  cap: Capability | undefined,
-  prop: string,
-  op: Op,
-  check: FilterCheck,
-  label: string,
-): void {
-  if (!cap) unsupportedClause(ctx, prop);
-  if (cap.byDefault.includes(op)) return;
-  if (cap.advanced.includes(op)) {
-    check.advancedOps.push(label);
-    return;
-  }
-  unsupportedClause(ctx, prop);
-}
-
-function resolveProp(ctx: GraphContext, path: string[]): string {
-  const name = path.join("/");
-  const canonical = path.length === 1 ? canonicalUserProperty(name) : undefined;
-  if (!canonical) unknownProperty(ctx.ids, name, "user");
-  return canonical;
-}
-
-function checkFilter(
-  ctx: GraphContext,
-  e: FilterExpr,
-  check: FilterCheck,
-  lambdaVar?: { name: string; prop: string },
-): void {
-  const isVar = (path: string[]): boolean =>
-    lambdaVar !== undefined && path.length === 1 && path[0] === lambdaVar.name;
-  switch (e.kind) {
-    case "and":
-    case "or":
-      checkFilter(ctx, e.left, check, lambdaVar);
-      checkFilter(ctx, e.right, check, lambdaVar);
-      return;
-    case "not":
-      check.advancedOps.push("not");
-      checkFilter(ctx, e.expr, check, lambdaVar);
-      return;
-    case "cmp":
-    case "in":
-    case "fn": {
-      const op: Op =
-        e.kind === "in"
-          ? "in"
-          : e.kind === "fn"
-            ? e.fn === "startswith"
-              ? "startsWith"
-              : "endsWith"
-            : e.op === "ne"
-              ? "ne"
-              : e.value === null
-                ? "null"
-                : e.op === "eq"
-                  ? "eq"
-                  : e.op === "ge" || e.op === "gt"
-                    ? "ge"
-                    : "le";
-      const label = op === "null" ? "eq null" : op;
-      if (isVar(e.path) && lambdaVar) {
-        checkOp(ctx, LAMBDA_FILTERABLE[lambdaVar.prop], lambdaVar.prop, op, check, label);
-        return;
-      }
-      const prop = resolveProp(ctx, e.path);
-      checkOp(ctx, FILTERABLE[prop], prop, op, check, label);
-      return;
-    }
-    case "lambda": {
-      const prop = resolveProp(ctx, e.path);
-      if (!LAMBDA_FILTERABLE[prop]) unsupportedClause(ctx, prop);
-      checkFilter(ctx, e.body, check, { name: e.variable, prop });
-      return;
-    }
-  }
-}
-
-function advancedParamsMissing(ctx: GraphContext, op: string): never {
-  // Quoted from aad-advanced-queries.md ("Operator 'endsWith' is not supported because ...").
-  return fail(
-    ctx.ids,
-    400,
-    "Request_UnsupportedQuery",
-    `Operator '${op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
-  );
+/** Parses $select; unknown names → 400 like the OData layer. Graph returns exactly the selected properties. */
+export function parseSelect(ctx: GraphContext): string[] | undefined {
+  return parseSelectFor(ctx, USER_RESOURCE);
 }
 
 /** Evaluation context of a $filter on one user. */
-function userEvalContext(u: CloudUser): EvalContext {
+export function userEvalContext(u: CloudUser): EvalContext {
   return {
     get(path, vars) {
       const head = path[0] ?? "";
@@ -361,84 +262,30 @@ function evalClause(u: CloudUser, clause: string): boolean {
   );
 }
 
-// ---- paging -------------------------------------------------------------------------------------
-
-function pageToken(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString("base64url");
-}
-
-function readPageToken(ctx: GraphContext, token: string, fingerprint: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as {
-      o?: unknown;
-      f?: unknown;
-    };
-    if (
-      typeof parsed.o === "number" &&
-      Number.isInteger(parsed.o) &&
-      parsed.o >= 0 &&
-      parsed.f === fingerprint
-    )
-      return parsed.o;
-  } catch {
-    // fall through
-  }
-  return fail(
-    ctx.ids,
-    400,
-    "Directory_ExpiredPageToken",
-    "The specified page token value has expired and can no longer be included in your request.",
-  );
-}
-
-export function parseTop(ctx: GraphContext, defaultTop: number): number {
-  const raw = ctx.query.get("$top");
-  if (raw === null) return defaultTop;
-  const n = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || n < 1 || n > 999) {
-    // Wording from Microsoft Q&A 1129204 / matching-rules §3.5.
-    fail(
-      ctx.ids,
-      400,
-      "Request_UnsupportedQuery",
-      `Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`,
-    );
-  }
-  return n;
-}
-
-function isAdvanced(ctx: GraphContext): boolean {
-  return (
-    (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual" && ctx.query.get("$count") === "true"
-  );
-}
-
 // ---- handlers -----------------------------------------------------------------------------------
 
 export function listUsers(ctx: GraphContext): EmulatorResponse {
+  return listUserCollection(ctx, [...ctx.tenant.users.values()], "users", "users");
+}
+
+/**
+ * A collection of users (live ones at /users, soft-deleted ones at
+ * /directory/deletedItems/microsoft.graph.user, which "supports the query parameters that are
+ * supported by the resource specified by the OData cast", directory-deleteditems-list.md).
+ */
+export function listUserCollection(
+  ctx: GraphContext,
+  all: CloudUser[],
+  path: string,
+  contextName: string,
+): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.usersRead);
-  if (ctx.query.has("$skip"))
-    fail(ctx.ids, 400, "Request_BadRequest", "'$skip' is not supported by the service.");
+  rejectSkip(ctx);
   const eventual = (ctx.headers["consistencylevel"] ?? "").toLowerCase() === "eventual";
   const advanced = isAdvanced(ctx);
   const select = parseSelect(ctx);
   const top = parseTop(ctx, 100);
-
-  const filterRaw = ctx.query.get("$filter");
-  let filter: FilterExpr | undefined;
-  if (filterRaw !== null && filterRaw.trim() !== "") {
-    try {
-      filter = parseFilter(filterRaw);
-    } catch (error) {
-      if (error instanceof FilterSyntaxError)
-        fail(ctx.ids, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
-      throw error;
-    }
-    const check: FilterCheck = { advancedOps: [] };
-    checkFilter(ctx, filter, check);
-    const first = check.advancedOps[0];
-    if (first !== undefined && !advanced) advancedParamsMissing(ctx, first);
-  }
+  const filter = parseFilterParam(ctx, USER_RESOURCE);
 
   const search = ctx.query.get("$search");
   if (search !== null && !eventual) {
@@ -472,7 +319,7 @@ export function listUsers(ctx: GraphContext): EmulatorResponse {
     }
   }
 
-  let users = [...ctx.tenant.users.values()].filter((u) => {
+  let users = all.filter((u) => {
     if (filter && !evaluate(filter, userEvalContext(u))) return false;
     return search === null || matchesSearch(u, search);
   });
@@ -486,27 +333,14 @@ export function listUsers(ctx: GraphContext): EmulatorResponse {
       return 0;
     });
   }
-
-  const fingerprint = createHash("sha256")
-    .update([ctx.tenant.id, filterRaw ?? "", search ?? "", orderbyRaw ?? ""].join("\u0000"))
-    .digest("hex")
-    .slice(0, 16);
-  const skiptoken = ctx.query.get("$skiptoken");
-  const offset = skiptoken === null ? 0 : readPageToken(ctx, skiptoken, fingerprint);
-  const page = users.slice(offset, offset + top);
-
-  const body: Record<string, unknown> = {
-    "@odata.context": metadataUrl(ctx, select ? `users(${select.join(",")})` : "users"),
-  };
-  if (advanced) body["@odata.count"] = users.length;
-  if (offset + top < users.length) {
-    const next = new URLSearchParams();
-    for (const [k, v] of ctx.query) if (k !== "$skiptoken") next.append(k, v);
-    next.set("$skiptoken", pageToken(offset + top, fingerprint));
-    body["@odata.nextLink"] = `${ctx.baseUrl}/v1.0/users?${next.toString().replace(/\+/g, "%20")}`;
-  }
-  body["value"] = page.map((u) => serializeUser(u, select));
-  return json(200, body, { "request-id": ctx.ids.requestId, "client-request-id": ctx.ids.clientRequestId });
+  const body = pageBody(ctx, {
+    items: users,
+    top,
+    path,
+    context: select ? `${contextName}(${select.join(",")})` : contextName,
+    serialize: (u) => serializeUser(u, select),
+  });
+  return json(200, body, responseHeaders(ctx));
 }
 
 export function findUser(ctx: GraphContext, idOrUpn: string): CloudUser {
