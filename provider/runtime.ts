@@ -11,7 +11,7 @@ import { type ConfigLookup, readSettings, type Settings } from "./config/setting
 import { EntraDirectory } from "./entra/graph-directory";
 import type { SyncFeatures } from "./domain/ports";
 import { AdEntraLinkError, InvalidInputError, SafetyBlockError } from "./errors";
-import { LinkEngine, linkId, PartialLinkError, plainJson, type Resolution } from "./link/engine";
+import { LinkEngine, linkId, PartialApplyError, type Resolution } from "./link/engine";
 import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
 import { unknownPaths, validateDeclaration } from "./link/validate";
 
@@ -215,6 +215,11 @@ function revalidate(inputs: Record<string, unknown>): void {
 // Everything but the selectors: a change of a selector shows as another resolved identity instead.
 const OPTION_KEYS = DECLARATION_KEYS.filter((k) => k !== "onPremises" && k !== "cloud");
 
+/** Drops undefined values so the object survives protobuf Struct conversion (Pulumi's wire format). */
+function plainJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 export async function diff(
   _id: string,
   olds: UserLinkOutputs,
@@ -235,13 +240,14 @@ export async function diff(
   return { changes: pending || replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
 
-function rethrowPartial(err: unknown): never {
-  if (err instanceof PartialLinkError) {
-    // The dynamic-provider runtime turns an error with `id` into partial state (ErrorResourceInitFailed).
+function rethrowPartial(err: unknown, provider: unknown): never {
+  if (err instanceof PartialApplyError) {
+    // The dynamic-provider runtime turns an error with `id` into partial state (ErrorResourceInitFailed);
+    // `__provider` must stay in the properties or later refresh/delete cannot load the provider.
     throw Object.assign(new Error(err.message), {
-      id: err.id,
-      properties: err.properties,
-      reasons: err.reasons,
+      id: err.linkId,
+      properties: { ...plainJson(err.outputs), __provider: provider },
+      reasons: [err.message],
     });
   }
   throw err;
@@ -253,10 +259,10 @@ export async function create(
   revalidate(inputs as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(inputs.linkName, inputs, inputs.__provider, undefined, inputs.stackOwner);
+    const outs = await engine.apply(inputs.linkName, inputs, undefined, inputs.stackOwner);
     return { id: linkId(outs.resolved!), outs: plainJson(outs) };
   } catch (err) {
-    rethrowPartial(err);
+    rethrowPartial(err, inputs.__provider);
   }
 }
 
@@ -268,10 +274,10 @@ export async function update(
   revalidate(news as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(news.linkName, news, news.__provider, olds, news.stackOwner);
+    const outs = await engine.apply(news.linkName, news, olds, news.stackOwner);
     return { outs: plainJson(outs) };
   } catch (err) {
-    rethrowPartial(err);
+    rethrowPartial(err, news.__provider);
   }
 }
 

@@ -46,16 +46,18 @@ export interface LinkEngineOptions {
   tenantSyncFeatures?: SyncFeatures;
 }
 
-/** Thrown by create/update when one side was written and the other failed: Pulumi keeps the partial state. */
-export class PartialLinkError extends Error {
+/**
+ * Thrown by apply when one side was written and the other failed: `outputs` is what the link looks
+ * like now, so the caller can record partial state and the next run finishes the job.
+ */
+export class PartialApplyError extends Error {
   constructor(
     message: string,
-    readonly id: string,
-    readonly properties: Record<string, unknown>,
-    readonly reasons: string[],
+    readonly linkId: string,
+    readonly outputs: UserLinkOutputs,
   ) {
     super(message);
-    this.name = "PartialLinkError";
+    this.name = "PartialApplyError";
   }
 }
 
@@ -205,7 +207,6 @@ export class LinkEngine {
   async apply(
     linkName: string,
     decl: UserLinkDeclaration,
-    provider: unknown,
     previous?: UserLinkOutputs,
     owner?: string,
   ): Promise<UserLinkOutputs> {
@@ -275,7 +276,7 @@ export class LinkEngine {
             ? "Active Directory was updated, but setting the ImmutableId in Entra ID failed"
             : "Active Directory was updated, but reading the result back failed";
       const message = `ad-entra-link: link ${linkName}: ${what}: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
-      throw new PartialLinkError(message, id, { ...plainJson(partial), __provider: provider }, [message]);
+      throw new PartialApplyError(message, id, partial);
     }
   }
 
@@ -418,9 +419,4 @@ export function restoreProxyAddresses(
     if (adding.has(v.toLowerCase()) && !remove.includes(v)) remove.push(v);
   }
   return { add, remove };
-}
-
-/** Drops undefined values so the object survives protobuf Struct conversion. */
-export function plainJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
