@@ -6,17 +6,19 @@
  * - Where the provider refuses at preview (Sam synced elsewhere, Pat and Gina privileged without the
  *   opt-in), `up` is refused and nothing is written in either directory.
  * - The provider cannot read the tenant's sync features with app-only Graph access (403, as in real
- *   Graph): its prediction assumes Microsoft's defaults and warns. For tenants whose flags differ
- *   (legacy tenant without SoftMatchOnUpn, BlockSoftMatch and BlockCloudObjectTakeoverThroughHardMatch
- *   on) the preview's outcome diverges from reality; the test asserts the warning, the uncertainty
- *   flag, and that the same engine fed the real flags (what a delegated Global Administrator could
- *   read) predicts the actual outcome.
- * - Federated-domain candidates (Fiona): the predictor follows a 2018 report that such users are
- *   quarantined instead of soft-matched (matching-rules §8 row 26 [U]) and says it is uncertain;
- *   the emulator follows Microsoft's documentation, which says nothing of it, and soft-matches.
+ *   Graph): it does not assume them. Where the outcome depends on an unknown flag the prediction
+ *   lists one variant per value, shows Microsoft's default first and says so; for tenants whose
+ *   flags differ from the defaults (legacy tenant without SoftMatchOnUpn, both block flags on) the
+ *   test asserts that the variant for the tenant's real flags is the actual outcome, and that the
+ *   same engine fed the real flags (stated in config, or read by a delegated Global Administrator)
+ *   predicts it with certainty.
+ * - Federated-domain candidates (Fiona): a 2018 report says such users are quarantined instead of
+ *   soft-matched (docs/matching-model.md, uncertain); the prediction follows the documented rules
+ *   (soft match, as the emulator does) and warns.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { variantFor } from "../../provider/core/join-prediction";
 import type { PredictedJoin } from "../../provider/link/types";
 import type { SyncCycleReport } from "../emulator/sync/types";
 import { getTestEnv, type TestEnv } from "../support/test-env";
@@ -36,7 +38,7 @@ interface Case {
    * the predictor follows an uncertain rule the emulator does not model; `warning` must be among the
    * prediction's warnings. The outcome the cycle produces is still asserted (`actual`).
    */
-  divergence?: { because: "features" | "rule"; warning: RegExp };
+  divergence?: { because: "features"; flag: string } | { because: "rule"; warning: RegExp };
   /** The outcome the sync cycle must produce (as a prediction outcome). */
   actual: Outcome;
 }
@@ -48,12 +50,7 @@ interface StackPlan {
   cases: Case[];
 }
 
-const FEATURES_UNKNOWN = (name: string) => ({
-  because: "features" as const,
-  warning: new RegExp(
-    `Tenant feature ${name} could not be read \\(reading it needs a delegated Global Administrator\\)`,
-  ),
-});
+const FEATURES_UNKNOWN = (flag: string) => ({ because: "features" as const, flag });
 
 const PLANS: StackPlan[] = [
   {
@@ -70,12 +67,8 @@ const PLANS: StackPlan[] = [
       { key: "pat", args: { match: "soft", allowPrivilegedCloudUser: true }, actual: "softMatchSmtp" },
       // Active Global Administrator: Existing Admin Role Conflict, a quarantined new user appears.
       { key: "gina", args: { match: "soft", allowPrivilegedCloudUser: true }, actual: "newObject" },
-      {
-        key: "fiona",
-        args: { match: "soft" },
-        divergence: { because: "rule", warning: /federated domain.*row 26 \[U\]/ },
-        actual: "softMatchSmtp",
-      },
+      // Federated domain: a 2018 report says soft match fails there; the documented rules match.
+      { key: "fiona", args: { match: "soft" }, actual: "softMatchSmtp" },
     ],
   },
   {
@@ -243,7 +236,8 @@ for (const plan of PLANS) {
     const up = await st.up();
     assert.equal(up.code, 0, output(up));
     for (const c of plan.cases) {
-      if (c.divergence?.because === "features") assert.match(output(up), c.divergence.warning, c.key);
+      if (c.divergence?.because === "features")
+        assert.match(output(up), new RegExp(`${c.divergence.flag}=`), c.key);
     }
     const state = await st.links();
     for (const c of plan.cases) {
@@ -262,21 +256,27 @@ for (const plan of PLANS) {
       const i = informed.get(c.key)!;
       rows.push(`${c.key}: preview ${p.outcome}, with tenant flags ${i.outcome}, sync cycle ${actual}`);
       assert.equal(actual, c.actual, `${c.key}: the cycle's outcome (${JSON.stringify(entry)})`);
+      assert.equal(i.outcome, actual, `${c.key}: with the tenant's real flags the prediction is the outcome`);
+      assert.equal(i.uncertain && i.variants !== undefined, false, `${c.key}: and it is certain`);
       if (c.divergence === undefined) {
         assert.equal(p.outcome, actual, `${c.key}: preview's prediction = actual`);
-        assert.equal(i.outcome, actual, `${c.key}: informed prediction = actual`);
+      } else if (c.divergence.because === "features") {
+        const flag = c.divergence.flag;
+        assert.equal(p.uncertain, true, `${c.key}: an outcome that depends on ${flag} is uncertain`);
+        assert.match(p.reason, new RegExp(`${flag}=`), `${c.key}: the reason names ${flag}`);
+        const real = await env.control.getFeatures(s.tenantId);
+        const v = variantFor(p, {
+          softMatchOnUpnEnabled: real.softMatchOnUpnEnabled,
+          blockSoftMatchEnabled: real.blockSoftMatchEnabled,
+          blockCloudObjectTakeoverThroughHardMatchEnabled:
+            real.blockCloudObjectTakeoverThroughHardMatchEnabled,
+        });
+        assert.equal(v.outcome, actual, `${c.key}: the variant for the tenant's flags is the outcome`);
       } else {
-        assert.notEqual(p.outcome, actual, `${c.key}: the documented divergence still exists`);
-        assert.equal(p.uncertain, true, `${c.key}: a diverging prediction is flagged uncertain`);
         assert.ok(
-          p.warnings.some((w) => c.divergence!.warning.test(w)),
-          `${c.key}: warning ${c.divergence.warning} in ${JSON.stringify(p.warnings)}`,
+          p.warnings.some((w) => (c.divergence as { warning: RegExp }).warning.test(w)),
+          `${c.key}: warning in ${JSON.stringify(p.warnings)}`,
         );
-        if (c.divergence.because === "features") {
-          assert.equal(i.outcome, actual, `${c.key}: with the tenant flags the prediction is right`);
-        } else {
-          assert.equal(i.outcome, p.outcome, `${c.key}: a rule divergence does not depend on flags`);
-        }
       }
       if (actual === "hardMatch" || actual === "softMatchSmtp" || actual === "softMatchUpn") {
         assert.equal(entry.cloudUserId, s.cloud[c.key]!.id, `${c.key}: joined the linked cloud user`);
