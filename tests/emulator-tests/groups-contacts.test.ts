@@ -173,6 +173,26 @@ describe("$batch", () => {
   });
 });
 
+describe("uniqueness across object types", () => {
+  test("PATCH mail onto a group's proxy: 400 with mailProxyConflict 'observed', no proxy added otherwise", async () => {
+    const users = await emu.control.listUsers(tenant.tenantId);
+    const u = users.find((x) => x.onPremisesSyncEnabled !== true && x.proxyAddresses.length === 0);
+    assert.ok(u);
+    await emu.control.setBehavior(tenant.tenantId, { mailProxyConflict: "observed" });
+    try {
+      const e = await graphFailure(graph.api(`/users/${u.id}`).patch({ mail: "verkauf@contoso.com" }));
+      assert.equal(e.statusCode, 400);
+      assert.match(e.message, /proxyAddresses/);
+    } finally {
+      await emu.control.setBehavior(tenant.tenantId, { mailProxyConflict: "documented" });
+    }
+    await graph.api(`/users/${u.id}`).patch({ mail: "verkauf@contoso.com" });
+    const after = await emu.control.getUser(tenant.tenantId, u.id);
+    assert.equal(after.mail, "verkauf@contoso.com");
+    assert.deepEqual(after.proxyAddresses, [], "G1: the address another object holds is not added");
+  });
+});
+
 describe("control API", () => {
   test("rejects a group whose id is taken by a user or is not a GUID", async () => {
     const users = await emu.control.listUsers(tenant.tenantId);

@@ -11,7 +11,7 @@ import {
   domainOf,
   isVerifiedDomain,
   proxyAddressPart,
-  proxyOwner,
+  proxyHolders,
   proxyType,
   rolesOf,
   userByImmutableId,
@@ -546,7 +546,7 @@ export function updateUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse
           break;
         }
         if (!SMTP_RE.test(v)) invalidValue(ctx.ids, prop);
-        if (proxyOwner(ctx.tenant, v, user.id)) {
+        if (proxyHolders(ctx.tenant, v, user.id).length > 0) {
           if (ctx.tenant.behavior.mailProxyConflict === "observed") objectConflict(ctx.ids, "proxyAddresses");
           // G1: "the mail update succeeds but the new mail value isn't added to proxyAddresses".
           next.mail = v;
