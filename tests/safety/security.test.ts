@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
+import { ClientSecretCredential } from "@azure/identity";
+import { Client } from "@microsoft/microsoft-graph-client";
+import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { AdDirectory } from "../../provider/ad/ad-directory";
 import { escapeFilterValue } from "../../provider/core/ldap-escape";
 import { EntraDirectory } from "../../provider/entra/graph-directory";
@@ -266,15 +269,25 @@ test("OData filter values are escaped: a quote cannot widen a collision search",
   const settings = settingsFor(env, { tenantId: s.tenantId, baseDn: s.ou });
   const entra = new EntraDirectory(settings.entra);
   const hostile = "x' or startswith(userPrincipalName,'a') or userPrincipalName eq 'y";
-  const holders = await entra.findHolders(hostile, "");
+  const holders = await entra.findHolders([hostile], "");
   assert.deepEqual(holders, [], "the quote stays inside the string literal");
-  // Control: spliced in unescaped, the same text matches every user of the tenant.
-  const raw = (await entra
-    .client()
-    .api("/users")
-    .filter(`userPrincipalName eq '${hostile}'`)
-    .select("id")
-    .get()) as { value: unknown[] };
+  // Control: spliced in unescaped by a plain Graph client, the same text matches every user of the tenant.
+  const e = settings.entra;
+  const credential = new ClientSecretCredential(e.tenantId, e.clientId!, e.clientSecret!, {
+    authorityHost: e.authorityHost!,
+    disableInstanceDiscovery: true,
+  });
+  const plain = Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(credential, {
+      scopes: ["https://graph.microsoft.com/.default"],
+    }),
+    baseUrl: e.graphBaseUrl,
+    defaultVersion: "v1.0",
+    customHosts: new Set([new URL(e.graphBaseUrl).hostname]),
+  });
+  const raw = (await plain.api("/users").filter(`userPrincipalName eq '${hostile}'`).select("id").get()) as {
+    value: unknown[];
+  };
   assert.ok(raw.value.length > 0, `unescaped, ${raw.value.length} users match`);
 });
 
