@@ -14,30 +14,78 @@ export type AdEntraLinkErrorName =
   | "DirectoryUnavailableError"
   | "DirectoryRequestError";
 
-/** Base class: a stable `name`, a `code` for the specific rule, and an optional `cause`. */
+/** Which directory a failure concerns: on-premises Active Directory or Entra ID. */
+export type ErrorSide = "onPremises" | "cloud";
+
+/** Options every error kind accepts. All fields are optional and typed: never bolted on later. */
+export interface AdEntraLinkErrorOptions {
+  /** The underlying error (kept for debugging; never shown by {@link describeForUser}). */
+  cause?: unknown;
+  /** The resource argument path the error is about, e.g. `onPremises.distinguishedName`. */
+  property?: string;
+  /** The directory the failure concerns. */
+  side?: ErrorSide;
+  /**
+   * For writes: `false` when the request never left the process (connect or bind failed), so the
+   * directory is certainly unchanged; `true` when it was sent; absent when not a write.
+   */
+  requestSent?: boolean;
+}
+
+/** Base class: a stable `name`, a `code` for the specific rule, and typed optional context. */
 export abstract class AdEntraLinkError extends Error {
   abstract override readonly name: AdEntraLinkErrorName;
   /** Stable machine-readable code of the specific rule, e.g. `UPN_INVALID_CHARACTER`. */
   readonly code: string;
+  // `declare`: no own property is defined unless the option was given (no `key: undefined`).
+  declare readonly property?: string;
+  declare readonly side?: ErrorSide;
+  declare readonly requestSent?: boolean;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, options?: AdEntraLinkErrorOptions) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
+    const self = this as { property?: string; side?: ErrorSide; requestSent?: boolean };
+    if (options?.property !== undefined) self.property = options.property;
+    if (options?.side !== undefined) self.side = options.side;
+    if (options?.requestSent !== undefined) self.requestSent = options.requestSent;
   }
 }
 
-/** A setting is missing, malformed or contradicts another one. The message names the key. */
+/** One problem found while reading the settings: the key, where it is set, what is wrong. */
+export interface ConfigurationProblem {
+  /** Full config key, e.g. `ad-entra-link:ldapUrl`. */
+  key: string;
+  /** The environment variable(s) that can set it instead. */
+  env: string[];
+  code: string;
+  /** One sentence naming the key and what is wrong; never the value. */
+  message: string;
+}
+
+/**
+ * A setting is missing, malformed or contradicts another one. The message names the key. When the
+ * settings were read, `problems` lists every problem of that read (all are reported at once).
+ */
 export class ConfigurationError extends AdEntraLinkError {
   override readonly name = "ConfigurationError" as const;
+  readonly problems: readonly ConfigurationProblem[];
+  constructor(
+    code: string,
+    message: string,
+    options?: AdEntraLinkErrorOptions & { problems?: readonly ConfigurationProblem[] },
+  ) {
+    super(code, message, options);
+    this.problems = options?.problems ?? [];
+  }
 }
 
 /** A resource argument is malformed. `property` is the argument path, e.g. `onPremises.objectGuid`. */
 export class InvalidInputError extends AdEntraLinkError {
   override readonly name = "InvalidInputError" as const;
-  readonly property: string;
-  constructor(code: string, property: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.property = property;
+  declare readonly property: string;
+  constructor(code: string, property: string, message: string, options?: AdEntraLinkErrorOptions) {
+    super(code, message, { ...options, property });
   }
 }
 
@@ -69,4 +117,42 @@ export class DirectoryUnavailableError extends AdEntraLinkError {
 /** The directory rejected a request for a reason not covered above (the message carries its error). */
 export class DirectoryRequestError extends AdEntraLinkError {
   override readonly name = "DirectoryRequestError" as const;
+}
+
+const ERROR_NAMES: ReadonlySet<string> = new Set<AdEntraLinkErrorName>([
+  "ConfigurationError",
+  "InvalidInputError",
+  "NotFoundError",
+  "AmbiguousMatchError",
+  "SafetyBlockError",
+  "PermissionDeniedError",
+  "DirectoryUnavailableError",
+  "DirectoryRequestError",
+]);
+
+/**
+ * True for an ad-entra-link error, also one created by another copy of this module (the Pulumi
+ * provider process may load the package twice), recognised by its name and string code.
+ */
+export function isAdEntraLinkError(err: unknown): err is AdEntraLinkError {
+  if (err instanceof AdEntraLinkError) return true;
+  return (
+    err instanceof Error && ERROR_NAMES.has(err.name) && typeof (err as { code?: unknown }).code === "string"
+  );
+}
+
+/**
+ * The one-line-per-error text shown to a user: `Name [CODE]: message` for ad-entra-link errors.
+ * Anything else (a bug, a raw library error) becomes a generic sentence naming only the error's
+ * class: its message, stack, file paths and any value it may quote are never shown.
+ */
+export function describeForUser(err: unknown): string {
+  if (isAdEntraLinkError(err)) {
+    return `${err.name} [${err.code}]: ${err.message}`;
+  }
+  const kind = err instanceof Error && /^[A-Z][A-Za-z]{0,40}$/.test(err.name) ? err.name : "unknown error";
+  return (
+    `InternalError [INTERNAL]: ad-entra-link: an unexpected ${kind} occurred. Its details are not shown ` +
+    "because they may contain file paths or secrets. Re-run; if it persists, report it with the steps to reproduce."
+  );
 }

@@ -68,6 +68,9 @@ const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*)$/;
 const HEX_PAIR = /^[0-9a-fA-F]{2}$/;
 const ESCAPABLE = new Set([" ", '"', "#", "+", ",", ";", "<", "=", ">", "\\"]);
 const FORBIDDEN_RAW = new Set(['"', ";", "<", ">", "\u0000"]);
+// C0 controls and DEL, in a value whether written raw or as an escape.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 // Numeric OIDs of the naming attributes AD uses, so `2.5.4.11=Staff` compares equal to `OU=Staff`.
 const TYPE_ALIASES: Record<string, string> = {
@@ -89,10 +92,12 @@ function malformed(
   detail: string,
   cause?: unknown,
 ): InvalidInputError {
+  // JSON.stringify shows control characters as escapes; a huge value is cut (it is user input).
+  const shown = dn.length > 256 ? `${dn.slice(0, 256)}…` : dn;
   return new InvalidInputError(
     code,
     property,
-    `dn: ${JSON.stringify(dn)} is not a valid distinguished name: ${detail}. ` +
+    `dn: ${JSON.stringify(shown)} is not a valid distinguished name: ${detail}. ` +
       `Write it as RFC 4514, e.g. OU=Staff,DC=corp,DC=local, escaping , + " \\ < > ; with a backslash.`,
     { cause },
   );
@@ -102,15 +107,21 @@ function malformed(
  * Parses a DN into its RDNs, most specific first, with values unescaped.
  *
  * Tolerates spaces around `,`, `+` and `=` (as AD tools print them); rejects everything ambiguous:
- * an empty DN or value, unknown escapes, raw `" ; < >` or NUL, quoted values (RFC 2253) and
- * `#`-hex BER values (AD never produces them, and accepting them would widen what a search base matches).
+ * an empty DN or value, unknown escapes, raw `" ; < >`, control characters raw or escaped (`\00`,
+ * `\0a`: a server may cut the value there and name the entry before it), quoted values (RFC 2253)
+ * and `#`-hex BER values (AD never produces them, and accepting them would widen what a search base
+ * matches).
  *
- * @throws InvalidInputError with code `DN_EMPTY`, `DN_MALFORMED`, `DN_EMPTY_VALUE`, `DN_INVALID_ESCAPE`
- *   or `DN_UNSUPPORTED_VALUE`.
+ * @throws InvalidInputError with code `DN_EMPTY`, `DN_MALFORMED`, `DN_EMPTY_VALUE`, `DN_INVALID_ESCAPE`,
+ *   `DN_CONTROL_CHARACTER` or `DN_UNSUPPORTED_VALUE`.
  */
 export function parseDn(dn: string, property = "dn"): Rdn[] {
   if (dn.trim().length === 0) {
     throw malformed(dn, property, "DN_EMPTY", "it is empty");
+  }
+  if (LONE_SURROGATE.test(dn)) {
+    // UTF-8 encoding would silently turn it into U+FFFD: the server would see another DN.
+    throw malformed(dn, property, "DN_MALFORMED", "it is not valid Unicode (a lone surrogate)");
   }
   const rdns: Rdn[] = [];
   let rdn: Rdn = [];
@@ -188,6 +199,16 @@ export function parseDn(dn: string, property = "dn"): Rdn[] {
     if (value.length === 0) {
       throw malformed(dn, property, "DN_EMPTY_VALUE", `the value of ${type} is empty`);
     }
+    // Raw or escaped (`\00`, `\0a`): a directory may cut the value at a NUL and so name another entry.
+    const control = CONTROL_CHARACTER.exec(value);
+    if (control !== null) {
+      throw malformed(
+        dn,
+        property,
+        "DN_CONTROL_CHARACTER",
+        `the value of ${type} contains the control character U+${hex2(control[0].charCodeAt(0)).toUpperCase().padStart(4, "0")}`,
+      );
+    }
     rdn.push({ type, value });
     if (i >= n) {
       rdns.push(rdn);
@@ -199,6 +220,35 @@ export function parseDn(dn: string, property = "dn"): Rdn[] {
     }
     i++; // "," or "+"
   }
+}
+
+/**
+ * The DN to send to a directory for `dn`: parsed strictly, formatted back in one canonical escaping,
+ * and checked to parse back to exactly the same components, so the server is asked for precisely the
+ * entry the parser saw (never a differently-escaped neighbour).
+ *
+ * @throws InvalidInputError (see {@link parseDn}), or `DN_NOT_ROUND_TRIP` when formatting loses information.
+ */
+export function canonicalDn(dn: string, property = "dn"): string {
+  const rdns = parseDn(dn, property);
+  const formatted = formatDn(rdns);
+  const again = parseDn(formatted, property);
+  const same =
+    again.length === rdns.length &&
+    again.every(
+      (rdn, k) =>
+        rdn.length === rdns[k]!.length &&
+        rdn.every((a, j) => a.type === rdns[k]![j]!.type && a.value === rdns[k]![j]!.value),
+    );
+  if (!same) {
+    throw malformed(
+      dn,
+      property,
+      "DN_NOT_ROUND_TRIP",
+      "it does not survive parsing and formatting unchanged",
+    );
+  }
+  return formatted;
 }
 
 /** Formats RDNs back into an RFC 4514 string (types and value case as given). */
