@@ -5,6 +5,8 @@
  * Kept apart from index.ts (which starts the policy server) so they can be read and reused alone.
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+// The one "is this DN under that OU" rule, shared with the provider (pure, no dependencies).
+import { isDnUnder } from "../provider/core/ldap-escape";
 
 /** The type token of a UserLink (dynamic resource with its own module and type name). */
 export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
@@ -30,35 +32,17 @@ function selector(s: Record<string, string | undefined> | undefined): string {
   return `${k} "${v}"`;
 }
 
-/** RDNs of a DN, lower-cased, split on unescaped commas, spaces around "," and "=" ignored. */
-export function dnParts(dn: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  for (let i = 0; i < dn.length; i++) {
-    const ch = dn[i]!;
-    if (ch === "\\" && i + 1 < dn.length) {
-      current += ch + dn[i + 1];
-      i++;
-    } else if (ch === ",") {
-      parts.push(current);
-      current = "";
-    } else current += ch;
+/**
+ * True when `dn` is `base` or inside it: the provider's own rule (component-wise RFC 4514 parsing,
+ * escapes and OID aliases understood). A DN that does not parse is never inside anything, so the
+ * policy fails closed.
+ */
+export function isDnInside(dn: string, base: string): boolean {
+  try {
+    return isDnUnder(dn, base);
+  } catch {
+    return false;
   }
-  parts.push(current);
-  return parts.map((p) =>
-    p
-      .trim()
-      .replace(/\s*=\s*/, "=")
-      .toLowerCase(),
-  );
-}
-
-/** True when `dn` is `base` or inside it. */
-export function isDnUnder(dn: string, base: string): boolean {
-  const d = dnParts(dn);
-  const b = dnParts(base);
-  if (b.length === 0 || b.length > d.length) return false;
-  return b.every((rdn, i) => d[d.length - b.length + i] === rdn);
 }
 
 export const noPrivilegedCloudUsers: ResourceValidationPolicy = {
@@ -124,7 +108,7 @@ export const allowedOus: ResourceValidationPolicy = {
     // The declared DN, else the DN the provider resolved at preview (selectors by name or GUID).
     const dn = p.onPremises?.distinguishedName ?? p.resolved?.onPremisesDistinguishedName;
     if (dn === undefined) return; // not resolved yet (unknown during preview); checked again at up
-    if (!allowed.some((base) => isDnUnder(dn, base))) {
+    if (!allowed.some((base) => isDnInside(dn, base))) {
       reportViolation(
         `UserLink ${p.linkName ?? args.name}: the AD user ${dn} is not inside an allowed OU (${allowed.join("; ")}).`,
       );
