@@ -7,62 +7,34 @@
  * looks at users only and is deliberately not used. Independent of provider/** (the simulator is the
  * oracle the predictor is checked against).
  */
-import { type CloudUser, proxyAddressPart, proxyType, type TenantState } from "../model";
+import {
+  type CloudContact,
+  type CloudGroup,
+  type CloudUser,
+  type DeletedCloudUser,
+  proxyAddressPart,
+  proxyType,
+  type TenantState,
+} from "../model";
 
-/** The shape of a cloud group as the simulator reads it (a subset of the model's CloudGroup). */
-export interface SimGroup {
-  id: string;
-  displayName: string;
-  mail: string | null;
-  proxyAddresses: string[];
-  onPremisesSyncEnabled: boolean | null;
+export function groupsOf(t: TenantState): ReadonlyMap<string, CloudGroup> {
+  return t.groups;
 }
 
-/** The shape of an organizational contact as the simulator reads it (a subset of the model's CloudContact). */
-export interface SimContact {
-  id: string;
-  displayName: string;
-  mail: string | null;
-  proxyAddresses: string[];
-  onPremisesSyncEnabled: boolean | null;
+export function contactsOf(t: TenantState): ReadonlyMap<string, CloudContact> {
+  return t.contacts;
 }
 
-export type DeletedUser = CloudUser & { deletedDateTime: string };
-
-/**
- * Optional view of the directory collections other than users. The model gains `groups`,
- * `contacts` and `deletedUsers` on TenantState; reading them through this view keeps the simulator
- * working on a tenant built without them (treated as empty).
- */
-interface OtherCollections {
-  groups?: ReadonlyMap<string, SimGroup>;
-  contacts?: ReadonlyMap<string, SimContact>;
-  deletedUsers?: Map<string, DeletedUser>;
-}
-
-function others(t: TenantState): OtherCollections {
-  return t as unknown as OtherCollections;
-}
-
-export function groupsOf(t: TenantState): ReadonlyMap<string, SimGroup> {
-  return others(t).groups ?? new Map();
-}
-
-export function contactsOf(t: TenantState): ReadonlyMap<string, SimContact> {
-  return others(t).contacts ?? new Map();
-}
-
-export function deletedUsersOf(t: TenantState): ReadonlyMap<string, DeletedUser> {
-  return others(t).deletedUsers ?? new Map();
+export function deletedUsersOf(t: TenantState): ReadonlyMap<string, DeletedCloudUser> {
+  return t.deletedUsers;
 }
 
 /** Moves a soft-deleted user back into `t.users` (restore from the recycle bin) and returns it. */
 export function restoreDeletedUser(t: TenantState, id: string): CloudUser {
-  const bin = others(t).deletedUsers;
-  const deleted = bin?.get(id);
-  if (bin === undefined || deleted === undefined) throw new Error(`no soft-deleted user ${id}`);
+  const deleted = t.deletedUsers.get(id);
+  if (deleted === undefined) throw new Error(`no soft-deleted user ${id}`);
   const { deletedDateTime: _deleted, ...user } = deleted;
-  bin.delete(id);
+  t.deletedUsers.delete(id);
   t.users.set(id, user);
   return user;
 }

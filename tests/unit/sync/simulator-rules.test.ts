@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import type {
+  CloudContact,
+  CloudGroup,
   CloudUser,
   CloudUserInput,
   EmulatorBehavior,
@@ -22,29 +24,12 @@ import type { OnPremUserRecord, SyncReportEntry } from "../../emulator/sync/type
 
 const INITIAL = "contosolab.onmicrosoft.com";
 
-interface GroupShape {
-  id: string;
-  displayName: string;
-  mail: string | null;
-  mailEnabled: boolean;
-  securityEnabled: boolean;
-  proxyAddresses: string[];
-  onPremisesSyncEnabled: boolean | null;
-}
-interface ContactShape {
-  id: string;
-  displayName: string;
-  mail: string | null;
-  proxyAddresses: string[];
-  onPremisesSyncEnabled: boolean | null;
-}
-
 interface Arrange {
   users?: (Partial<CloudUserInput> & { key: string })[];
   roles?: { key: string; role: string; kind: "active" | "eligible" }[];
   deleted?: (Partial<CloudUserInput> & { key: string })[];
-  groups?: Partial<GroupShape>[];
-  contacts?: Partial<ContactShape>[];
+  groups?: Partial<CloudGroup>[];
+  contacts?: Partial<CloudContact>[];
   features?: Partial<SyncFeatures>;
   behavior?: Partial<EmulatorBehavior>;
 }
@@ -102,9 +87,9 @@ async function world(a: Arrange = {}): Promise<World> {
     t.users.delete(u.id);
     deletedUsers.set(u.id, { ...u, deletedDateTime: "2026-11-01T00:00:00Z" });
   }
-  const groups = new Map<string, GroupShape>();
+  const groups = new Map<string, CloudGroup>();
   for (const g of a.groups ?? []) {
-    const full: GroupShape = {
+    const full: CloudGroup = {
       id: randomUUID(),
       displayName: "Group",
       mail: null,
@@ -116,9 +101,9 @@ async function world(a: Arrange = {}): Promise<World> {
     };
     groups.set(full.id, full);
   }
-  const contacts = new Map<string, ContactShape>();
+  const contacts = new Map<string, CloudContact>();
   for (const c of a.contacts ?? []) {
-    const full: ContactShape = {
+    const full: CloudContact = {
       id: randomUUID(),
       displayName: "Contact",
       mail: null,
@@ -128,7 +113,9 @@ async function world(a: Arrange = {}): Promise<World> {
     };
     contacts.set(full.id, full);
   }
-  Object.assign(t as unknown as Record<string, unknown>, { groups, contacts, deletedUsers });
+  for (const [k, v] of groups) t.groups.set(k, v);
+  for (const [k, v] of contacts) t.contacts.set(k, v);
+  for (const [k, v] of deletedUsers) t.deletedUsers.set(k, v);
   return { t, id: idOf };
 }
 
@@ -388,8 +375,7 @@ describe("join order (docs/matching-model.md §2)", () => {
     assert.equal(e.restored, true);
     assert.equal(e.cloudUserId, w.id("gone"));
     assert.ok(w.t.users.has(w.id("gone")));
-    const bin = (w.t as unknown as { deletedUsers: Map<string, unknown> }).deletedUsers;
-    assert.equal(bin.has(w.id("gone")), false);
+    assert.equal(w.t.deletedUsers.has(w.id("gone")), false);
   });
 
   it("r2 row 7: the same blocks apply to a soft-deleted candidate (block flag) — it stays in the recycle bin", async () => {
@@ -608,7 +594,7 @@ describe("join order (docs/matching-model.md §2)", () => {
     });
     const e = one(w, rec("n", { proxyAddresses: ["SMTP:n@contoso.com", "smtp:alias@contoso.com"] }));
     assert.equal(e.outcome, "provisioned");
-    const contactId = [...(w.t as unknown as { contacts: Map<string, ContactShape> }).contacts.keys()][0];
+    const contactId = [...w.t.contacts.keys()][0];
     assert.deepEqual(
       e.quarantined?.map((q) => [q.value, q.conflictsWithId]),
       [["smtp:alias@contoso.com", contactId]],
