@@ -6,7 +6,15 @@
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { EmulatorControl } from "../emulator/control-client";
-import type { CloudUser, EmulatorBehavior, SyncFeatures, TenantSeed } from "../emulator/model";
+import type {
+  CloudContactInput,
+  CloudGroupInput,
+  CloudUser,
+  DeletedCloudUserInput,
+  EmulatorBehavior,
+  SyncFeatures,
+  TenantSeed,
+} from "../emulator/model";
 import { contosoTenantSeed, legacyTenantSeed } from "../emulator/seeds";
 import { guidToImmutableId } from "../emulator/sync/anchor";
 import type { SyncOutcome } from "../emulator/sync/types";
@@ -22,14 +30,25 @@ export interface CloudArrangement {
   stampAnchorOn?: string;
   /** Raw edits of seed users (by key). */
   patch?: { key: string; set: Partial<CloudUser> }[];
+  /** Extra role assignments of seed users (by key). */
+  roles?: { key: string; role: string; kind: "active" | "eligible" }[];
+  groups?: CloudGroupInput[];
+  contacts?: CloudContactInput[];
+  /** A soft-deleted user (recycle bin) whose onPremisesImmutableId is stamped with the anchor (row 7). */
+  deletedWithAnchor?: DeletedCloudUserInput;
 }
 
 export interface Expectation {
   outcome: SyncOutcome;
   /** Seed user (key) that the object joined, or that a refused match pointed at (stays untouched). */
   target?: string;
+  /** The object a refusal names (error.conflictsWithId) when it is not a seed user: a group, contact or deleted user id. */
+  conflictsWithId?: string;
   error?: string;
   errorCode?: number;
+  attributeConflictName?: "OnPremiseSecurityIdentifier" | "ProxyAddresses";
+  /** Hard match onto the soft-deleted user `cloud.deletedWithAnchor`, restored from the recycle bin (row 7). */
+  restored?: boolean;
   /** Quarantined properties of the new object, in order. */
   quarantined?: ("UserPrincipalName" | "ProxyAddresses")[];
   /** UPN of the resulting cloud object. */
@@ -45,10 +64,17 @@ export interface DecisionCase {
 }
 
 const TAKEOVER_BLOCK = { blockCloudObjectTakeoverThroughHardMatchEnabled: true };
-const NO_RESILIENCY = {
+/** Quarantine flags reading false: resiliency stays on (matching-rules §2.4 correction 2026-11-28). */
+const QUARANTINE_FLAGS_FALSE = {
   quarantineUponUpnConflictEnabled: false,
   quarantineUponProxyAddressesConflictEnabled: false,
 };
+const OTHER_SID = "S-1-5-21-3623811015-3361044348-30300820-4242";
+const SALES_GROUP = "5a1e5000-0000-4000-8000-000000000017";
+const PARTNER_CONTACT = "c0a7ac70-0000-4000-8000-000000000017";
+const DELETED_USER = "de1e7ed0-0000-4000-8000-000000000007";
+/** Sam as a cloud-managed user pre-stamped with another ImmutableId (row 13), not a synced one (rows 19/20). */
+const SAM_CLOUD_MANAGED = [{ key: "sam", set: { onPremisesSyncEnabled: null } }];
 
 export const DECISION_CASES: DecisionCase[] = [
   {
@@ -84,6 +110,25 @@ export const DECISION_CASES: DecisionCase[] = [
     onPrem: { key: "hm4b" },
     cloud: { stampAnchorOn: "gina", behavior: { blockPrivilegedHardMatch: false } },
     expect: { outcome: "hardMatch", target: "gina" },
+  },
+  {
+    row: "4 [U: any role]",
+    title:
+      "hard-match target holds only a NON-privileged active role: blocked too (emulator default, the stricter reading)",
+    onPrem: { key: "hm4c" },
+    cloud: { stampAnchorOn: "chen", roles: [{ key: "chen", role: "Directory Readers", kind: "active" }] },
+    expect: { outcome: "blocked", target: "chen", error: "InvalidHardMatch", errorCode: 103 },
+  },
+  {
+    row: "4 [U: privileged only]",
+    title: "same with hardMatchBlockedByAnyRole off (E1's wording): a non-privileged role does not block",
+    onPrem: { key: "hm4d" },
+    cloud: {
+      stampAnchorOn: "chen",
+      roles: [{ key: "chen", role: "Directory Readers", kind: "active" }],
+      behavior: { hardMatchBlockedByAnyRole: false },
+    },
+    expect: { outcome: "hardMatch", target: "chen" },
   },
   {
     row: "5",
@@ -130,6 +175,54 @@ export const DECISION_CASES: DecisionCase[] = [
     expect: { outcome: "hardMatch", target: "olivia" },
   },
   {
+    row: "7",
+    title: "a soft-deleted user holds the anchor: it is restored from the recycle bin and hard-matched",
+    onPrem: { key: "hm7" },
+    cloud: {
+      deletedWithAnchor: {
+        key: "gone7",
+        id: DELETED_USER,
+        userPrincipalName: "gone.seven@contoso.com",
+        displayName: "Gone Seven",
+        givenName: "Gone",
+        surname: "Seven",
+        mailNickname: "gone.seven",
+        onPremisesSyncEnabled: false,
+      },
+    },
+    expect: { outcome: "hardMatch", conflictsWithId: DELETED_USER, restored: true },
+  },
+  {
+    row: "7 (block flag)",
+    title: "same with blockCloudObjectTakeoverThroughHardMatchEnabled: InvalidHardMatch, it stays deleted",
+    onPrem: { key: "hm7b" },
+    cloud: {
+      features: TAKEOVER_BLOCK,
+      deletedWithAnchor: {
+        key: "gone7b",
+        id: DELETED_USER,
+        userPrincipalName: "gone.seven@contoso.com",
+        displayName: "Gone Seven",
+        givenName: "Gone",
+        surname: "Seven",
+        mailNickname: "gone.seven",
+        onPremisesSyncEnabled: false,
+      },
+    },
+    expect: { outcome: "blocked", conflictsWithId: DELETED_USER, error: "InvalidHardMatch" },
+  },
+  {
+    row: "8 [U]",
+    title:
+      "the anchor is held by a user still synced from an AD object with another SID: blocked (SourceAnchorUniquenessViolation, our label)",
+    onPrem: { key: "hm8" },
+    cloud: {
+      stampAnchorOn: "sam",
+      patch: [{ key: "sam", set: { onPremisesSecurityIdentifier: OTHER_SID } }],
+    },
+    expect: { outcome: "blocked", target: "sam", error: "SourceAnchorUniquenessViolation" },
+  },
+  {
     row: "9",
     title: "primary SMTP equals the candidate's primary SMTP: soft match on SMTP",
     onPrem: {
@@ -144,6 +237,49 @@ export const DECISION_CASES: DecisionCase[] = [
     title: "no proxyAddresses, mail equals the candidate's primary SMTP: soft match (mail becomes primary)",
     onPrem: { key: "sm10", mail: "chen.li@contoso.com" },
     expect: { outcome: "softMatchSmtp", target: "chen" },
+  },
+  {
+    row: "10 (P5a [U])",
+    title:
+      "mail equals a user's primary but kept secondaries exist: mail is not promoted, no soft match; a new object, the secondary quarantined",
+    onPrem: {
+      key: "p5a",
+      mail: "alva.wood@contoso.com",
+      proxyAddresses: ["smtp:alva.wood@contoso.com", "X500:/o=Corp/ou=Users/cn=p5a"],
+    },
+    expect: { outcome: "provisioned", target: "alva", quarantined: ["ProxyAddresses"] },
+  },
+  {
+    row: "9 (P3)",
+    title:
+      "the only primary is on the initial (reserved) domain: discarded, never soft-matches; UPN does not match → a new object",
+    onPrem: { key: "p3", proxyAddresses: ["SMTP:bruno.costa@contosolab.onmicrosoft.com"] },
+    cloud: {
+      patch: [
+        {
+          key: "bruno",
+          set: {
+            mail: "bruno.costa@contosolab.onmicrosoft.com",
+            proxyAddresses: ["SMTP:bruno.costa@contosolab.onmicrosoft.com"],
+          },
+        },
+      ],
+    },
+    expect: { outcome: "provisioned", target: "bruno" },
+  },
+  {
+    row: "9 (P2)",
+    title: "an apostrophe is valid RFC 5322 atext: SMTP:s.o'brien@contoso.com soft-matches",
+    onPrem: { key: "p2", proxyAddresses: ["SMTP:s.o'brien@contoso.com"] },
+    cloud: {
+      patch: [
+        {
+          key: "siobhan",
+          set: { mail: "s.o'brien@contoso.com", proxyAddresses: ["SMTP:s.o'brien@contoso.com"] },
+        },
+      ],
+    },
+    expect: { outcome: "softMatchSmtp", target: "siobhan" },
   },
   {
     row: "11",
@@ -165,8 +301,10 @@ export const DECISION_CASES: DecisionCase[] = [
   },
   {
     row: "13",
-    title: "SMTP matches a user with another ImmutableId, resiliency on: new object, SMTP quarantined",
+    title:
+      "SMTP matches a cloud-managed user pre-stamped with another ImmutableId: InvalidSoftMatch, new object, SMTP quarantined",
     onPrem: { key: "sm13", mail: "sam.taylor@contoso.com" },
+    cloud: { patch: SAM_CLOUD_MANAGED },
     expect: {
       outcome: "provisioned",
       target: "sam",
@@ -175,11 +313,17 @@ export const DECISION_CASES: DecisionCase[] = [
     },
   },
   {
-    row: "13 (no resiliency)",
-    title: "same without duplicate-attribute resiliency: InvalidSoftMatch blocks the export",
+    row: "13 (quarantine flags false)",
+    title:
+      "same with both quarantine flags reading false: resiliency is still on (correction 2026-11-28), a new object",
     onPrem: { key: "sm13b", mail: "sam.taylor@contoso.com" },
-    cloud: { features: NO_RESILIENCY },
-    expect: { outcome: "blocked", target: "sam", error: "InvalidSoftMatch" },
+    cloud: { patch: SAM_CLOUD_MANAGED, features: QUARANTINE_FLAGS_FALSE },
+    expect: {
+      outcome: "provisioned",
+      target: "sam",
+      error: "InvalidSoftMatch",
+      quarantined: ["ProxyAddresses"],
+    },
   },
   {
     row: "14",
@@ -194,11 +338,94 @@ export const DECISION_CASES: DecisionCase[] = [
     },
   },
   {
+    row: "15 [U]",
+    title:
+      "SMTP matches a user only PIM-eligible for a role: soft match (Semperis 2022; current behaviour uncertain)",
+    onPrem: { key: "sm15", mail: "pat.kowalski@contoso.com" },
+    expect: { outcome: "softMatchSmtp", target: "pat" },
+  },
+  {
     row: "16",
     title: "blockSoftMatchEnabled: no soft match, new object with the duplicate SMTP quarantined",
     onPrem: { key: "sm16", mail: "alva.wood@contoso.com" },
     cloud: { features: { blockSoftMatchEnabled: true } },
     expect: { outcome: "provisioned", target: "alva", quarantined: ["ProxyAddresses"] },
+  },
+  {
+    row: "17",
+    title: "the primary SMTP is a mail-enabled group's primary: ObjectTypeMismatch, blocked",
+    onPrem: { key: "ot17", mail: "sales@contoso.com" },
+    cloud: {
+      groups: [
+        {
+          id: SALES_GROUP,
+          displayName: "Sales",
+          mail: "sales@contoso.com",
+          mailEnabled: true,
+          securityEnabled: false,
+          proxyAddresses: ["SMTP:sales@contoso.com"],
+        },
+      ],
+    },
+    expect: { outcome: "blocked", conflictsWithId: SALES_GROUP, error: "ObjectTypeMismatch" },
+  },
+  {
+    row: "17 (contact)",
+    title: "the primary SMTP is an org contact's primary: ObjectTypeMismatch, blocked",
+    onPrem: { key: "ot17c", proxyAddresses: ["SMTP:partner@contoso.com"] },
+    cloud: {
+      contacts: [
+        {
+          id: PARTNER_CONTACT,
+          displayName: "Partner",
+          mail: "partner@contoso.com",
+          proxyAddresses: ["SMTP:partner@contoso.com"],
+        },
+      ],
+    },
+    expect: { outcome: "blocked", conflictsWithId: PARTNER_CONTACT, error: "ObjectTypeMismatch" },
+  },
+  {
+    row: "18",
+    title:
+      "only a secondary smtp: equals a user's primary: no soft match; a new object, that value quarantined",
+    onPrem: { key: "sec18", proxyAddresses: ["SMTP:sec18@contoso.com", "smtp:alva.wood@contoso.com"] },
+    expect: { outcome: "provisioned", target: "alva", quarantined: ["ProxyAddresses"] },
+  },
+  {
+    row: "18 (E5 known issue)",
+    title: "a secondary smtp: equals a GROUP's primary: proxy conflict error, blocked, nothing created",
+    onPrem: { key: "sec18g", proxyAddresses: ["SMTP:sec18g@contoso.com", "smtp:sales@contoso.com"] },
+    cloud: {
+      groups: [
+        {
+          id: SALES_GROUP,
+          displayName: "Sales",
+          mail: "sales@contoso.com",
+          mailEnabled: true,
+          securityEnabled: false,
+          proxyAddresses: ["SMTP:sales@contoso.com"],
+        },
+      ],
+    },
+    expect: {
+      outcome: "blocked",
+      conflictsWithId: SALES_GROUP,
+      error: "AttributeValueMustBeUnique",
+      attributeConflictName: "ProxyAddresses",
+    },
+  },
+  {
+    row: "19",
+    title:
+      "SMTP matches a user still synced from another anchor and SID: AttributeValueMustBeUnique (ProxyAddresses), no new object",
+    onPrem: { key: "sm19", mail: "sam.taylor@contoso.com" },
+    expect: {
+      outcome: "blocked",
+      target: "sam",
+      error: "AttributeValueMustBeUnique",
+      attributeConflictName: "ProxyAddresses",
+    },
   },
   {
     row: "24",
@@ -254,6 +481,8 @@ export async function runDecisionCase(
       : contosoTenantSeed({ tenantId: randomUUID() });
   if (c.cloud?.features) seed.features = { ...seed.features, ...c.cloud.features };
   if (c.cloud?.behavior) seed.behavior = { ...c.cloud.behavior };
+  if (c.cloud?.groups) seed.groups = structuredClone(c.cloud.groups);
+  if (c.cloud?.contacts) seed.contacts = structuredClone(c.cloud.contacts);
   const tenant = await control.createTenant(seed);
   const tid = tenant.tenantId;
   const caseId = `Case${c.row.replace(/[^A-Za-z0-9]/g, "")}${randomUUID().slice(0, 4)}`;
@@ -266,6 +495,10 @@ export async function runDecisionCase(
       await control.patchUser(tid, seedUser(c.cloud.stampAnchorOn).id, {
         onPremisesImmutableId: anchor,
       });
+    for (const r of c.cloud?.roles ?? [])
+      await control.assignRole(tid, { principalId: seedUser(r.key).id, role: r.role, kind: r.kind });
+    if (c.cloud?.deletedWithAnchor)
+      await control.addDeletedUsers(tid, [{ ...c.cloud.deletedWithAnchor, onPremisesImmutableId: anchor }]);
     const before = await control.listUsers(tid);
     const snapshotBefore = await control.snapshot(tid);
 
@@ -291,6 +524,11 @@ export async function runDecisionCase(
     assert.equal(entry.sourceAnchor, anchor, "anchor = Base64 of objectGUID bytes (ConsistencyGuid empty)");
     assert.equal(entry.error?.name, c.expect.error);
     if (c.expect.errorCode !== undefined) assert.equal(entry.error?.code, c.expect.errorCode);
+    assert.equal(entry.error?.attributeConflictName, c.expect.attributeConflictName);
+    // A refusal names the object it is about: the seed user, or the group/contact/deleted user.
+    if (c.expect.error !== undefined)
+      assert.equal(entry.error?.conflictsWithId, c.expect.conflictsWithId ?? target?.id, "the refusal names");
+    assert.equal(entry.restored, c.expect.restored);
     assert.deepEqual(
       (entry.quarantined ?? []).map((q) => q.property),
       c.expect.quarantined ?? [],
@@ -301,6 +539,18 @@ export async function runDecisionCase(
       c.expect.outcome === "softMatchSmtp" ||
       c.expect.outcome === "softMatchUpn"
     ) {
+      if (c.expect.restored === true) {
+        // Row 7: the soft-deleted user left the recycle bin and is the joined object.
+        const restored = after.find((u) => u.id === c.expect.conflictsWithId);
+        assert.ok(restored, "restored into the live users");
+        assert.equal(entry.cloudUserId, restored.id);
+        assert.equal(after.length, before.length + 1, "restored, not created");
+        assert.ok(!(await control.listDeletedUsers(tid)).some((u) => u.id === restored.id));
+        assert.equal(restored.onPremisesSyncEnabled, true);
+        assert.equal(restored.onPremisesImmutableId, anchor);
+        assert.equal((await control.getConnector(tid))[anchor], restored.id);
+        return;
+      }
       assert.ok(target && targetAfter);
       assert.equal(entry.cloudUserId, target.id);
       assert.equal(after.length, before.length, "no new object");
@@ -317,6 +567,13 @@ export async function runDecisionCase(
       assert.equal(after.length, before.length, "no new object");
       assert.deepEqual(targetAfter, targetBefore, "the candidate is untouched");
       assert.equal((await control.getConnector(tid))[anchor], undefined);
+      if (c.cloud?.deletedWithAnchor) {
+        const bin = await control.listDeletedUsers(tid);
+        assert.ok(
+          bin.some((u) => u.id === c.cloud?.deletedWithAnchor?.id),
+          "a refused deleted candidate stays in the recycle bin",
+        );
+      }
     } else {
       assert.equal(c.expect.outcome, "provisioned");
       assert.equal(after.length, before.length + 1);

@@ -58,22 +58,85 @@ async function newTenant(): Promise<string> {
 describe("sync cycle", () => {
   test("a joined object is updated on the next cycle, never re-matched, even when it now matches someone else", async () => {
     const tid = await newTenant();
-    const alva = record("alva");
-    const first = await emu.control.runSyncCycle(tid, { records: [alva], scope: [STAFF] });
+    const chen = record("chen");
+    const first = await emu.control.runSyncCycle(tid, { records: [chen], scope: [STAFF] });
     assert.equal(first.entries[0]?.outcome, "softMatchSmtp");
-    assert.equal(first.entries[0]?.cloudUserId, cloud("alva").id);
+    assert.equal(first.entries[0]?.cloudUserId, cloud("chen").id);
 
-    // The admin now gives the AD object Chen's address: no merge, the value is quarantined.
-    const edited = { ...alva, mail: "chen.li@contoso.com", proxyAddresses: ["SMTP:chen.li@contoso.com"] };
+    // The admin now gives the AD object Alva's address: no merge (row 0 / 21), the value is quarantined.
+    const edited = { ...chen, mail: "alva.wood@contoso.com", proxyAddresses: ["SMTP:alva.wood@contoso.com"] };
     const second = await emu.control.runSyncCycle(tid, { records: [edited], scope: [STAFF] });
     assert.equal(second.entries[0]?.outcome, "updated");
-    assert.equal(second.entries[0]?.cloudUserId, cloud("alva").id);
+    assert.equal(second.entries[0]?.cloudUserId, cloud("chen").id);
     assert.deepEqual(
       second.entries[0]?.quarantined?.map((q) => [q.property, q.value, q.conflictsWithId]),
-      [["ProxyAddresses", "SMTP:chen.li@contoso.com", cloud("chen").id]],
+      [["ProxyAddresses", "SMTP:alva.wood@contoso.com", cloud("alva").id]],
     );
-    const chen = await emu.control.getUser(tid, cloud("chen").id);
-    assert.equal(chen.onPremisesSyncEnabled, null, "Chen stays cloud-managed");
+    const alva = await emu.control.getUser(tid, cloud("alva").id);
+    assert.equal(alva.onPremisesSyncEnabled, null, "Alva stays cloud-managed");
+    const chenAfter = await emu.control.getUser(tid, cloud("chen").id);
+    assert.equal(chenAfter.mail, null, "the quarantined primary is not the cloud mail");
+    await emu.control.deleteTenant(tid);
+  });
+
+  test("row 0 / 8 [U]: a second AD object exporting an anchor another AD object already joined is blocked", async () => {
+    const tid = await newTenant();
+    const chen = record("chen", { objectSid: "S-1-5-21-1-2-3-1104" });
+    // Same mS-DS-ConsistencyGuid copied onto another AD object (e.g. a botched migration).
+    const copy = record("bruno", {
+      msDsConsistencyGuid: chen.msDsConsistencyGuid ?? null,
+      objectSid: "S-1-5-21-1-2-3-1105",
+    });
+    const first = await emu.control.runSyncCycle(tid, { records: [chen], scope: [STAFF] });
+    assert.equal(first.entries[0]?.outcome, "softMatchSmtp");
+    const second = await emu.control.runSyncCycle(tid, { records: [chen, copy], scope: [STAFF] });
+    const byDn = new Map(second.entries.map((e) => [e.dn, e]));
+    assert.equal(byDn.get(chen.dn)?.outcome, "updated");
+    assert.equal(byDn.get(copy.dn)?.outcome, "blocked");
+    assert.equal(byDn.get(copy.dn)?.error?.name, "SourceAnchorUniquenessViolation");
+    assert.equal(byDn.get(copy.dn)?.error?.conflictsWithId, cloud("chen").id);
+    const chenAfter = await emu.control.getUser(tid, cloud("chen").id);
+    assert.equal(chenAfter.onPremisesDistinguishedName, chen.dn, "still joined to the first object");
+    await emu.control.deleteTenant(tid);
+  });
+
+  test("row 7: a hard match restores a soft-deleted user; Graph no longer lists it under deletedItems", async () => {
+    const tid = await newTenant();
+    const rec = record("bruno");
+    const deletedId = "de1e7ed0-0000-4000-8000-0000000000b7";
+    await emu.control.addDeletedUsers(tid, [
+      {
+        key: "bruno-old",
+        id: deletedId,
+        userPrincipalName: "bruno.old@contoso.com",
+        displayName: "Bruno (old)",
+        givenName: "Bruno",
+        surname: "Costa",
+        mailNickname: "bruno.old",
+        onPremisesImmutableId: rec.objectGUID,
+        onPremisesSyncEnabled: false,
+      },
+    ]);
+    const graph = graphClient(emu, secretCredential(emu, await emu.control.getTenant(tid)));
+    const listed = async (): Promise<string[]> =>
+      (
+        (await graph.api("/directory/deletedItems/microsoft.graph.user").get()) as { value: { id: string }[] }
+      ).value.map((u) => u.id);
+    assert.ok((await listed()).includes(deletedId));
+    const report = await emu.control.runSyncCycle(tid, { records: [rec], scope: [STAFF] });
+    assert.equal(report.entries[0]?.outcome, "hardMatch");
+    assert.equal(report.entries[0]?.restored, true);
+    assert.equal(report.entries[0]?.cloudUserId, deletedId);
+    assert.ok(!(await listed()).includes(deletedId));
+    const u = (await graph
+      .api(`/users/${deletedId}`)
+      .select(["id", "onPremisesSyncEnabled", "onPremisesImmutableId"])
+      .get()) as {
+      onPremisesSyncEnabled: boolean;
+      onPremisesImmutableId: string;
+    };
+    assert.equal(u.onPremisesSyncEnabled, true);
+    assert.equal(u.onPremisesImmutableId, rec.objectGUID);
     await emu.control.deleteTenant(tid);
   });
 
@@ -98,12 +161,46 @@ describe("sync cycle", () => {
     await emu.control.deleteTenant(tid);
   });
 
-  test("after a soft match AD is authoritative: proxy calculation, mail, and the UPN moves to the MOERA (unverified suffix)", async () => {
+  test("P5a [U]: the seed's Alva (mail set, only lower-case smtp:/X500/SIP proxies) exports no primary: no soft match, a new object", async () => {
     const tid = await newTenant();
     const report = await emu.control.runSyncCycle(tid, { records: [record("alva")], scope: [STAFF] });
+    const e = report.entries[0];
+    assert.equal(e?.outcome, "provisioned", "mail is not promoted while other proxy values are kept");
+    assert.notEqual(e?.cloudUserId, cloud("alva").id);
+    // The secondary equal to cloud Alva's primary is quarantined (row 18); X500 and SIP flow.
+    assert.deepEqual(
+      e?.quarantined?.map((q) => [q.property, q.value, q.conflictsWithId]),
+      [["ProxyAddresses", "smtp:alva.wood@contoso.com", cloud("alva").id]],
+    );
+    const created = await emu.control.getUser(tid, e?.cloudUserId ?? "");
+    assert.deepEqual(created.proxyAddresses, [
+      "smtp:awood@contoso.com",
+      "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=awood",
+      "SIP:alva.wood@contoso.com",
+    ]);
+    assert.equal(created.mail, null, "no primary, no cloud mail");
+    const alva = await emu.control.getUser(tid, cloud("alva").id);
+    assert.equal(alva.onPremisesSyncEnabled, null, "cloud Alva is untouched");
+    await emu.control.deleteTenant(tid);
+  });
+
+  test("after a soft match AD is authoritative: proxy calculation, mail, and the UPN moves to the MOERA (unverified suffix)", async () => {
+    const tid = await newTenant();
+    // Alva's AD object with a real primary (as the link writes it): soft match by SMTP (row 9).
+    const alvaRecord = record("alva", {
+      proxyAddresses: [
+        "SMTP:alva.wood@contoso.com",
+        "smtp:awood@contoso.com",
+        "X400:c=US;a= ;p=Contoso;o=Exchange;s=Wood;",
+        "smtp:awood@contosolab.onmicrosoft.com",
+        "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=awood",
+        "SIP:alva.wood@contoso.com",
+      ],
+    });
+    const report = await emu.control.runSyncCycle(tid, { records: [alvaRecord], scope: [STAFF] });
     assert.equal(report.entries[0]?.outcome, "softMatchSmtp");
     const u = await emu.control.getUser(tid, cloud("alva").id);
-    // AD: mail alva.wood@contoso.com, proxies all lower-case smtp + X500 + SIP → mail promoted to primary (K3).
+    // X400 (legacy) and the reserved-domain secondary are discarded (P1, P3); the MOERA is added.
     assert.deepEqual(u.proxyAddresses, [
       "SMTP:alva.wood@contoso.com",
       "smtp:awood@contoso.com",

@@ -1,8 +1,10 @@
 /**
- * The Entra Connect decision table (matching-rules.md §8) as data: one case per row the research does
- * not mark uncertain, plus the rows whose outcome depends on the date of Microsoft's 2026 hardening
- * (4, 5, 6), run with the emulator's default (most recent documentation) and with the switch flipped.
- * Every case runs twice: on in-memory records and on a real Samba AD DC over LDAPS.
+ * The Entra Connect decision table (shared matching-rules §8, as docs/matching-model.md states the
+ * rules) as data: one case per row a user can reach, incl. the rows the sources mark uncertain
+ * ([U] in the case name, with the reading the emulator takes: 4/5 any role, 8, 15, P5a) and the
+ * rows whose outcome depends on the date of Microsoft's 2026 hardening (4, 5, 6), run with the
+ * emulator's default and with the switch flipped. Groups, org contacts and the recycle bin take part
+ * (rows 7, 17, 18). Every case runs twice: on in-memory records and on a real Samba AD DC over LDAPS.
  */
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
