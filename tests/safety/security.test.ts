@@ -251,7 +251,7 @@ test("LDAP filter values are escaped: injection strings that match users unescap
         (err: Error & { code?: string }) => err.name === "NotFoundError" && err.code === "AD_USER_NOT_FOUND",
         hostile,
       );
-      assert.deepEqual(await ad.findHolders(hostile, ""), [], `${hostile}: no collision holder`);
+      assert.deepEqual(await ad.findHolders([hostile], ""), [], `${hostile}: no collision holder`);
       if (["*", "*@corp.local", "a*"].includes(hostile))
         assert.ok(unescapedMatches > 0, `control for ${hostile}`);
     }
