@@ -1,20 +1,27 @@
 // The root Pulumi program: declares one UserLink per entry of the links file, after the whole file
 // has been validated (every problem is reported at once, with file, line and field, and nothing is
 // declared while there is one). Connection settings are the provider's (README "Configuration").
-import * as path from "node:path";
+//
+// The links file is written by whoever opens a pull request: it must be a regular file inside this
+// project folder (symlinks resolved; no devices, FIFOs, /proc files), at most 5 MiB, and problems
+// never quote more than a short escaped excerpt of it (provider/links/read-file.ts).
 import * as pulumi from "@pulumi/pulumi";
-import { LinksFileInvalidError, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
+import { AdEntraLinkError, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
 
 const config = new pulumi.Config("ad-entra-link");
 const linksFile = config.get("linksFile") ?? "links.yaml";
+// The folder of Pulumi.yaml; the engine also starts the program there.
+const projectDir = pulumi.runtime.getRootDirectory() || process.cwd();
 
 let file: LinksFile;
 try {
-  file = loadLinksFile(path.resolve(linksFile), { displayName: linksFile });
+  file = loadLinksFile(linksFile, { displayName: linksFile, projectDir });
 } catch (err) {
-  // A RunError is shown without a stack trace: the message already lists every problem.
-  if (err instanceof LinksFileInvalidError || (err as { name?: string }).name === "ConfigurationError") {
-    throw new pulumi.RunError((err as Error).message);
+  // A RunError is shown without a stack trace: the message names the setting and every problem.
+  if (err instanceof AdEntraLinkError || (err as { name?: string }).name === "ConfigurationError") {
+    throw new pulumi.RunError(
+      `${(err as AdEntraLinkError).name} [${(err as AdEntraLinkError).code}]: ${(err as Error).message}`,
+    );
   }
   throw err;
 }

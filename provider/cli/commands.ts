@@ -4,22 +4,12 @@
  *
  * To add a command, append one entry to {@link COMMANDS}:
  * `{ name: "discover", summary: "...", load: async () => (await import("./discover")).discoverCommand }`.
+ * Commands import their shared types and exit codes from ./io, never from this module.
  */
 
-/** Where a command writes; injectable so commands can be tested without spawning a process. */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+import type { CliCommand } from "./io";
 
-/** One subcommand. */
-export interface CliCommand {
-  name: string;
-  /** `name` plus its arguments, e.g. `immutable-id <value> [--json]`. */
-  usage: string;
-  /** Runs the command with the arguments after its name; resolves to the process exit code. */
-  run(args: readonly string[], io: CliIo): number | Promise<number>;
-}
+export { type CliCommand, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
 
 /** Registry entry: enough to print the usage without loading the command. */
 export interface CliCommandEntry {
@@ -30,13 +20,6 @@ export interface CliCommandEntry {
   summary: string;
   load(): Promise<CliCommand>;
 }
-
-/** Exit code for success. */
-export const EXIT_OK = 0;
-/** Exit code for a failure while running a valid command (directory unreachable, ...). */
-export const EXIT_FAILURE = 1;
-/** Exit code for a usage error: unknown command, bad arguments, unparseable value. */
-export const EXIT_USAGE = 2;
 
 /** Every command, in the order the usage lists them. */
 export const COMMANDS: readonly CliCommandEntry[] = [

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./commands";
+import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./io";
 
 const USAGE =
   "discover [--search-base <dn>]... [--out <links.yaml>] [--report <prefix>] [--json <file>] " +
@@ -38,6 +38,70 @@ AD_ENTRA_LINK_LDAP_CA_CERTIFICATE_PATH, AD_ENTRA_LINK_LDAP_BASE_DN, AZURE_TENANT
 AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE.
 Exit codes: 0 done (review the files), 1 directory or configuration failure, 2 usage error.
 `;
+
+/** A value from the command line as a message shows it: escaped, at most 100 characters. */
+function cliExcerpt(value: string): string {
+  let out = "";
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    const e =
+      cp >= 0x20 && cp <= 0x7e && ch !== '"' && ch !== "\\"
+        ? ch
+        : [...ch].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+    if (out.length + e.length > 100) return `"${out}…"`;
+    out += e;
+  }
+  return `"${out}"`;
+}
+
+/**
+ * Why `file` cannot be an output, or undefined. A symbolic link (dangling or not) is never written
+ * through, even with --force: it could point at a reviewed links file, a CI script or a file
+ * outside the folder. Only a regular file is ever overwritten, and only with --force.
+ */
+export function outputRefusal(file: string, force: boolean): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    return `${file} cannot be checked (${(err as NodeJS.ErrnoException).code ?? "error"}).`;
+  }
+  if (st.isSymbolicLink())
+    return `${file} is a symbolic link; discover never writes through one (remove it or choose another name).`;
+  if (!st.isFile()) return `${file} exists and is not a regular file; choose another name.`;
+  if (!force)
+    return (
+      `${file} already exists; choose another name or pass --force to overwrite ` +
+      "(a reviewed links.yaml is never overwritten by accident)."
+    );
+  return undefined;
+}
+
+/**
+ * Writes `text` to `file` without following a symbolic link at its name: created exclusively
+ * (O_CREAT|O_EXCL, which also refuses a dangling link), or with --force truncated with O_NOFOLLOW.
+ */
+export function writeOutput(file: string, text: string, force: boolean): void {
+  const c = fs.constants;
+  const flags = c.O_WRONLY | c.O_CREAT | c.O_NOFOLLOW | c.O_NONBLOCK | (force ? c.O_TRUNC : c.O_EXCL);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags, 0o644);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "EEXIST" || code === "ENXIO")
+      throw new Error(`${file} appeared (${code}) while discover ran; nothing was written to it.`);
+    throw err;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile())
+      throw new Error(`${file} is not a regular file; nothing was written to it.`);
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 export interface DiscoverArgs {
   searchBases: string[];
@@ -152,21 +216,37 @@ export function createDiscoverCommand(options: DiscoverCommandOptions = {}): Cli
         html: path.resolve(cwd, `${parsed.report}.html`),
         ...(parsed.json !== undefined ? { json: path.resolve(cwd, parsed.json) } : {}),
       };
-      if (!parsed.force) {
-        const existing = Object.values(outputs).filter((f) => fs.existsSync(f));
-        if (existing.length > 0) {
-          io.stderr(
-            `ad-entra-link discover: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; ` +
-              "choose other names or pass --force to overwrite (a reviewed links.yaml is never overwritten by accident).\n",
-          );
-          return EXIT_USAGE;
-        }
+      const refusals = Object.values(outputs)
+        .map((file) => outputRefusal(file, parsed.force))
+        .filter((x): x is string => x !== undefined);
+      if (refusals.length > 0) {
+        io.stderr(refusals.map((r) => `ad-entra-link discover: ${r}\n`).join(""));
+        return EXIT_USAGE;
       }
 
       // Heavy modules only now: `--help` and usage errors stay instant.
       const { readSettings } = await import("../config/settings");
+      const { isDnUnder } = await import("../core/ldap-escape");
       const discover = await import("../discover");
       const settings = readSettings(() => undefined, options.env ?? process.env);
+      const allowed = settings.ldap.allowedSearchBases;
+      // Discover proposes only links the provider may make: it reads nowhere else.
+      for (const base of parsed.searchBases) {
+        let inside = false;
+        try {
+          inside = allowed.some((a) => isDnUnder(base, a));
+        } catch {
+          inside = false;
+        }
+        if (!inside) {
+          io.stderr(
+            `ad-entra-link discover: --search-base ${cliExcerpt(base)} is not inside ad-entra-link:allowedSearchBases ` +
+              `(AD_ENTRA_LINK_ALLOWED_SEARCH_BASES, default the base DN); discover only proposes links the provider may make.\n` +
+              `Usage: ad-entra-link ${USAGE}\n`,
+          );
+          return EXIT_USAGE;
+        }
+      }
       const showProgress = options.progress ?? process.stderr.isTTY === true;
       let lastDraw = 0;
       const run = await discover.runDiscovery(settings, {
@@ -187,20 +267,25 @@ export function createDiscoverCommand(options: DiscoverCommandOptions = {}): Cli
           if (p.phase === "done") io.stderr("\n");
         },
       });
-      const summary = { ...run, notes: run.notes };
-      fs.writeFileSync(outputs.links, discover.renderDiscoveredLinks(summary));
-      fs.writeFileSync(outputs.markdown, discover.renderMarkdownReport(summary));
-      fs.writeFileSync(outputs.html, discover.renderHtmlReport(summary));
+      const summary = { ...run, notes: run.notes, allowedSearchBases: allowed };
+      // Everything is rendered before anything is written: a rendering failure leaves no file behind.
+      const texts: [string, string][] = [
+        [outputs.links, discover.renderDiscoveredLinks(summary)],
+        [outputs.markdown, discover.renderMarkdownReport(summary)],
+        [outputs.html, discover.renderHtmlReport(summary)],
+      ];
       if (outputs.json !== undefined) {
-        fs.writeFileSync(
-          outputs.json,
-          `${JSON.stringify({ ...summary, timingsMs: run.timingsMs }, null, 2)}\n`,
-        );
+        texts.push([outputs.json, `${JSON.stringify({ ...summary, timingsMs: run.timingsMs }, null, 2)}\n`]);
       }
+      for (const [file, text] of texts) writeOutput(file, text, parsed.force);
+      const { written, unwritten } = (await import("../discover/output")).partitionProposals(summary);
       const r = run.result;
       io.stdout(
         `discover: ${r.stats.adUsers} AD users, ${r.stats.cloudUsers} cloud users read in ${(run.timingsMs.total / 1000).toFixed(1)} s\n` +
-          `  ${r.stats.proposalsThatJoin} links written to ${outputs.links}\n` +
+          `  ${written.length} links written to ${outputs.links}\n` +
+          (unwritten.length > 0
+            ? `  ${unwritten.length} predicted to join but not written (the links file or the provider would refuse them; see the report)\n`
+            : "") +
           `  ${r.stats.proposals - r.stats.proposalsThatJoin} proposals not predicted to join, ${r.conflicts.length} conflicts, ` +
           `${r.unmatchedAd.length} unmatched AD users, ${r.unmatchedCloud.length} unmatched cloud users\n` +
           `  report: ${outputs.markdown}, ${outputs.html}${outputs.json !== undefined ? `, ${outputs.json}` : ""}\n` +

@@ -5,7 +5,7 @@
  */
 import { AdEntraLinkError } from "../errors";
 import { type AnchorForms, parseAnchor } from "../core/immutable-id";
-import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./commands";
+import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./io";
 
 const USAGE = "immutable-id <value> [--json]";
 

@@ -3,7 +3,8 @@
  * Entry point of the `ad-entra-link` command (package.json `bin`). Dispatches to the commands of
  * ./commands; must not import @pulumi/pulumi or, at top level, any directory client.
  */
-import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, findCommand, usageText } from "./commands";
+import { findCommand, usageText } from "./commands";
+import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
 
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and resolves to the exit code.

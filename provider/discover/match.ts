@@ -313,10 +313,13 @@ export function proposeLinks(
 
   const proposals: Proposal[] = [];
   const usedNames = new Set<string>();
+  // Names the links file accepts (LINK_NAME_PATTERN): a slug of at most 100 characters, suffixes included.
+  const fit = (stem: string, suffix: string) =>
+    `${stem.slice(0, 100 - suffix.length).replace(/-+$/, "")}${suffix}`;
   const nameFor = (a: DiscoveryAdUser): string => {
     const base = slug(a.displayName ?? "") || slug(a.sAMAccountName) || "link";
-    let name = usedNames.has(base) ? `${base}-${slug(a.sAMAccountName)}` : base;
-    for (let n = 2; usedNames.has(name); n++) name = `${base}-${n}`;
+    let name = usedNames.has(base) ? fit(base, `-${slug(a.sAMAccountName).slice(0, 20) || "user"}`) : base;
+    for (let n = 2; usedNames.has(name); n++) name = fit(base, `-${n}`);
     usedNames.add(name);
     return name;
   };

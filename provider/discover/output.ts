@@ -3,6 +3,11 @@
  * join, each with its evidence as a comment), and the human report as Markdown and as one
  * self-contained HTML page (inline CSS and JS, sortable tables, no external assets).
  */
+import { isDnUnder } from "../core/ldap-escape";
+import { checkLinksSource, type SourceEntry } from "../links/check";
+import { MAX_LINKS_ENTRIES } from "../links/limits";
+import { parseLinksText } from "../links/load";
+import type { LinksFileInvalidError } from "../links/problems";
 import { renderLinksYaml } from "../links/write";
 import type { DiscoveryRun } from "./run";
 import { type CandidatePair, type Conflict, EVIDENCE_LABELS, type Proposal } from "./types";
@@ -13,39 +18,150 @@ export function describeEvidence(pair: Pick<CandidatePair, "evidence">): string 
 }
 
 /** Only the parts of a run the writers need; lets tests and benchmarks render pure results. */
-export type RunSummary = Pick<DiscoveryRun, "result" | "searchBases" | "tenantId" | "startedAt" | "notes">;
+export type RunSummary = Pick<DiscoveryRun, "result" | "searchBases" | "tenantId" | "startedAt" | "notes"> & {
+  /**
+   * The provider's allowed search bases (ad-entra-link:allowedSearchBases). A proposal whose AD
+   * user is outside all of them is never written: the provider would refuse the link.
+   */
+  allowedSearchBases?: readonly string[];
+};
 
-/** The links file of a run: proposals predicted to join, in AD order. */
+/** The defaults every discovered links file carries. */
+const FILE_DEFAULTS = { match: "soft", sourceAnchor: "auto", onDelete: "retain" } as const;
+
+/** A proposal predicted to join that is still left out of the links file, and why. */
+export interface UnwrittenProposal {
+  proposal: Proposal;
+  reasons: string[];
+}
+
+// Characters that change how text is laid out or read: C0/C1 controls, line and paragraph
+// separators, zero-width characters, bidirectional overrides, the byte order mark.
+const LAYOUT_CHARACTERS =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+/** Directory text with every layout-changing character written as `\uXXXX`: always one visible line. */
+export function escapeLayout(v: string | null | undefined): string {
+  return (v ?? "").replace(LAYOUT_CHARACTERS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** isDnUnder, with a DN that does not parse counted as outside. */
+function dnUnder(dn: string, base: string): boolean {
+  try {
+    return isDnUnder(dn, base);
+  } catch {
+    return false;
+  }
+}
+
+function proposalEntry(p: Proposal) {
+  return {
+    name: p.name,
+    args: {
+      onPremises: { samAccountName: p.ad.samAccountName },
+      cloud: { userPrincipalName: p.cloud.userPrincipalName },
+    },
+  };
+}
+
+/**
+ * Which proposals predicted to join go into the links file: those the links file loader accepts
+ * (the same declaration rules and resource-name rules, run here on each entry), inside the allowed
+ * search bases, and no more than one file may hold. The others are listed in the report.
+ */
+export function partitionProposals(run: RunSummary): { written: Proposal[]; unwritten: UnwrittenProposal[] } {
+  const joining = run.result.proposals.filter((p) => p.joins);
+  const reasons = new Map<Proposal, string[]>();
+  const why = (p: Proposal, reason: string) => reasons.set(p, [...(reasons.get(p) ?? []), reason]);
+  const bases = run.allowedSearchBases ?? [];
+  if (bases.length > 0) {
+    for (const p of joining) {
+      if (!bases.some((b) => dnUnder(p.ad.dn, b)))
+        why(p, "the AD user is outside ad-entra-link:allowedSearchBases; the provider would refuse the link");
+    }
+  }
+  const entries: SourceEntry[] = joining.map((p, index) => ({
+    index,
+    line: 1,
+    raw: { name: p.name, ...proposalEntry(p).args },
+    lineOf: () => 1,
+  }));
+  try {
+    checkLinksSource({
+      file: "links",
+      format: "yaml",
+      problems: [],
+      defaults: { raw: { ...FILE_DEFAULTS }, line: 1, lineOf: () => 1 },
+      entries,
+    });
+  } catch (err) {
+    const problems = (err as LinksFileInvalidError).problems;
+    if (problems === undefined) throw err;
+    for (const problem of problems) {
+      const index = Number(/^entries\[(\d+)\]/.exec(problem.path)?.[1]);
+      const p = joining[index];
+      if (p !== undefined) why(p, `the links file would refuse it (${problem.code}): ${problem.message}`);
+    }
+  }
+  let written = joining.filter((p) => !reasons.has(p));
+  for (const p of written.slice(MAX_LINKS_ENTRIES)) {
+    why(
+      p,
+      `more than the ${MAX_LINKS_ENTRIES} links one file may hold; run discover again with a narrower --search-base`,
+    );
+  }
+  written = written.slice(0, MAX_LINKS_ENTRIES);
+  return {
+    written,
+    unwritten: joining.filter((p) => reasons.has(p)).map((p) => ({ proposal: p, reasons: reasons.get(p)! })),
+  };
+}
+
+/**
+ * The links file of a run: proposals predicted to join that the links file accepts, in AD order.
+ * The text is read back through the loader before it is returned.
+ * @throws Error if the rendered file would not load (a defect: nothing is written then)
+ */
 export function renderDiscoveredLinks(run: RunSummary): string {
   const r = run.result;
-  const written = r.proposals.filter((p) => p.joins);
+  const { written, unwritten } = partitionProposals(run);
   const header = [
     "Proposed by `ad-entra-link discover`: REVIEW every entry before committing.",
     `Run ${run.startedAt}; tenant ${run.tenantId}; search bases: ${run.searchBases.join(" | ")}.`,
-    `${written.length} links predicted to join are written below. Not written: ${r.proposals.length - written.length} proposals`,
-    `predicted not to join, ${r.conflicts.length} conflicts, ${r.unmatchedAd.length} unmatched AD and ${r.unmatchedCloud.length} unmatched cloud users`,
-    "(see the discover report).",
-  ];
-  return renderLinksYaml(
+    `${written.length} links predicted to join are written below. Not written: ${r.proposals.length - written.length - unwritten.length} proposals`,
+    `predicted not to join, ${unwritten.length} the links file or the provider would refuse, ${r.conflicts.length} conflicts,`,
+    `${r.unmatchedAd.length} unmatched AD and ${r.unmatchedCloud.length} unmatched cloud users (see the discover report).`,
+  ].map(escapeLayout);
+  const text = renderLinksYaml(
     written.map((p) => ({
-      name: p.name,
-      args: {
-        onPremises: { samAccountName: p.ad.samAccountName },
-        cloud: { userPrincipalName: p.cloud.userPrincipalName },
-      },
+      ...proposalEntry(p),
       comment: [
         `${p.ad.displayName ?? p.ad.samAccountName} (${p.ad.dn}) -> ${p.cloud.userPrincipalName}`,
         `confidence ${p.confidence.toFixed(3)}: ${describeEvidence(p)}`,
         `predicted: ${p.predictedJoin.outcome}${p.predictedJoin.uncertain ? " (uncertain)" : ""}`,
         ...p.warnings.map((w) => `WARNING: ${w}`),
-      ],
+      ].map(escapeLayout),
     })),
-    { header, defaults: { match: "soft", sourceAnchor: "auto", onDelete: "retain" } },
+    { header, defaults: { ...FILE_DEFAULTS } },
   );
+  const back = parseLinksText(text, "links.discovered.yaml", "yaml");
+  if (back.entries.length !== written.length)
+    throw new Error("discover: the links file did not read back whole");
+  return text;
 }
 
-function md(v: string | null | undefined): string {
-  return (v ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/**
+ * Directory text for Markdown: layout characters escaped, then every character Markdown or HTML
+ * would act on (emphasis, code spans, links and images, raw HTML and entities, table cells,
+ * headings) backslash-escaped or written as an entity, so a value is shown, never interpreted.
+ */
+export function md(v: string | null | undefined): string {
+  return escapeLayout(v)
+    .replace(/[\\`*_{}[\]()#+!|~:]/g, "\\$&")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
 function conflictTitle(kind: Conflict["kind"]): string {
@@ -62,25 +178,28 @@ function conflictTitle(kind: Conflict["kind"]): string {
 }
 
 function proposalRow(p: Proposal): string {
-  return `| ${md(p.name)} | ${md(p.ad.samAccountName)} | ${md(p.ad.dn)} | ${md(p.cloud.userPrincipalName)} | ${p.confidence.toFixed(3)} | ${md(describeEvidence(p))} | ${p.predictedJoin.outcome}${p.predictedJoin.uncertain ? " (uncertain)" : ""} |`;
+  return `| ${md(p.name)} | ${md(p.ad.samAccountName)} | ${md(p.ad.dn)} | ${md(p.cloud.userPrincipalName)} | ${p.confidence.toFixed(3)} | ${md(describeEvidence(p))} | ${md(p.predictedJoin.outcome)}${p.predictedJoin.uncertain ? " (uncertain)" : ""} |`;
 }
 
 /** The Markdown report. */
 export function renderMarkdownReport(run: RunSummary): string {
   const r = run.result;
   const s = r.stats;
-  const joining = r.proposals.filter((p) => p.joins);
+  const { written: joining, unwritten } = partitionProposals(run);
   const review = r.proposals.filter((p) => !p.joins);
   const out: string[] = [];
   out.push("# ad-entra-link discover report", "");
   out.push(
-    `Run ${run.startedAt}, tenant \`${run.tenantId}\`, search bases: ${run.searchBases.map((b) => `\`${b}\``).join(", ")}.`,
+    `Run ${md(run.startedAt)}, tenant ${md(run.tenantId)}, search bases: ${run.searchBases.map(md).join("; ")}.`,
     "",
   );
   out.push("| | count |", "|---|---:|");
   out.push(`| AD users read | ${s.adUsers} |`, `| cloud users read | ${s.cloudUsers} |`);
   out.push(`| proposed links written to the links file | ${joining.length} |`);
   out.push(`| proposed but not predicted to join (not written) | ${review.length} |`);
+  out.push(
+    `| predicted to join, but refused by the links file or outside the allowed bases (not written) | ${unwritten.length} |`,
+  );
   out.push(`| conflicts | ${r.conflicts.length} |`, `| unmatched AD users | ${r.unmatchedAd.length} |`);
   out.push(`| unmatched cloud users (cloud-managed members) | ${r.unmatchedCloud.length} |`);
   out.push(
@@ -105,6 +224,12 @@ export function renderMarkdownReport(run: RunSummary): string {
     for (const p of review) out.push(`- **${md(p.name)}**: ${md(p.predictedJoin.reason)}`);
     out.push("");
   } else out.push("None.", "");
+  if (unwritten.length > 0) {
+    out.push(`## Predicted to join, but not written (${unwritten.length})`, "");
+    out.push(header, ...unwritten.map((u) => proposalRow(u.proposal)), "");
+    for (const u of unwritten) out.push(`- **${md(u.proposal.name)}**: ${md(u.reasons.join("; "))}`);
+    out.push("");
+  }
   out.push(`## Conflicts (${r.conflicts.length})`, "");
   if (r.conflicts.length === 0) out.push("None.", "");
   for (const c of r.conflicts) {
@@ -192,6 +317,7 @@ filter.addEventListener("input", function () {
 /** The HTML report: one self-contained page. */
 export function renderHtmlReport(run: RunSummary): string {
   const r = run.result;
+  const written = new Set(partitionProposals(run).written);
   const proposals = table(
     "proposals",
     [
@@ -207,7 +333,7 @@ export function renderHtmlReport(run: RunSummary): string {
     ],
     r.proposals.map((p) => [
       p.name,
-      p.joins ? "written" : "review",
+      written.has(p) ? "written" : p.joins ? "not written (refused)" : "review",
       p.ad.samAccountName,
       p.ad.dn,
       p.cloud.userPrincipalName,
@@ -265,8 +391,8 @@ tbody tr:nth-child(even) { background: #fafafa; }
 <body>
 <h1>ad-entra-link discover report</h1>
 <p>Run ${esc(run.startedAt)}, tenant <code>${esc(run.tenantId)}</code>, search bases: ${run.searchBases.map((b) => `<code>${esc(b)}</code>`).join(", ")}.</p>
-<p>${s.adUsers} AD users, ${s.cloudUsers} cloud users read; ${r.proposals.filter((p) => p.joins).length} links written,
-${r.proposals.filter((p) => !p.joins).length} to review, ${r.conflicts.length} conflicts, ${r.unmatchedAd.length} unmatched AD users,
+<p>${s.adUsers} AD users, ${s.cloudUsers} cloud users read; ${written.size} links written,
+${r.proposals.filter((p) => !written.has(p)).length} to review, ${r.conflicts.length} conflicts, ${r.unmatchedAd.length} unmatched AD users,
 ${r.unmatchedCloud.length} unmatched cloud users.</p>
 ${run.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
 <p><label>Filter all tables: <input id="filter" type="search" placeholder="name, UPN, DN…"></label></p>

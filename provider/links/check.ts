@@ -6,6 +6,7 @@
  */
 import { validateDeclaration } from "../link/validate";
 import type { UserLinkDeclaration } from "../link/types";
+import { excerpt, scrubMessage, stringsIn } from "./excerpt";
 import { bareMessage, LinksFileInvalidError, type LinksFileProblem } from "./problems";
 import { DEFAULT_KEYS, type DefaultKey, deriveLinkName, ENTRY_KEYS, LINK_NAME_PATTERN } from "./schema";
 
@@ -28,6 +29,11 @@ export interface SourceEntry extends SourceLocator {
   line: number;
   /** The entry's value (a mapping is expected). */
   raw: unknown;
+  /**
+   * Declaration failures (`<property>/<code>`) the reader already reported in its own words, e.g. a
+   * CSV row that fills two AD user columns (`onPremises/SELECTOR_MULTIPLE`).
+   */
+  reportedByReader?: ReadonlySet<string>;
 }
 
 /** A links file as a reader produced it. */
@@ -82,9 +88,17 @@ export function parsePropertyPath(property: string): (string | number)[] {
   return out;
 }
 
+/** A key as a path may show it: identifiers as written, anything else (file content) as `{key}`. */
+function pathSegment(seg: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/.test(seg) ? seg : "{key}";
+}
+
 export function formatPath(prefix: string, path: FieldPath): string {
   let out = prefix;
-  for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : out === "" ? seg : `.${seg}`;
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? pathSegment(seg) : `.${pathSegment(seg)}`;
+  }
   return out;
 }
 
@@ -101,7 +115,7 @@ function selectorKey(selector: Record<string, string | undefined>): string | und
 
 function describeSelector(selector: Record<string, string | undefined>): string {
   const [kind, value] = Object.entries(selector).find(([, v]) => v !== undefined) ?? ["?", "?"];
-  return `${kind} "${value}"`;
+  return `${kind} ${excerpt(String(value))}`;
 }
 
 /**
@@ -111,15 +125,24 @@ function describeSelector(selector: Record<string, string | undefined>): string 
 export function checkLinksSource(source: SourceFile): LinksFile {
   const problems: LinksFileProblem[] = [...source.problems];
   const file = source.file;
+  // Declaration rules quote values in full; a message shows at most an excerpt of the file's text.
+  let values: string[] = [];
   const push = (loc: SourceLocator, prefix: string, path: FieldPath, code: string, message: string) => {
     const where = loc.describe?.(path) ?? "";
-    problems.push({ file, line: loc.lineOf(path), path: formatPath(prefix, path) + where, code, message });
+    problems.push({
+      file,
+      line: loc.lineOf(path),
+      path: formatPath(prefix, path) + where,
+      code,
+      message: scrubMessage(message, values),
+    });
   };
 
   // File-level defaults.
   const defaults: Partial<Record<DefaultKey, unknown>> = {};
   if (source.defaults !== undefined) {
     const d = source.defaults;
+    values = stringsIn(d.raw);
     if (!isPlainObject(d.raw)) {
       if (d.raw !== null && d.raw !== undefined) {
         push(d, "defaults", [], "DEFAULTS_NOT_A_MAPPING", "must be a mapping such as { match: soft }.");
@@ -155,6 +178,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
 
   for (const entry of source.entries) {
     const prefix = `entries[${entry.index}]`;
+    values = stringsIn(entry.raw);
     if (!isPlainObject(entry.raw)) {
       push(entry, prefix, [], "ENTRY_NOT_A_MAPPING", "must be a mapping with at least onPremises and cloud.");
       continue;
@@ -180,7 +204,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
           prefix,
           ["name"],
           "LINK_NAME_INVALID",
-          `${JSON.stringify(rawName)} is not a usable resource name: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
+          `${typeof rawName === "string" ? excerpt(rawName) : "the value"} is not a usable resource name: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
         );
       } else name = rawName;
     }
@@ -194,7 +218,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
     for (const f of failures) {
       // "onPremises is required" and "needs exactly one of …" say the same thing once the value is absent.
       const key = `${f.property}/${f.error.code}`;
-      if (reported.has(key)) continue;
+      if (reported.has(key) || entry.reportedByReader?.has(key)) continue;
       reported.add(key);
       const path = parsePropertyPath(f.property);
       const top = String(path[0]);

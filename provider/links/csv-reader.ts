@@ -6,9 +6,11 @@
  *
  * Columns (see README "Links file"):
  * - AD user: `SamAccountName`, `DistinguishedName`, `ObjectGUID`, `UserPrincipalName` (the AD user's
- *   own UPN, as Get-ADUser exports it). Several may be filled; the link selects by the most stable
- *   one: ObjectGUID, then SamAccountName, DistinguishedName, UserPrincipalName.
- * - Cloud user: `CloudUserPrincipalName` or `CloudId` (object id).
+ *   own UPN, as Get-ADUser exports it). Exactly one may be filled per row: two filled columns cannot
+ *   be proven offline to name the same user, and a reviewer reading one would not see the link
+ *   select by the other (`CSV_AD_COLUMNS_CONFLICT`).
+ * - Cloud user: `CloudUserPrincipalName` or `CloudId` (object id); exactly one per row
+ *   (`CSV_CLOUD_COLUMNS_CONFLICT`).
  * - Link settings: `Name`, `Match`, `TargetUserPrincipalName`, `TargetMail`,
  *   `TargetPrimarySmtpAddress`, `AdditionalProxyAddresses` (separated by `;`), `SourceAnchor`,
  *   `WriteConsistencyGuid`, `OnDelete`, `AllowPrivilegedCloudUser` (`true`/`false`), `Reason`.
@@ -17,6 +19,8 @@
  */
 import type { FieldPath, SourceEntry, SourceFile } from "./check";
 import { parseCsv } from "./csv";
+import { isPlainName } from "./excerpt";
+import { MAX_CSV_COLUMNS, MAX_LINKS_ENTRIES } from "./limits";
 import type { LinksFileProblem } from "./problems";
 
 type ColumnKind = "adSelector" | "cloudSelector" | "string" | "boolean" | "list";
@@ -26,13 +30,6 @@ interface ColumnSpec {
   path: readonly string[];
   kind: ColumnKind;
 }
-
-const AD_SELECTOR_PRIORITY = [
-  "objectGuid",
-  "samAccountName",
-  "distinguishedName",
-  "userPrincipalName",
-] as const;
 
 const COLUMNS: Record<string, ColumnSpec> = {
   samaccountname: { path: ["onPremises", "samAccountName"], kind: "adSelector" },
@@ -92,9 +89,10 @@ export function readLinksCsv(text: string, file: string): SourceFile {
   // Leading comment lines: `#TYPE …` from Export-Csv, `# defaults: …`, or free comments.
   let offset = 0;
   let line = 1;
-  const defaultsRaw: Record<string, unknown> = {};
+  // Null-prototype objects: a key such as `__proto__` in the file stays an ordinary (reported) key.
+  const defaultsRaw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let defaultsLine: number | undefined;
-  const defaultLines: Record<string, number> = {};
+  const defaultLines: Record<string, number> = Object.create(null) as Record<string, number>;
   while (offset < body.length) {
     const end = body.indexOf("\n", offset);
     const raw = body.slice(offset, end < 0 ? body.length : end).replace(/\r$/, "");
@@ -117,7 +115,7 @@ export function readLinksCsv(text: string, file: string): SourceFile {
             problems.push({
               file,
               line,
-              path: `defaults.${name}`,
+              path: `defaults.${isPlainName(name) ? name : "{key}"}`,
               code: "DEFAULTS_SYNTAX",
               message: "write defaults as key=value pairs separated by ';'.",
             });
@@ -154,25 +152,54 @@ export function readLinksCsv(text: string, file: string): SourceFile {
     return source;
   }
 
+  if (header.fields.length > MAX_CSV_COLUMNS) {
+    problems.push({
+      file,
+      line: header.line,
+      path: "",
+      code: "CSV_TOO_MANY_COLUMNS",
+      message: `the header has ${header.fields.length} columns (at most ${MAX_CSV_COLUMNS}); is this a links file? Known columns are listed in README "Links file".`,
+    });
+    return source;
+  }
+  if (rows.length > MAX_LINKS_ENTRIES) {
+    problems.push({
+      file,
+      line: rows[MAX_LINKS_ENTRIES]!.line,
+      path: "",
+      code: "LINKS_FILE_TOO_MANY_ENTRIES",
+      message: `the file has ${rows.length} rows; a links file declares at most ${MAX_LINKS_ENTRIES} links (split it into several stacks).`,
+    });
+    return source;
+  }
+
   const specs: (ColumnSpec | undefined)[] = [];
   const seen = new Map<string, number>();
+  // A header is shown only when it is a plain column name: a file that is really something else (an
+  // environment dump, a key) must not be printed through "unknown column" messages.
+  const columnLabel = (rawName: string, col: number): string => {
+    const name = rawName.trim();
+    return isPlainName(name) ? `column ${col + 1} "${name}"` : `column ${col + 1}`;
+  };
+  const notShown = (rawName: string) =>
+    isPlainName(rawName.trim()) ? "" : " (its header is not shown: it is not a plain column name)";
   header.fields.forEach((rawName, col) => {
     const key = rawName.trim().toLowerCase();
-    const spec = COLUMNS[key];
-    const hint = COLUMN_HINTS[key];
+    const spec = Object.hasOwn(COLUMNS, key) ? COLUMNS[key] : undefined;
+    const hint = Object.hasOwn(COLUMN_HINTS, key) ? COLUMN_HINTS[key] : undefined;
     if (spec === undefined) {
       problems.push({
         file,
         line: header.line,
-        path: `column ${col + 1} "${rawName}"`,
+        path: columnLabel(rawName, col),
         code: "CSV_UNKNOWN_COLUMN",
-        message: `unknown column${hint !== undefined ? `: ${hint}` : `; known columns are ${Object.keys(COLUMNS).length} (see README "Links file"), e.g. SamAccountName, CloudUserPrincipalName, Match, Reason.`}`,
+        message: `unknown column${notShown(rawName)}${hint !== undefined ? `: ${hint}` : `; known columns are ${Object.keys(COLUMNS).length} (see README "Links file"), e.g. SamAccountName, CloudUserPrincipalName, Match, Reason.`}`,
       });
     } else if (seen.has(key)) {
       problems.push({
         file,
         line: header.line,
-        path: `column ${col + 1} "${rawName}"`,
+        path: columnLabel(rawName, col),
         code: "CSV_DUPLICATE_COLUMN",
         message: `the same column as column ${(seen.get(key) ?? 0) + 1}; each column may appear once.`,
       });
@@ -224,26 +251,43 @@ export function readLinksCsv(text: string, file: string): SourceFile {
       });
     }
     const raw: Record<string, unknown> = {};
-    const adValues: Record<string, string> = {};
+    const filled: Record<"onPremises" | "cloud", string[]> = { onPremises: [], cloud: [] };
     row.fields.forEach((value, col) => {
       const spec = specs[col];
       if (spec === undefined || value === "") return;
-      if (spec.kind === "adSelector") {
-        adValues[spec.path[1]!] = value;
-      } else if (spec.kind === "cloudSelector") {
-        const cloud = (raw["cloud"] ?? {}) as Record<string, string>;
-        cloud[spec.path[1]!] = value;
-        raw["cloud"] = cloud;
+      if (spec.kind === "adSelector" || spec.kind === "cloudSelector") {
+        // Every filled selector column goes in: the declaration rules refuse more than one.
+        const side = spec.path[0] as "onPremises" | "cloud";
+        const selector = (raw[side] ?? {}) as Record<string, string>;
+        selector[spec.path[1]!] = value;
+        raw[side] = selector;
+        filled[side].push(header.fields[col]!.trim());
       } else {
         raw[spec.path[0]!] = convert(spec.kind, value);
       }
     });
-    const chosen = AD_SELECTOR_PRIORITY.find((k) => adValues[k] !== undefined);
-    if (chosen !== undefined) raw["onPremises"] = { [chosen]: adValues[chosen] };
+    const reportedByReader = new Set<string>();
+    for (const side of ["onPremises", "cloud"] as const) {
+      const columns = filled[side];
+      if (columns.length < 2) continue;
+      const who = side === "onPremises" ? "AD user" : "cloud user";
+      problems.push({
+        file,
+        line: row.line,
+        path: `entries[${index}].${side} (columns ${columns.join(", ")})`,
+        code: side === "onPremises" ? "CSV_AD_COLUMNS_CONFLICT" : "CSV_CLOUD_COLUMNS_CONFLICT",
+        message:
+          `the row fills ${columns.length} ${who} columns; they may name different users, and a reviewer ` +
+          `reading one would not see the link select by another. Fill exactly one ${who} column per row ` +
+          "and leave the others empty.",
+      });
+      reportedByReader.add(`${side}/SELECTOR_MULTIPLE`);
+    }
     const entry: SourceEntry = {
       index,
       line: row.line,
       raw,
+      reportedByReader,
       lineOf: () => row.line,
       describe: (path: FieldPath) => {
         const col = headerOf(path);

@@ -3,6 +3,7 @@
  * breaks inside quotes, CRLF or LF record ends. Pure; problems are returned, not thrown, so a links
  * file reports all of them at once.
  */
+import { excerpt } from "./excerpt";
 
 /** One record (row) of a CSV text. */
 export interface CsvRecord {
@@ -73,7 +74,7 @@ export function parseCsv(text: string, firstLine = 1): CsvParseResult {
         if (junk !== "") {
           problems.push({
             line,
-            message: `unexpected text ${JSON.stringify(junk.slice(0, 20))} after a closing quote; quote the whole field and double any " inside it.`,
+            message: `unexpected text ${excerpt(junk.slice(0, 20))} after a closing quote; quote the whole field and double any " inside it.`,
           });
           value += junk;
         }

@@ -4,6 +4,12 @@
  * a reviewer sees every mistake of a pull request in one run.
  */
 import { InvalidInputError } from "../errors";
+import { escapeMessage } from "./excerpt";
+
+/** At most this many problems are written into the error message (all are in `problems`, up to {@link MAX_PROBLEMS_KEPT}). */
+export const MAX_PROBLEMS_SHOWN = 100;
+/** At most this many problems are kept on the error. */
+export const MAX_PROBLEMS_KEPT = 1000;
 
 /** One problem of a links file. */
 export interface LinksFileProblem {
@@ -21,7 +27,8 @@ export interface LinksFileProblem {
 
 /** `links.yaml:12: entries[3].cloud: …` (the path is left out for file-level problems). */
 export function formatProblem(p: LinksFileProblem): string {
-  return `${p.file}:${p.line}: ${p.path === "" ? "" : `${p.path}: `}${p.message}`;
+  // Escaped once more as a last net: a problem is always exactly one line of plain text.
+  return escapeMessage(`${p.file}:${p.line}: ${p.path === "" ? "" : `${p.path}: `}${p.message}`);
 }
 
 /** Problems in reading order: by line, then by path. */
@@ -40,13 +47,16 @@ export class LinksFileInvalidError extends InvalidInputError {
 
   constructor(file: string, problems: readonly LinksFileProblem[]) {
     const sorted = sortProblems(problems);
+    const shown = sorted.slice(0, MAX_PROBLEMS_SHOWN);
+    const more = sorted.length - shown.length;
     super(
       "LINKS_FILE_INVALID",
       "linksFile",
-      `ad-entra-link: ${file} has ${sorted.length} problem${sorted.length === 1 ? "" : "s"}; nothing was declared. Fix them all and run again:\n` +
-        sorted.map((p) => `  ${formatProblem(p)}`).join("\n"),
+      `ad-entra-link: ${escapeMessage(file)} has ${sorted.length} problem${sorted.length === 1 ? "" : "s"}; nothing was declared. Fix them all and run again:\n` +
+        shown.map((p) => `  ${formatProblem(p)}`).join("\n") +
+        (more > 0 ? `\n  … and ${more} more problem${more === 1 ? "" : "s"} (not shown).` : ""),
     );
-    this.problems = sorted;
+    this.problems = sorted.slice(0, MAX_PROBLEMS_KEPT);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Links files (provider/links): a deliberately broken links.yaml and links.csv report every problem
- * at once with exact line and field; valid files (the root links.yaml, a Get-ADUser CSV export)
+ * at once with exact line and field (hostile files: tests/unit/links and tests/safety/links-*); valid files (the root links.yaml, a Get-ADUser CSV export)
  * become the same declarations; what discover writes reads back unchanged.
  */
 import assert from "node:assert/strict";
@@ -36,7 +36,10 @@ function problemsOf(fn: () => unknown): { line: number; path: string; code: stri
 
 test("a broken links.yaml reports every problem with its line and field", () => {
   const problems = problemsOf(() =>
-    loadLinksFile(path.join(FIXTURES, "broken-links.yaml"), { displayName: "links.yaml" }),
+    loadLinksFile(path.join(FIXTURES, "broken-links.yaml"), {
+      displayName: "links.yaml",
+      projectDir: REPO_ROOT,
+    }),
   );
   assert.deepEqual(
     problems.map(({ line, path: p, code }) => ({ line, path: p, code })),
@@ -78,19 +81,28 @@ test("a broken links.yaml reports every problem with its line and field", () => 
 
 test("a broken links.csv reports every problem with its line, field and column", () => {
   const problems = problemsOf(() =>
-    loadLinksFile(path.join(FIXTURES, "broken-links.csv"), { displayName: "links.csv" }),
+    loadLinksFile(path.join(FIXTURES, "broken-links.csv"), {
+      displayName: "links.csv",
+      projectDir: REPO_ROOT,
+    }),
   );
   assert.deepEqual(
     problems.map(({ line, path: p, code }) => ({ line, path: p, code })),
     [
       { line: 2, path: "defaults.onDelete", code: "INPUT_NOT_ALLOWED" },
       { line: 3, path: 'column 6 "Department"', code: "CSV_UNKNOWN_COLUMN" },
-      { line: 5, path: "entries[1].reason (column Reason)", code: "INPUT_CONTROL_CHARACTER" },
+      // Get-ADUser's own UPN next to the sAMAccountName: two AD user columns may name two users.
       {
-        line: 7,
-        path: "entries[2].onPremises (column SamAccountName/UserPrincipalName)",
-        code: "LINK_CONFLICT_AD",
+        line: 4,
+        path: "entries[0].onPremises (columns SamAccountName, UserPrincipalName)",
+        code: "CSV_AD_COLUMNS_CONFLICT",
       },
+      {
+        line: 5,
+        path: "entries[1].onPremises (columns SamAccountName, UserPrincipalName)",
+        code: "CSV_AD_COLUMNS_CONFLICT",
+      },
+      { line: 5, path: "entries[1].reason (column Reason)", code: "INPUT_CONTROL_CHARACTER" },
       {
         line: 8,
         path: "entries[3].cloud.userPrincipalName (column CloudUserPrincipalName)",
@@ -115,9 +127,21 @@ test("a broken links.csv reports every problem with its line, field and column",
   assert.ok(
     text.some((t) =>
       t.startsWith(
-        'links.csv:7: entries[2].onPremises (column SamAccountName/UserPrincipalName): the AD user samAccountName "aanderson" is already linked by entries[0] (line 4)',
+        "links.csv:4: entries[0].onPremises (columns SamAccountName, UserPrincipalName): the row fills 2 AD user columns",
       ),
     ),
+  );
+  // The same AD user in two rows is still found across rows.
+  const conflict = problemsOf(() =>
+    parseLinksText(
+      "SamAccountName,CloudUserPrincipalName\naanderson,adam.anderson@contoso.com\nAANDERSON,chen.li@contoso.com\n",
+      "links.csv",
+      "csv",
+    ),
+  );
+  assert.deepEqual(
+    conflict.map((p) => [p.line, p.path, p.code]),
+    [[3, "entries[1].onPremises (column SamAccountName)", "LINK_CONFLICT_AD"]],
   );
 });
 
@@ -145,7 +169,7 @@ test("YAML syntax errors and structural mistakes are reported with their lines",
 });
 
 test("the committed root links.yaml declares the seed scenario's four links", () => {
-  const file = loadLinksFile(path.join(REPO_ROOT, "links.yaml"), { displayName: "links.yaml" });
+  const file = loadLinksFile("links.yaml", { projectDir: REPO_ROOT });
   assert.deepEqual(
     file.entries.map((e) => [
       e.name,
@@ -170,8 +194,8 @@ test("a Get-ADUser export (BOM, #TYPE line, CRLF, all fields quoted) becomes lin
     "\uFEFF#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n" +
     "# defaults: match=hard; writeConsistencyGuid=true\r\n" +
     '"SamAccountName","ObjectGUID","UserPrincipalName","CloudUserPrincipalName","Match","Reason","AdditionalProxyAddresses"\r\n' +
-    '"mkt01","","mkt01@corp.local","ava.hart01@contoso.com","soft","",""\r\n' +
-    '"mkt02","{1B7A3C1E-8F4D-4C3A-9A2B-5E6F7D8C9B0A}","mkt02@corp.local","ben.hart02@contoso.com","","CHG-7, ""approved""","smtp:ben@contoso.com;smtp:b.hart@contoso.com"\r\n' +
+    '"mkt01","","","ava.hart01@contoso.com","soft","",""\r\n' +
+    '"","{1B7A3C1E-8F4D-4C3A-9A2B-5E6F7D8C9B0A}","","ben.hart02@contoso.com","","CHG-7, ""approved""","smtp:ben@contoso.com;smtp:b.hart@contoso.com"\r\n' +
     "0123,,,cleo.hart03@contoso.com,soft,,\r\n";
   const file = parseLinksText(csv, "links.csv", "csv");
   assert.equal(file.format, "csv");
@@ -181,7 +205,7 @@ test("a Get-ADUser export (BOM, #TYPE line, CRLF, all fields quoted) becomes lin
     [a!.name, a!.line, a!.args.onPremises, a!.args.match],
     ["mkt01", 4, { samAccountName: "mkt01" }, "soft"],
   );
-  // ObjectGUID wins over SamAccountName and UserPrincipalName; the default match applies.
+  // One AD user column per row (here ObjectGUID); the default match applies.
   assert.deepEqual(b!.args.onPremises, { objectGuid: "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a" });
   assert.equal(b!.name, "guid-1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a");
   assert.equal(b!.args.match, "hard");
@@ -253,10 +277,14 @@ test("what discover writes reads back as the same links (numbers stay strings)",
 test("unknown extensions and missing files are configuration errors naming the file", () => {
   assert.throws(() => loadLinksFile("links.json"), { name: "ConfigurationError", code: "LINKS_FILE_FORMAT" });
   assert.throws(
-    () => loadLinksFile(path.join(FIXTURES, "absent.yaml"), { displayName: "absent.yaml" }),
+    () =>
+      loadLinksFile(path.join(FIXTURES, "absent.yaml"), {
+        displayName: "absent.yaml",
+        projectDir: REPO_ROOT,
+      }),
     (err: Error) => {
       assert.equal(err.name, "ConfigurationError");
-      assert.match(err.message, /absent\.yaml cannot be read \(ENOENT\)/);
+      assert.match(err.message, /"absent\.yaml" cannot be read \(ENOENT\)/);
       return true;
     },
   );
