@@ -28,27 +28,27 @@ export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, U
   },
   async check(olds, news) {
     const rt = require("ad-entra-link/runtime") as Runtime;
-    return (await rt.check(
+    return (await rt.hosted.check(
       olds,
       news as unknown as Record<string, unknown>,
     )) as unknown as pulumi.dynamic.CheckResult<UserLinkInputs>;
   },
   async diff(id, olds, news) {
-    return (require("ad-entra-link/runtime") as Runtime).diff(id, olds, news);
+    return (require("ad-entra-link/runtime") as Runtime).hosted.diff(id, olds, news);
   },
   async create(inputs) {
-    return (require("ad-entra-link/runtime") as Runtime).create(inputs);
+    return (require("ad-entra-link/runtime") as Runtime).hosted.create(inputs);
   },
   async update(id, olds, news) {
-    return (require("ad-entra-link/runtime") as Runtime).update(id, olds, news);
+    return (require("ad-entra-link/runtime") as Runtime).hosted.update(id, olds, news);
   },
   async read(id, props) {
-    return (require("ad-entra-link/runtime") as Runtime).read(id, props as UserLinkOutputs) as Promise<
+    return (require("ad-entra-link/runtime") as Runtime).hosted.read(id, props as UserLinkOutputs) as Promise<
       pulumi.dynamic.ReadResult<UserLinkOutputs>
     >;
   },
   async delete(id, props) {
-    await (require("ad-entra-link/runtime") as Runtime).remove(id, props);
+    await (require("ad-entra-link/runtime") as Runtime).hosted.remove(id, props);
   },
 };
 

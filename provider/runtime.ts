@@ -10,7 +10,7 @@ import { AdDirectory } from "./ad/ad-directory";
 import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
 import { EntraDirectory } from "./entra/graph-directory";
 import type { SyncFeatures } from "./domain/ports";
-import { AdEntraLinkError, InvalidInputError, SafetyBlockError } from "./errors";
+import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { LinkEngine, linkId, PartialApplyError, type Resolution } from "./link/engine";
 import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
 import { unknownPaths, validateDeclaration } from "./link/validate";
@@ -67,7 +67,7 @@ export function getSession(): Session {
 }
 
 function failureOf(err: AdEntraLinkError, fallbackProperty: string): CheckFailure {
-  const property = (err as { property?: string }).property ?? fallbackProperty;
+  const property = err.property ?? fallbackProperty;
   return { property, reason: `${err.name} [${err.code}]: ${err.message}` };
 }
 
@@ -169,8 +169,7 @@ export async function check(
     };
   } catch (err) {
     if (err instanceof AdEntraLinkError && REFUSALS.has(err.name)) {
-      const side = err.code.startsWith("CLOUD_") || err.code.startsWith("ENTRA_") ? "cloud" : "onPremises";
-      return { inputs: news, failures: [failureOf(err, side)] };
+      return { inputs: news, failures: [failureOf(err, err.side ?? "onPremises")] };
     }
     throw err;
   }
@@ -215,6 +214,33 @@ function revalidate(inputs: Record<string, unknown>): void {
 // Everything but the selectors: a change of a selector shows as another resolved identity instead.
 const OPTION_KEYS = DECLARATION_KEYS.filter((k) => k !== "onPremises" && k !== "cloud");
 
+/**
+ * What leaves the provider process when a method fails: `Name [CODE]: message` and nothing else.
+ * Pulumi's dynamic-provider host prints `${err}: ${err.stack}` of what we throw, so the stack is
+ * replaced by a pointer instead of source paths, and the message is never printed twice.
+ */
+function forUser(err: unknown): Error {
+  const shown = new Error(describeForUser(err));
+  shown.name = "ad-entra-link";
+  shown.stack = "(see TROUBLESHOOTING.md for this code)";
+  return shown;
+}
+
+/** Runs a provider method; every failure leaves as `forUser` (partial-state errors keep their payload). */
+async function guarded<T>(method: () => Promise<T>): Promise<T> {
+  try {
+    return await method();
+  } catch (err) {
+    if (
+      (err as { id?: unknown }).id !== undefined &&
+      (err as { properties?: unknown }).properties !== undefined
+    ) {
+      throw err; // partial state: already shaped for Pulumi by rethrowPartial
+    }
+    throw forUser(err);
+  }
+}
+
 /** Drops undefined values so the object survives protobuf Struct conversion (Pulumi's wire format). */
 function plainJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -244,11 +270,14 @@ function rethrowPartial(err: unknown, provider: unknown): never {
   if (err instanceof PartialApplyError) {
     // The dynamic-provider runtime turns an error with `id` into partial state (ErrorResourceInitFailed);
     // `__provider` must stay in the properties or later refresh/delete cannot load the provider.
-    throw Object.assign(new Error(err.message), {
+    const shown = Object.assign(new Error(err.message), {
       id: err.linkId,
       properties: { ...plainJson(err.outputs), __provider: provider },
       reasons: [err.message],
     });
+    shown.name = "ad-entra-link";
+    shown.stack = "(partial state recorded; run `pulumi up` again)";
+    throw shown;
   }
   throw err;
 }
@@ -303,6 +332,21 @@ export async function remove(_id: string, props: UserLinkOutputs): Promise<void>
   const notes = await engine.restore(props);
   for (const n of notes) log(`link "${props.linkName}": ${n}`);
 }
+
+/**
+ * The methods as the serialized provider calls them: the same functions, with every failure shown
+ * as `Name [CODE]: message` (no stack trace, no source paths, no doubled message). Tests call the
+ * plain functions above to see the typed errors.
+ */
+export const hosted = {
+  check: (olds: Partial<UserLinkInputs>, news: Record<string, unknown>) => guarded(() => check(olds, news)),
+  diff: (id: string, olds: UserLinkOutputs, news: UserLinkInputs) => guarded(() => diff(id, olds, news)),
+  create: (inputs: UserLinkInputs & { __provider?: unknown }) => guarded(() => create(inputs)),
+  update: (id: string, olds: UserLinkOutputs, news: UserLinkInputs & { __provider?: unknown }) =>
+    guarded(() => update(id, olds, news)),
+  read: (id: string, props: UserLinkOutputs) => guarded(() => read(id, props)),
+  remove: (id: string, props: UserLinkOutputs) => guarded(() => remove(id, props)),
+};
 
 /** For tests and benchmarks: connection reuse counters and a way to close the shared clients. */
 export function sessionStats(): { ldapConnections: number } | undefined {

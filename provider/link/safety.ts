@@ -75,14 +75,6 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   return { code: "CLOUD_USER_HAS_OTHER_IMMUTABLE_ID", note: "" };
 }
 
-/**
- * Tags a refusal with the argument that led to it (the runtime reports `property` as the check
- * failure's path, so preview points at the argument to change).
- */
-function at<T extends AdEntraLinkError>(err: T, property: string): T {
-  return Object.assign(err, { property });
-}
-
 export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: SafetyFacts): SafetyVerdict {
   const errors: AdEntraLinkError[] = [];
   const warnings: string[] = [];
@@ -106,14 +98,12 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   // Already synced from a different on-prem object: matching never re-runs for it (E1).
   if (cloud.onPremisesSyncEnabled === true && cloud.onPremisesImmutableId !== plan.immutableId) {
     errors.push(
-      at(
-        new SafetyBlockError(
-          "CLOUD_USER_SYNCED_ELSEWHERE",
-          `ad-entra-link: the ${who} is already synchronized from another on-premises object` +
-            `${cloud.onPremisesDistinguishedName ? ` (${cloud.onPremisesDistinguishedName})` : ""} with ImmutableId ${cloud.onPremisesImmutableId ?? "(none)"}; ` +
-            `${facts.adDn} would send ${plan.immutableId}. Entra Connect would refuse the join (InvalidSoftMatch / AttributeValueMustBeUnique). Link the on-premises object that owns it, or take that object out of sync scope first.`,
-        ),
-        "cloud",
+      new SafetyBlockError(
+        "CLOUD_USER_SYNCED_ELSEWHERE",
+        `ad-entra-link: the ${who} is already synchronized from another on-premises object` +
+          `${cloud.onPremisesDistinguishedName ? ` (${cloud.onPremisesDistinguishedName})` : ""} with ImmutableId ${cloud.onPremisesImmutableId ?? "(none)"}; ` +
+          `${facts.adDn} would send ${plan.immutableId}. Entra Connect would refuse the join (InvalidSoftMatch / AttributeValueMustBeUnique). Link the on-premises object that owns it, or take that object out of sync scope first.`,
+        { property: "cloud" },
       ),
     );
   } else if (
@@ -124,12 +114,10 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   ) {
     const found = existingImmutableId(cloud.onPremisesImmutableId, plan.immutableId);
     errors.push(
-      at(
-        new SafetyBlockError(
-          found.code,
-          `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (docs/matching-model.md#r9).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
-        ),
-        "cloud",
+      new SafetyBlockError(
+        found.code,
+        `ad-entra-link: the ${who} carries ImmutableId ${cloud.onPremisesImmutableId}, but ${facts.adDn} would send ${plan.immutableId}; a soft match would fail with InvalidSoftMatch (docs/matching-model.md#r9).${found.note} Use match: "hard" to overwrite it, after checking that no other on-premises object owns that value.`,
+        { property: "cloud" },
       ),
     );
   } else if (
@@ -154,24 +142,20 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
     // (onPremisesImmutableId among them) of a user with an active privileged role, so an app's
     // write fails after AD was already changed, and Entra ID refuses the takeover anyway (§1.5).
     errors.push(
-      at(
-        new SafetyBlockError(
-          "PRIVILEGED_HARD_MATCH",
-          `ad-entra-link: match "hard" would write the ImmutableId of the ${who}, which holds ${activePrivileged.join(", ")} (active). Microsoft Graph refuses that write to applications (only higher-privileged administrators may change sensitive properties of privileged users), and Entra ID refuses hard-match takeovers of privileged users (InvalidHardMatch, code 103). Nothing was written. Remove the role assignment first, or keep the account cloud-only.`,
-        ),
-        "cloud",
+      new SafetyBlockError(
+        "PRIVILEGED_HARD_MATCH",
+        `ad-entra-link: match "hard" would write the ImmutableId of the ${who}, which holds ${activePrivileged.join(", ")} (active). Microsoft Graph refuses that write to applications (only higher-privileged administrators may change sensitive properties of privileged users), and Entra ID refuses hard-match takeovers of privileged users (InvalidHardMatch, code 103). Nothing was written. Remove the role assignment first, or keep the account cloud-only.`,
+        { property: "cloud" },
       ),
     );
   }
   if (privileged.length > 0) {
     if (!decl.allowPrivilegedCloudUser) {
       errors.push(
-        at(
-          new SafetyBlockError(
-            "CLOUD_USER_PRIVILEGED",
-            `ad-entra-link: the ${who} holds or is eligible for privileged directory roles: ${privileged.join(", ")}. Linking it would let whoever controls ${facts.adDn} take over that account, and Entra ID blocks such takeovers (InvalidHardMatch / Existing Admin Role Conflict). Keep privileged accounts cloud-only; if you really mean it, remove the roles first or set allowPrivilegedCloudUser: true.`,
-          ),
-          "cloud",
+        new SafetyBlockError(
+          "CLOUD_USER_PRIVILEGED",
+          `ad-entra-link: the ${who} holds or is eligible for privileged directory roles: ${privileged.join(", ")}. Linking it would let whoever controls ${facts.adDn} take over that account, and Entra ID blocks such takeovers (InvalidHardMatch / Existing Admin Role Conflict). Keep privileged accounts cloud-only; if you really mean it, remove the roles first or set allowPrivilegedCloudUser: true.`,
+          { property: "cloud" },
         ),
       );
     } else {
@@ -190,12 +174,10 @@ export function assessSafety(decl: UserLinkDeclaration, plan: LinkPlan, facts: S
   const suffix = upnSuffix(plan.target.userPrincipalName).toLowerCase();
   if (!facts.verifiedDomains.some((d) => d.toLowerCase() === suffix)) {
     errors.push(
-      at(
-        new SafetyBlockError(
-          "UPN_DOMAIN_NOT_VERIFIED",
-          `ad-entra-link: the planned userPrincipalName ${plan.target.userPrincipalName} uses the domain ${suffix}, which is not a verified domain of the tenant. Entra Connect would replace it with <alias>@<tenant>.onmicrosoft.com and soft match by UPN cannot happen. Verify the domain in Entra ID, or choose a UPN on a verified domain.`,
-        ),
-        upnProperty,
+      new SafetyBlockError(
+        "UPN_DOMAIN_NOT_VERIFIED",
+        `ad-entra-link: the planned userPrincipalName ${plan.target.userPrincipalName} uses the domain ${suffix}, which is not a verified domain of the tenant. Entra Connect would replace it with <alias>@<tenant>.onmicrosoft.com and soft match by UPN cannot happen. Verify the domain in Entra ID, or choose a UPN on a verified domain.`,
+        { property: upnProperty },
       ),
     );
   }
@@ -221,23 +203,19 @@ function exportRefusals(
   const cloud = facts.cloud;
   if ((cloud.userType ?? "Member") === "Guest") {
     errors.push(
-      at(
-        new SafetyBlockError(
-          "CLOUD_USER_IS_GUEST",
-          `ad-entra-link: the ${who} is a Guest (an external identity invited into the tenant). Linking it would hand an outside account to whoever controls ${facts.adDn}. Link a member account instead.`,
-        ),
-        "cloud",
+      new SafetyBlockError(
+        "CLOUD_USER_IS_GUEST",
+        `ad-entra-link: the ${who} is a Guest (an external identity invited into the tenant). Linking it would hand an outside account to whoever controls ${facts.adDn}. Link a member account instead.`,
+        { property: "cloud" },
       ),
     );
   }
   for (const h of facts.anchorHolders) {
     errors.push(
-      at(
-        new SafetyBlockError(
-          "ANCHOR_HELD_BY_OTHER_CLOUD_OBJECT",
-          `ad-entra-link: ${h.deleted ? "the soft-deleted" : "the"} cloud user ${h.userPrincipalName} (${h.id}) already holds the anchor ${plan.immutableId} of ${facts.adDn} as its onPremisesImmutableId, so Entra Connect would hard-match ${h.deleted ? "(and restore) " : ""}that object instead of the ${who}, and Graph refuses a second user with the same ImmutableId. Nothing was written. ${h.deleted ? "Purge it from the recycle bin" : "Clear its ImmutableId or delete it"} first.`,
-        ),
-        "onPremises",
+      new SafetyBlockError(
+        "ANCHOR_HELD_BY_OTHER_CLOUD_OBJECT",
+        `ad-entra-link: ${h.deleted ? "the soft-deleted" : "the"} cloud user ${h.userPrincipalName} (${h.id}) already holds the anchor ${plan.immutableId} of ${facts.adDn} as its onPremisesImmutableId, so Entra Connect would hard-match ${h.deleted ? "(and restore) " : ""}that object instead of the ${who}, and Graph refuses a second user with the same ImmutableId. Nothing was written. ${h.deleted ? "Purge it from the recycle bin" : "Clear its ImmutableId or delete it"} first.`,
+        { property: "onPremises" },
       ),
     );
   }
@@ -254,23 +232,19 @@ function exportRefusals(
     const holder = facts.cloudHolders.find((h) => h.id === elsewhere.targetObjectId);
     const how = holder !== undefined ? ` through its ${HELD_AS[holder.heldAs]} ${holder.value}` : "";
     errors.push(
-      at(
-        new SafetyBlockError(
-          "PREDICTED_JOIN_TO_OTHER_OBJECT",
-          `ad-entra-link: Entra Connect would join ${facts.adDn} to ${holder ? `${holder.objectType} ${holder.name}` : "cloud object"} (${elsewhere.targetObjectId})${how}${elsewhere.assumption ? ` (with ${elsewhere.assumption})` : ""}, not to the ${who}: an account takeover. Nothing was written. Change or remove that value on the AD user (or let the link manage mail/primarySmtpAddress), or free it in Entra ID.`,
-        ),
-        holder ? propertyOf(holder.value) : "onPremises",
+      new SafetyBlockError(
+        "PREDICTED_JOIN_TO_OTHER_OBJECT",
+        `ad-entra-link: Entra Connect would join ${facts.adDn} to ${holder ? `${holder.objectType} ${holder.name}` : "cloud object"} (${elsewhere.targetObjectId})${how}${elsewhere.assumption ? ` (with ${elsewhere.assumption})` : ""}, not to the ${who}: an account takeover. Nothing was written. Change or remove that value on the AD user (or let the link manage mail/primarySmtpAddress), or free it in Entra ID.`,
+        { property: holder ? propertyOf(holder.value) : "onPremises" },
       ),
     );
   }
   if (facts.exported.primarySource === "twoPrimaries") {
     errors.push(
-      at(
-        new SafetyBlockError(
-          "PROXY_TWO_PRIMARIES",
-          `ad-entra-link: ${facts.adDn} would export ${facts.exported.alternativePrimaries.length} primary SMTP: addresses (${facts.exported.alternativePrimaries.join(", ")}); which one Entra Connect uses is undocumented. Set primarySmtpAddress so the link keeps exactly one.`,
-        ),
-        "primarySmtpAddress",
+      new SafetyBlockError(
+        "PROXY_TWO_PRIMARIES",
+        `ad-entra-link: ${facts.adDn} would export ${facts.exported.alternativePrimaries.length} primary SMTP: addresses (${facts.exported.alternativePrimaries.join(", ")}); which one Entra Connect uses is undocumented. Set primarySmtpAddress so the link keeps exactly one.`,
+        { property: "primarySmtpAddress" },
       ),
     );
   }
@@ -282,12 +256,10 @@ function exportRefusals(
     const upn =
       holder.heldAs === "userPrincipalName" && holder.value === plan.target.userPrincipalName.toLowerCase();
     errors.push(
-      at(
-        new SafetyBlockError(
-          "VALUE_HELD_BY_OTHER_AD_OBJECT",
-          `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to ${holder.objectClass} ${holder.dn} as its ${HELD_AS[holder.heldAs]}. ${upn ? "Active Directory refuses a second object with the same UPN in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine the value on one of them."} Remove it from ${holder.dn} first.`,
-        ),
-        propertyOf(holder.value),
+      new SafetyBlockError(
+        "VALUE_HELD_BY_OTHER_AD_OBJECT",
+        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to ${holder.objectClass} ${holder.dn} as its ${HELD_AS[holder.heldAs]}. ${upn ? "Active Directory refuses a second object with the same UPN in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine the value on one of them."} Remove it from ${holder.dn} first.`,
+        { property: propertyOf(holder.value) },
       ),
     );
   }
@@ -296,12 +268,10 @@ function exportRefusals(
     if (seen.has(key) || holder.id === elsewhere?.targetObjectId) continue;
     seen.add(key);
     errors.push(
-      at(
-        new SafetyBlockError(
-          "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-          `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to cloud ${holder.objectType} ${holder.name} (${holder.id}) as its ${HELD_AS[holder.heldAs]}. Entra ID keeps such values unique: the synced user would get it quarantined or the export would fail. Resolve the duplicate in Entra ID first.`,
-        ),
-        propertyOf(holder.value),
+      new SafetyBlockError(
+        "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
+        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to cloud ${holder.objectType} ${holder.name} (${holder.id}) as its ${HELD_AS[holder.heldAs]}. Entra ID keeps such values unique: the synced user would get it quarantined or the export would fail. Resolve the duplicate in Entra ID first.`,
+        { property: propertyOf(holder.value) },
       ),
     );
   }
