@@ -35,7 +35,7 @@ import {
 } from "../errors";
 import { BINARY_ATTRIBUTES, mostSpecificClass, toAdUser, USER_ATTRIBUTES } from "./entry";
 import { chunk, classifyHolders, HOLDER_ATTRIBUTES, holderFilter, normalizeHolderValues } from "./holders";
-import { mapLdapError, mapTlsError } from "./ldap-errors";
+import { isRawReset, mapLdapError, mapTlsError, tlsHandshakeReset } from "./ldap-errors";
 
 export type { AdHolder, AdModification, AdSelector, AdUser } from "../domain/ports";
 export { sidToString, toAdUser, USER_ATTRIBUTES } from "./entry";
@@ -52,7 +52,11 @@ const SIDE = { side: "onPremises" } as const;
 
 export function describeSelector(selector: AdSelector): string {
   const [k, v] = Object.entries(selector)[0] ?? ["?", "?"];
-  return `${k} ${JSON.stringify(String(v).slice(0, 256))}`;
+  // As typed, but cut short and with control characters shown as escapes (never raw in a message).
+  const shown = String(v)
+    .slice(0, 256)
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${k} "${shown}"`;
 }
 
 /** The domain naming context of a DN: its trailing DC= components. */
@@ -212,9 +216,12 @@ export class AdDirectory implements AdPort {
           },
         );
       }
-      await this.withDeadline(
-        `bind to ${url}`,
-        client.bind(this.settings.bindDn, this.settings.bindPassword),
+      const operation = `bind to ${url} as ${this.settings.bindDn}`;
+      await this.withDeadline(operation, client.bind(this.settings.bindDn, this.settings.bindPassword)).catch(
+        (err: unknown) => {
+          // A raw reset before the TLS session exists: the peer hung up on the ClientHello.
+          throw !plain && isRawReset(err) ? tlsHandshakeReset(operation, err) : err;
+        },
       );
       return client;
     } catch (err) {

@@ -109,6 +109,8 @@ const REQUEST_RESULTS: [new (...args: never[]) => ResultCodeError, string][] = [
 const LDAPTS_CONNECTION_FAILURE =
   /^(socket error|socket connection not established|connection closed|connection timeout)|operation timed out/i;
 
+const TLS_HANDSHAKE_RESET = /before secure TLS connection was established/i;
+
 /** LDAP result 80 ("other"): what a DC answers while it shuts down. */
 const RESULT_OTHER = 80;
 
@@ -174,6 +176,27 @@ export function mapTlsError(code: string, operation: string, cause: unknown): Ad
   );
 }
 
+/**
+ * A raw Node socket reset (not ldapts's "Socket error" wrapper, which it uses once connected):
+ * before the TLS session of an ldaps:// connection exists, it can only be the handshake.
+ */
+export function isRawReset(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === "ECONNRESET" &&
+    (typeof (err as NodeJS.ErrnoException).syscall === "string" || TLS_HANDSHAKE_RESET.test(err.message))
+  );
+}
+
+/** The peer closed the connection during the TLS handshake. */
+export function tlsHandshakeReset(operation: string, cause: unknown): AdEntraLinkError {
+  return new DirectoryUnavailableError(
+    "LDAP_TLS_HANDSHAKE_FAILED",
+    `ad-entra-link: ${operation}: the domain controller closed the connection during the TLS handshake (ECONNRESET). This is most likely a TLS problem, not a network outage: ad-entra-link:ldapUrl must be ldaps:// on the LDAPS port (636), or ldap:// on port 389 with ad-entra-link:ldapStartTls set to true.`,
+    { cause, ...SIDE },
+  );
+}
+
 function mapResult(err: ResultCodeError, operation: string): AdEntraLinkError {
   const options = { cause: err, ...SIDE };
   if (err instanceof InvalidCredentialsError) {
@@ -234,6 +257,10 @@ export function mapLdapError(err: unknown, operation: string): AdEntraLinkError 
   if (err instanceof ResultCodeError) return mapResult(err, operation);
   const code = nodeCode(err);
   if (code !== undefined && isTlsCode(code)) return mapTlsError(code, operation, err);
+  if (code === "ECONNRESET" && err instanceof Error && TLS_HANDSHAKE_RESET.test(err.message)) {
+    // Node's text for a peer that hung up on the ClientHello: typically ldaps:// to the plain port.
+    return tlsHandshakeReset(operation, err);
+  }
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
     return new DirectoryUnavailableError(
       "LDAP_UNAVAILABLE",

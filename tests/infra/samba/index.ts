@@ -21,3 +21,9 @@ export {
   SERVICE_ACCOUNT_WRITABLE_ATTRIBUTES,
 } from "./service-account";
 export type { SambaDc, SambaDcOptions } from "./types";
+export {
+  type CreatedObject,
+  createDirectoryObject,
+  type DirectoryObjectKind,
+  type DirectoryObjectSpec,
+} from "./objects";

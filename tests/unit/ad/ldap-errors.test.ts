@@ -102,6 +102,17 @@ describe("TLS failures", () => {
 });
 
 describe("socket failures", () => {
+  it("a reset during the TLS handshake is named as a TLS problem (ldaps:// to the plain port)", () => {
+    check(
+      nodeError(
+        "ECONNRESET",
+        "Client network socket disconnected before secure TLS connection was established",
+      ),
+      "DirectoryUnavailableError",
+      "LDAP_TLS_HANDSHAKE_FAILED",
+      /closed the connection during the TLS handshake \(ECONNRESET\)\. This is most likely a TLS problem/,
+    );
+  });
   for (const code of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH"]) {
     it(`${code} → LDAP_UNAVAILABLE`, () => {
       check(
