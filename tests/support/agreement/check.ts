@@ -99,7 +99,13 @@ export function effectivePrediction(
 
 export type CaseResult =
   | { kind: "agree"; outcome: Outcome; variant: string }
-  | { kind: "refused"; codes: string[]; justification: string }
+  | {
+      kind: "refused";
+      codes: string[];
+      justification: string;
+      /** Whether the prediction (not shown, the link is refused) matches the sync of the link applied anyway. */
+      predictionMatches?: boolean;
+    }
   | { kind: "disagree"; problem: string; detail: string };
 
 function describePrediction(p: JoinPrediction | undefined): string {
@@ -312,6 +318,34 @@ function policyFact(
         T.onPremisesImmutableId !== m.anchor
         ? "soft link onto a user carrying another ImmutableId"
         : undefined;
+    case "PREDICTED_JOIN_TO_OTHER_OBJECT": {
+      // P5a [U]: kept proxies but no primary; the reading that promotes `mail` soft-matches its holder.
+      const kept = subjectAfter.proxyAddresses.filter((p) => {
+        const colon = p.indexOf(":");
+        if (
+          colon <= 0 ||
+          ["X400", "MSMAIL", "CCMAIL", "NOTES", "GWISE"].includes(p.slice(0, colon).toUpperCase())
+        )
+          return false;
+        const a = p.slice(colon + 1);
+        return !/^smtp$/i.test(p.slice(0, colon)) || (ADDRESS_OK.test(a) && !isReserved(a));
+      });
+      const primary = kept.some((p) => p.startsWith("SMTP:"));
+      const mail = subjectAfter.mail;
+      if (kept.length === 0 || primary || mail === undefined || !ADDRESS_OK.test(mail) || isReserved(mail))
+        return undefined;
+      const lower = mail.toLowerCase();
+      const holder = [
+        ...m.tenant.users.values(),
+        ...m.tenant.groups.values(),
+        ...m.tenant.contacts.values(),
+      ].find(
+        (o) =>
+          o.id !== T.id &&
+          o.proxyAddresses.some((p) => p.startsWith("SMTP:") && p.slice(5).toLowerCase() === lower),
+      );
+      return holder === undefined ? undefined : `P5a: promoted mail ${mail} is the primary of ${holder.id}`;
+    }
     default:
       return undefined;
   }
@@ -382,9 +416,25 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
       applied = { records: cloneRecords(pristineRecords), tenant: structuredClone(pristine) };
       applyPlanLoosely(applied.records, m.subject.dn, applied.tenant, target, resolution.plan);
     }
+    let predictionMatches: boolean | undefined;
+    if (applied !== undefined && prediction !== undefined) {
+      const e = simulate(applied.tenant, applied.records.find((r) => r.dn === m.subject.dn)!);
+      const eff = effectivePrediction(prediction, c.tenant.features);
+      predictionMatches =
+        e !== undefined &&
+        !("error" in eff) &&
+        simOutcomeAsPrediction(e.outcome) === eff.outcome &&
+        (!JOINS.has(eff.outcome) || eff.targetObjectId === e.cloudUserId);
+    }
+    const refusedWith = (justification: string): CaseResult => ({
+      kind: "refused",
+      codes,
+      justification,
+      ...(predictionMatches !== undefined ? { predictionMatches } : {}),
+    });
     for (const code of codes) {
       const fact = policyFact(code, c, { ...m, records: pristineRecords, tenant: pristine }, applied, decl);
-      if (fact !== undefined) return { kind: "refused", codes, justification: `policy ${code}: ${fact}` };
+      if (fact !== undefined) return refusedWith(`policy ${code}: ${fact}`);
     }
     if (applied !== undefined) {
       const subject = applied.records.find((r) => r.dn === m.subject.dn)!;
@@ -398,11 +448,9 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
       for (const combo of combos) {
         const problem = simProblem(simulate(applied.tenant, subject, combo), target);
         if (problem !== undefined) {
-          return {
-            kind: "refused",
-            codes,
-            justification: `sync${Object.keys(combo).length > 0 ? ` with ${JSON.stringify(combo)}` : ""}: ${problem}`,
-          };
+          return refusedWith(
+            `sync${Object.keys(combo).length > 0 ? ` with ${JSON.stringify(combo)}` : ""}: ${problem}`,
+          );
         }
       }
     }

@@ -427,7 +427,7 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
     ["targetPrimary", tPrimary ? 20 : 0],
     ["targetPrimaryRecased", tPrimary ? 6 : 0],
     ["own", 12],
-    ["otherUsersPrimary", 8],
+    ["otherUsersPrimary", 5],
     ["reserved", 7],
     ["malformed", 4],
     ["unverified", 4],
@@ -477,7 +477,7 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
       ["own", 25],
       ["reserved", 8],
       ["old", 10],
-      ["otherUsersPrimary", 8],
+      ["otherUsersPrimary", 5],
       ["malformed", 4],
       ["mail", S.mail ? 10 : 0],
     ] as const);
@@ -567,11 +567,11 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
 
   // ---- target's anchor state.
   const immKind = r.weighted([
-    ["none", 68],
-    ["right", 9],
-    ["wrongEncoding", 10],
-    ["foreign", 8],
-    ["otherAdObject", 5],
+    ["none", 72],
+    ["right", 10],
+    ["wrongEncoding", 8],
+    ["foreign", 6],
+    ["otherAdObject", 4],
   ] as const);
   if (immKind === "right") T.immutable = { kind: "anchor", of: "S", encoding: "right" };
   if (immKind === "wrongEncoding") {
@@ -711,17 +711,17 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
   addI(tPrimary);
   const values = [...interesting];
   const plants = r.weighted([
-    [0, 62],
-    [1, 30],
-    [2, 8],
+    [0, 68],
+    [1, 26],
+    [2, 6],
   ]);
   for (let i = 0; i < plants && values.length > 0; i++) {
     const v = r.chance(0.25) ? recase(r, r.pick(values)) : r.pick(values);
     const where = r.weighted([
-      ["cloudUser", 50],
-      ["group", 15],
-      ["contact", 12],
-      ["ad", 23],
+      ["cloudUser", 40],
+      ["group", 18],
+      ["contact", 14],
+      ["ad", 28],
     ] as const);
     if (where === "ad") {
       const cls = r.weighted<AdClass>([
@@ -811,9 +811,9 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
 
   // ---- anchors held elsewhere.
   const anchorPlant = r.weighted([
-    ["none", 92],
-    ["deleted", o.e2e ? 0 : 5],
-    ["live", 3],
+    ["none", 94],
+    ["deleted", o.e2e ? 0 : 4],
+    ["live", 2],
   ] as const);
   if (
     anchorPlant !== "none" &&

@@ -34,12 +34,14 @@ test(`prediction or refusal agrees with the sync simulator on ${ONE !== undefine
   const outcomes = new Map<string, number>();
   const disagreements: { index: number; result: Extract<CaseResult, { kind: "disagree" }> }[] = [];
   let refused = 0;
+  let refusedPredictionOff = 0;
   for (const index of indices) {
     const c = generateCase(seed, index);
     const result = await judgeCase(c);
     if (ONE !== undefined) console.log(`${describeCase(c)}\n→ ${JSON.stringify(result, null, 2)}`);
     if (result.kind === "refused") {
       refused++;
+      if (result.predictionMatches === false) refusedPredictionOff++;
       for (const code of new Set(result.codes)) refusals.set(code, (refusals.get(code) ?? 0) + 1);
       const why = result.justification.replace(/:.*$/, "");
       justifications.set(why, (justifications.get(why) ?? 0) + 1);
@@ -62,6 +64,7 @@ test(`prediction or refusal agrees with the sync simulator on ${ONE !== undefine
       table(refusals),
       "  refusals justified by:",
       table(justifications),
+      `  refused cases whose (unshown) prediction differs from a sync of the link applied anyway: ${refusedPredictionOff} (information only)`,
     ].join("\n"),
   );
   if (disagreements.length > 0) {
