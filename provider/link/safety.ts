@@ -248,29 +248,34 @@ function exportRefusals(
       ),
     );
   }
-  const seen = new Set<string>();
-  for (const holder of facts.adHolders) {
-    const key = `${holder.dn.toLowerCase()}|${holder.value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+  // One refusal per (object, value), naming every way the object holds it.
+  const ways = <H extends { value: string; heldAs: string }>(list: H[], key: (h: H) => string) => {
+    const grouped = new Map<string, { holder: H; as: string[] }>();
+    for (const h of list) {
+      const k = `${key(h)}|${h.value}`;
+      const g = grouped.get(k) ?? { holder: h, as: [] };
+      if (!g.as.includes(HELD_AS[h.heldAs]!)) g.as.push(HELD_AS[h.heldAs]!);
+      grouped.set(k, g);
+    }
+    return [...grouped.values()];
+  };
+  for (const { holder, as } of ways(facts.adHolders, (h) => h.dn.toLowerCase())) {
     const upn =
       holder.heldAs === "userPrincipalName" && holder.value === plan.target.userPrincipalName.toLowerCase();
     errors.push(
       new SafetyBlockError(
         "VALUE_HELD_BY_OTHER_AD_OBJECT",
-        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to ${holder.objectClass} ${holder.dn} as its ${HELD_AS[holder.heldAs]}. ${upn ? "Active Directory refuses a second object with the same UPN in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine the value on one of them."} Remove it from ${holder.dn} first.`,
+        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to ${holder.objectClass} ${holder.dn} as its ${as.join(" and ")}. ${upn ? "Active Directory refuses a second object with the same UPN in the domain, and Entra Connect would quarantine one of them." : "Entra Connect would quarantine the value on one of them."} Remove it from ${holder.dn} first.`,
         { property: propertyOf(holder.value) },
       ),
     );
   }
-  for (const holder of facts.cloudHolders) {
-    const key = `${holder.id}|${holder.value}`;
-    if (seen.has(key) || holder.id === elsewhere?.targetObjectId) continue;
-    seen.add(key);
+  for (const { holder, as } of ways(facts.cloudHolders, (h) => h.id)) {
+    if (holder.id === elsewhere?.targetObjectId) continue;
     errors.push(
       new SafetyBlockError(
         "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
-        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to cloud ${holder.objectType} ${holder.name} (${holder.id}) as its ${HELD_AS[holder.heldAs]}. Entra ID keeps such values unique: the synced user would get it quarantined or the export would fail. Resolve the duplicate in Entra ID first.`,
+        `ad-entra-link: ${holder.value} (exported by ${facts.adDn}) already belongs to cloud ${holder.objectType} ${holder.name} (${holder.id}) as its ${as.join(" and ")}. Entra ID keeps such values unique: the synced user would get it quarantined or the export would fail. Resolve the duplicate in Entra ID first.`,
         { property: propertyOf(holder.value) },
       ),
     );
