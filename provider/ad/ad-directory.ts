@@ -1,22 +1,18 @@
 /**
- * Active Directory over LDAPS (or LDAP + StartTLS): with entry.ts, holders.ts and ldap-errors.ts the
- * only code that talks to ldapts; the raw client never leaves this class. One connection (TLS
- * handshake + bind) per provider process, opened lazily, shared by every link and every method;
- * operations are multiplexed on it by message id, so concurrent calls are safe.
+ * Active Directory over LDAPS (or LDAP + StartTLS): with the other modules of provider/ad the only
+ * code that talks to ldapts; the raw client never leaves this folder. One connection (TLS handshake
+ * + bind, see connection.ts) per provider process, opened lazily, shared by every link and every
+ * method; operations are multiplexed on it by message id, so concurrent calls are safe.
  */
-import * as net from "node:net";
-import type { ConnectionOptions } from "node:tls";
 import {
   AndFilter,
   Attribute,
   Change,
-  Client,
   type Entry,
   EqualityFilter,
   type Filter,
   InvalidDNSyntaxError,
   NoSuchObjectError,
-  ResultCodeError,
 } from "ldapts";
 import type { LdapSettings } from "../config/settings";
 import { guidToBytes, normalizeGuid } from "../core/guid";
@@ -25,17 +21,13 @@ import type { AdHolder, AdModification, AdPort, AdSelector, AdUser } from "../do
 import {
   type AdEntraLinkError,
   AmbiguousMatchError,
-  ConfigurationError,
-  DirectoryRequestError,
-  DirectoryUnavailableError,
   InvalidInputError,
   NotFoundError,
-  PermissionDeniedError,
   SafetyBlockError,
 } from "../errors";
+import { LdapConnection } from "./connection";
 import { BINARY_ATTRIBUTES, mostSpecificClass, toAdUser, USER_ATTRIBUTES } from "./entry";
 import { chunk, classifyHolders, HOLDER_ATTRIBUTES, holderFilter, normalizeHolderValues } from "./holders";
-import { isRawReset, mapLdapError, mapTlsError, tlsHandshakeReset } from "./ldap-errors";
 
 export type { AdHolder, AdModification, AdSelector, AdUser } from "../domain/ports";
 export { sidToString, toAdUser, USER_ATTRIBUTES } from "./entry";
@@ -99,21 +91,6 @@ function selectorFilter(
   return personOnly ? `(&(objectCategory=person)(objectClass=user)${clause})` : clause;
 }
 
-/** A copy of a connect/bind failure that says the write was never sent. */
-function notSent(err: AdEntraLinkError): AdEntraLinkError {
-  const options = { cause: err, requestSent: false, ...SIDE };
-  switch (err.name) {
-    case "ConfigurationError":
-      return new ConfigurationError(err.code, err.message, options);
-    case "PermissionDeniedError":
-      return new PermissionDeniedError(err.code, err.message, options);
-    case "DirectoryRequestError":
-      return new DirectoryRequestError(err.code, err.message, options);
-    default:
-      return new DirectoryUnavailableError(err.code, err.message, options);
-  }
-}
-
 export interface ScanOptions {
   /** Entries per LDAP page. Default 500. */
   pageSize?: number;
@@ -122,182 +99,16 @@ export interface ScanOptions {
 }
 
 export class AdDirectory implements AdPort {
-  private clientPromise: Promise<Client> | undefined;
-  /** Set by close(): no reconnect after that, even from a read that was still in flight. */
-  private closed = false;
-  /** The client `clientPromise` resolved to, once it has. */
-  private connected: Client | undefined;
+  /** The one shared connection; never handed out. */
+  private readonly connection: LdapConnection;
+
+  constructor(private readonly settings: LdapSettings) {
+    this.connection = new LdapConnection(settings);
+  }
+
   /** Count of connections opened and bound (benchmarks and tests assert reuse). */
-  connectionsOpened = 0;
-
-  constructor(private readonly settings: LdapSettings) {}
-
-  /** The shared, bound client; reconnects after a failure. Never handed out. */
-  private async client(): Promise<Client> {
-    if (this.closed) {
-      throw new DirectoryUnavailableError(
-        "LDAP_CLOSED",
-        "ad-entra-link: the LDAP connection was closed by the provider.",
-        SIDE,
-      );
-    }
-    const current = this.clientPromise;
-    if (current !== undefined) {
-      // ldapts reconnects on its own when an operation finds the socket closed (in plain text, for
-      // a StartTLS URL) and several operations doing so at once can leave one pending forever. A
-      // dead client is therefore replaced here, once, by a fresh bound connection all callers share.
-      const client = await current.catch(() => undefined);
-      if (client?.isConnected) return client;
-      if (this.clientPromise === current) this.clientPromise = undefined;
-    }
-    if (this.clientPromise === undefined) {
-      const attempt = this.connect();
-      this.clientPromise = attempt;
-      attempt.catch(() => {
-        if (this.clientPromise === attempt) this.clientPromise = undefined;
-      });
-    }
-    return this.clientPromise;
-  }
-
-  /** Every operation settles within the configured timeout, whatever the socket does. */
-  private withDeadline<T>(what: string, op: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = Object.assign(new Error(`${what}: no answer within ${this.settings.timeoutInMs} ms`), {
-          code: "ETIMEDOUT",
-        });
-        reject(err);
-      }, this.settings.timeoutInMs);
-    });
-    return Promise.race([op, deadline]).finally(() => clearTimeout(timer)) as Promise<T>;
-  }
-
-  private tlsOptions(): ConnectionOptions {
-    return {
-      ...(this.settings.caCertificate !== undefined ? { ca: [this.settings.caCertificate] } : {}),
-      // Only ever false after the user set ldapTlsInsecureSkipVerify, which is warned about loudly.
-      rejectUnauthorized: !this.settings.tlsInsecureSkipVerify,
-      minVersion: "TLSv1.2",
-    };
-  }
-
-  /**
-   * One bound client for `url`. `ldaps://` does TLS on connect; `ldap://` gets a client WITHOUT
-   * tlsOptions (ldapts would otherwise send a TLS ClientHello to the plain port), then StartTLS, and
-   * only then the bind. A plain connection is never bound, whatever the settings say.
-   */
-  private async open(url: string): Promise<Client> {
-    const parsed = new URL(url);
-    const plain = parsed.protocol === "ldap:";
-    if (plain && !this.settings.startTls) {
-      throw new ConfigurationError(
-        "CONFIG_PLAINTEXT_LDAP",
-        "ad-entra-link: an ldap:// URL is configured without ad-entra-link:ldapStartTls; the bind password would cross the network in clear text, so no connection is made. Use ldaps://, or set ad-entra-link:ldapStartTls to true.",
-        SIDE,
-      );
-    }
-    const tls = this.tlsOptions();
-    const client = new Client({
-      url,
-      timeout: this.settings.timeoutInMs,
-      connectTimeout: Math.min(this.settings.timeoutInMs, 10_000),
-      ...(plain ? {} : { tlsOptions: tls }),
-    });
-    try {
-      if (plain) {
-        // The certificate is checked against the URL's host (a bare socket would default to "localhost").
-        const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-        const identity = net.isIP(host) === 0 ? { host, servername: host } : { host };
-        await this.withDeadline(`StartTLS on ${url}`, client.startTLS({ ...tls, ...identity })).catch(
-          (err: unknown) => {
-            throw this.startTlsFailure(err, url);
-          },
-        );
-      }
-      const operation = `bind to ${url} as ${this.settings.bindDn}`;
-      await this.withDeadline(operation, client.bind(this.settings.bindDn, this.settings.bindPassword)).catch(
-        (err: unknown) => {
-          // A raw reset before the TLS session exists: the peer hung up on the ClientHello.
-          throw !plain && isRawReset(err) ? tlsHandshakeReset(operation, err) : err;
-        },
-      );
-      return client;
-    } catch (err) {
-      await client.unbind().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  private startTlsFailure(err: unknown, url: string): AdEntraLinkError {
-    const operation = `StartTLS on ${url}`;
-    if (err instanceof ResultCodeError) {
-      return new ConfigurationError(
-        "LDAP_TLS_STARTTLS_REFUSED",
-        `ad-entra-link: ${operation}: the domain controller refused StartTLS (${err.name}); nothing was sent in clear text. This is a TLS problem: give the DC a certificate, or use an ldaps:// URL in ad-entra-link:ldapUrl.`,
-        { cause: err, ...SIDE },
-      );
-    }
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === "string" && code !== "ETIMEDOUT" && !code.startsWith("ECONN")) {
-      return mapTlsError(code, operation, err);
-    }
-    return mapLdapError(err, operation);
-  }
-
-  private async connect(): Promise<Client> {
-    let lastError: AdEntraLinkError | undefined;
-    for (const url of this.settings.urls) {
-      try {
-        const client = await this.open(url);
-        this.connectionsOpened++;
-        this.connected = client;
-        return client;
-      } catch (err) {
-        lastError = mapLdapError(err, `bind to ${url} as ${this.settings.bindDn}`);
-      }
-    }
-    throw (
-      lastError ??
-      new ConfigurationError(
-        "CONFIG_MISSING",
-        "ad-entra-link: no LDAP URL is configured (ad-entra-link:ldapUrl).",
-        SIDE,
-      )
-    );
-  }
-
-  /** Runs `op` on the shared client, reconnecting once if the connection dropped. For reads only. */
-  private async retrying<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const client = await this.client();
-      try {
-        return await op(client);
-      } catch (err) {
-        const mapped = mapLdapError(err, what);
-        if (mapped.name === "DirectoryUnavailableError" && attempt === 0) {
-          this.dropClient(client);
-          continue;
-        }
-        if (mapped.name === "DirectoryUnavailableError") this.dropClient(client);
-        throw mapped;
-      }
-    }
-  }
-
-  /** A read within the deadline, retried once on a fresh connection. Reads are always safe to retry. */
-  private read<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
-    return this.retrying(what, (client) => this.withDeadline(what, op(client)));
-  }
-
-  private dropClient(client: Client): void {
-    // Only forget the shared client if it is still this one (a concurrent caller may have replaced it).
-    if (this.connected === client) {
-      this.clientPromise = undefined;
-      this.connected = undefined;
-    }
-    client.unbind().catch(() => undefined);
+  get connectionsOpened(): number {
+    return this.connection.connectionsOpened;
   }
 
   /** Entries under `base` (subtree) matching `filter`, all pages. */
@@ -307,7 +118,7 @@ export class AdDirectory implements AdPort {
     attributes: string[],
     binary: string[] = [],
   ): Promise<Entry[]> {
-    return this.read(`search ${base}`, async (client) => {
+    return this.connection.read(`search ${base}`, async (client) => {
       const { searchEntries } = await client.search(base, {
         scope: "sub",
         filter,
@@ -321,7 +132,7 @@ export class AdDirectory implements AdPort {
 
   /** The entry at `dn` if it matches `filter`; undefined when there is no such entry. */
   private async readEntry(dn: string, filter: string | Filter, attributes: string[], binary: string[] = []) {
-    return this.read(`read ${dn}`, async (client) => {
+    return this.connection.read(`read ${dn}`, async (client) => {
       try {
         const { searchEntries } = await client.search(dn, {
           scope: "base",
@@ -489,7 +300,7 @@ export class AdDirectory implements AdPort {
     const users: AdUser[] = [];
     for (const base of searchBases) {
       const what = `read users under ${base}`;
-      await this.retrying(what, async (client) => {
+      await this.connection.retrying(what, async (client) => {
         const pages = client.searchPaginated(canonicalDn(base, "searchBase"), {
           scope: "sub",
           filter: PERSON_USER_FILTER,
@@ -498,7 +309,7 @@ export class AdDirectory implements AdPort {
           paged: { pageSize: options.pageSize ?? 500 },
         });
         for (;;) {
-          const page = await this.withDeadline(what, pages.next());
+          const page = await this.connection.withDeadline(what, pages.next());
           if (page.done === true) break;
           for (const entry of page.value.searchEntries) {
             const user = toAdUser(entry);
@@ -543,22 +354,10 @@ export class AdDirectory implements AdPort {
     }
     if (changes.length === 0) return;
     const target = canonicalDn(dn);
-    const client = await this.client().catch((err: unknown) => {
-      throw notSent(mapLdapError(err, `modify ${dn}`));
-    });
-    try {
-      await this.withDeadline(`modify ${dn}`, client.modify(target, changes));
-    } catch (err) {
-      const mapped = mapLdapError(err, `modify ${dn}`);
-      if (mapped.name === "DirectoryUnavailableError") this.dropClient(client);
-      throw mapped;
-    }
+    await this.connection.write(`modify ${dn}`, (client) => client.modify(target, changes));
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const pending = this.clientPromise;
-    this.clientPromise = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.unbind().catch(() => undefined);
+    await this.connection.close();
   }
 }

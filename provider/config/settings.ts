@@ -6,8 +6,9 @@
  */
 import * as fs from "node:fs";
 import type { SyncFeatures } from "../domain/ports";
-import { configKey, KEYS, type KeySpec } from "./keys";
-import { type ConfigLookup, Reader, shownScheme } from "./reader";
+import { configKey, KEYS } from "./keys";
+import { type ConfigLookup, Reader } from "./reader";
+import { checkLdapUrl, httpsUrl } from "./urls";
 
 export { CONFIG_NAMESPACE, configKey } from "./keys";
 export type { ConfigLookup } from "./reader";
@@ -80,80 +81,6 @@ export const SYNC_FEATURE_KEYS = [
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN_RE = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const MAX_JSON_SETTING_LENGTH = 4096;
-
-function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Checks one ldapUrl entry; `which` is "" for a single URL, else " (entry N)". */
-function checkLdapUrl(r: Reader, url: string, which: string, startTls: boolean, insecure: boolean): void {
-  const key = configKey(KEYS.ldapUrl);
-  const parsed = parseUrl(url);
-  if (parsed === undefined) {
-    r.problem(
-      KEYS.ldapUrl,
-      "CONFIG_INVALID",
-      `${key}${which} is not a URL. Write it as ldaps://dc.example.com:636.`,
-    );
-    return;
-  }
-  if (parsed.username !== "" || parsed.password !== "") {
-    r.problem(
-      KEYS.ldapUrl,
-      "CONFIG_INVALID",
-      `${key}${which} must not carry credentials; use ${configKey(KEYS.ldapBindDn)} and ${configKey(KEYS.ldapBindPassword)}.`,
-    );
-    return;
-  }
-  if (parsed.search !== "" || parsed.hash !== "" || /[?#]/.test(url)) {
-    r.problem(KEYS.ldapUrl, "CONFIG_INVALID", `${key}${which} must not have a query (?…) or fragment (#…).`);
-    return;
-  }
-  if (parsed.protocol === "ldaps:") return;
-  if (parsed.protocol !== "ldap:") {
-    r.problem(
-      KEYS.ldapUrl,
-      "CONFIG_INVALID",
-      `${key}${which} must start with ldaps:// (or ldap:// with StartTLS), got ${shownScheme(parsed)}.`,
-    );
-    return;
-  }
-  if (startTls) return;
-  r.problem(
-    KEYS.ldapUrl,
-    "CONFIG_PLAINTEXT_LDAP",
-    `${key}${which} uses plain ldap:// without StartTLS; the bind password would cross the network in clear text and hardened DCs refuse it.` +
-      (insecure
-        ? ` ${configKey(KEYS.ldapTlsInsecureSkipVerify)} does not change that: it never allows an unencrypted bind.`
-        : "") +
-      ` Use ldaps://<dc>:636, or set ${configKey(KEYS.ldapStartTls)} to true.`,
-  );
-}
-
-/** An https URL without credentials, query or fragment; returned without trailing slashes. */
-function httpsUrl(r: Reader, spec: KeySpec, value: string): string | undefined {
-  const key = configKey(spec);
-  const parsed = parseUrl(value);
-  if (parsed === undefined) return r.problem(spec, "CONFIG_INVALID", `${key} is not a URL.`);
-  if (parsed.protocol !== "https:") {
-    return r.problem(spec, "CONFIG_INVALID", `${key} must be an https:// URL (got ${shownScheme(parsed)}).`);
-  }
-  if (parsed.username !== "" || parsed.password !== "") {
-    return r.problem(
-      spec,
-      "CONFIG_INVALID",
-      `${key} must not carry credentials (user:password@); the app's credential is configured separately.`,
-    );
-  }
-  if (parsed.search !== "" || parsed.hash !== "" || /[?#]/.test(value)) {
-    return r.problem(spec, "CONFIG_INVALID", `${key} must not have a query (?…) or fragment (#…).`);
-  }
-  return value.trim().replace(/\/+$/, "");
-}
 
 function readCaCertificate(r: Reader): string | undefined {
   let caCertificate = r.get(KEYS.ldapCaCertificate);
