@@ -6,7 +6,7 @@
  */
 import { validateDeclaration } from "../link/validate";
 import type { UserLinkDeclaration } from "../link/types";
-import { excerpt, scrubMessage, stringsIn } from "./excerpt";
+import { excerpt, hiddenKeysIn, isPathKey, scrubMessage, stringsIn } from "./excerpt";
 import { bareMessage, LinksFileInvalidError, type LinksFileProblem } from "./problems";
 import { DEFAULT_KEYS, type DefaultKey, deriveLinkName, ENTRY_KEYS, LINK_NAME_PATTERN } from "./schema";
 
@@ -90,7 +90,14 @@ export function parsePropertyPath(property: string): (string | number)[] {
 
 /** A key as a path may show it: identifiers as written, anything else (file content) as `{key}`. */
 function pathSegment(seg: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/.test(seg) ? seg : "{key}";
+  return isPathKey(seg) ? seg : "{key}";
+}
+
+/** A property path of the declaration rules with every hidden key replaced by `{key}` before it is split. */
+function hideKeys(property: string, hidden: readonly string[]): string {
+  let out = property;
+  for (const key of [...hidden].sort((a, b) => b.length - a.length)) out = out.split(key).join("{key}");
+  return out;
 }
 
 export function formatPath(prefix: string, path: FieldPath): string {
@@ -127,6 +134,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
   const file = source.file;
   // Declaration rules quote values in full; a message shows at most an excerpt of the file's text.
   let values: string[] = [];
+  let hidden: string[] = [];
   const push = (loc: SourceLocator, prefix: string, path: FieldPath, code: string, message: string) => {
     const where = loc.describe?.(path) ?? "";
     problems.push({
@@ -134,7 +142,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
       line: loc.lineOf(path),
       path: formatPath(prefix, path) + where,
       code,
-      message: scrubMessage(message, values),
+      message: scrubMessage(message, values, hidden),
     });
   };
 
@@ -143,6 +151,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
   if (source.defaults !== undefined) {
     const d = source.defaults;
     values = stringsIn(d.raw);
+    hidden = hiddenKeysIn(d.raw);
     if (!isPlainObject(d.raw)) {
       if (d.raw !== null && d.raw !== undefined) {
         push(d, "defaults", [], "DEFAULTS_NOT_A_MAPPING", "must be a mapping such as { match: soft }.");
@@ -162,7 +171,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
       const { failures } = validateDeclaration({ ...PLACEHOLDER, ...given });
       const bad = new Set<string>();
       for (const f of failures) {
-        const path = parsePropertyPath(f.property);
+        const path = parsePropertyPath(hideKeys(f.property, hidden));
         bad.add(String(path[0]));
         push(d, "defaults", path, f.error.code, bareMessage(f.error.message));
       }
@@ -179,6 +188,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
   for (const entry of source.entries) {
     const prefix = `entries[${entry.index}]`;
     values = stringsIn(entry.raw);
+    hidden = hiddenKeysIn(entry.raw);
     if (!isPlainObject(entry.raw)) {
       push(entry, prefix, [], "ENTRY_NOT_A_MAPPING", "must be a mapping with at least onPremises and cloud.");
       continue;
@@ -220,7 +230,7 @@ export function checkLinksSource(source: SourceFile): LinksFile {
       const key = `${f.property}/${f.error.code}`;
       if (reported.has(key) || entry.reportedByReader?.has(key)) continue;
       reported.add(key);
-      const path = parsePropertyPath(f.property);
+      const path = parsePropertyPath(hideKeys(f.property, hidden));
       const top = String(path[0]);
       const fromDefaults = !(top in declared) && (DEFAULT_KEYS as readonly string[]).includes(top);
       // A bad default is reported once, at `defaults`; a contradiction with the entry's own keys is the entry's.

@@ -85,8 +85,17 @@ export function escapeMessage(message: string): string {
  * {@link EXCERPT_MAX_CHARS} characters of a value (as written, or JSON-escaped) is replaced by the
  * value's excerpt, then every control or non-ASCII character left is escaped.
  */
-export function scrubMessage(message: string, values: Iterable<string>): string {
+export function scrubMessage(
+  message: string,
+  values: Iterable<string>,
+  hiddenKeys: Iterable<string> = [],
+): string {
   let out = message;
+  // Keys that are not plain names are file content too: a message names them by `{key}` only
+  // (one or two characters are left, escaped below, so that a key "-" cannot garble the text).
+  for (const key of [...hiddenKeys].sort((a, b) => b.length - a.length)) {
+    if (key.length >= 3) out = out.split(key).join("{key}");
+  }
   const seen = new Set<string>();
   const longFirst = [...values]
     .filter((v) => v.length > EXCERPT_MAX_CHARS)
@@ -110,6 +119,29 @@ export function scrubMessage(message: string, values: Iterable<string>): string 
     }
   }
   return escapeMessage(out);
+}
+
+/** Whether a key may appear in a field path as written (else it is shown as `{key}`). */
+export function isPathKey(key: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/.test(key);
+}
+
+/** Every key inside `value` that is not a plain path key. */
+export function hiddenKeysIn(value: unknown, limit = 10_000): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  let seen = 0;
+  while (stack.length > 0 && seen++ < limit) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (typeof v === "object" && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        if (!isPathKey(k)) out.push(k);
+        stack.push(x);
+      }
+    }
+  }
+  return out;
 }
 
 /** Every string (values and keys) inside `value`, depth-first; bounded by `limit` strings. */

@@ -18,7 +18,7 @@ import {
   type Scalar,
 } from "yaml";
 import type { FieldPath, SourceEntry, SourceFile, SourceLocator } from "./check";
-import { describeValue, escapeExcerpt, escapeMessage, excerpt } from "./excerpt";
+import { describeValue, escapeExcerpt, escapeMessage, excerpt, isPathKey } from "./excerpt";
 import {
   MAX_LINKS_ENTRIES,
   MAX_YAML_ALIASES,
@@ -332,7 +332,7 @@ export function readLinksYaml(text: string, file: string): SourceFile {
       problems.push({
         file,
         line: top.lineOf([key]),
-        path: key,
+        path: isPathKey(key) ? key : "{key}",
         code: "LINKS_FILE_UNKNOWN_KEY",
         message: `unknown top-level key; a links file has ${FILE_KEYS.join(", ")}.`,
       });

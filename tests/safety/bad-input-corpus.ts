@@ -3,11 +3,13 @@
  * Pure data (no I/O); `bad-input-corpus.test.ts` runs every case against the real DC and the
  * emulator and proves that neither changed.
  *
- * Three entry points take user input: a UserLink's arguments (`link`), the provider's stack
- * configuration (`config`), and the `ad-entra-link immutable-id` command (`cli`, the place anchors
- * are pasted in). Link arguments that pass validation but are hostile (LDAP filter metacharacters,
+ * Four entry points take user input: a UserLink's arguments (`link`), the provider's stack
+ * configuration (`config`), the `ad-entra-link immutable-id` command (`cli`, the place anchors
+ * are pasted in), and the links file of the root program (`linksFile`, cases in links-file-corpus.ts). Link arguments that pass validation but are hostile (LDAP filter metacharacters,
  * confusables, a DN outside the base) must still match nothing or be refused by a safety rule.
  */
+
+import { LINKS_FILE_CASES } from "./links-file-corpus";
 
 /** Facts about the test slice that cases may use (a real user they can aim at). */
 export interface CorpusContext {
@@ -24,6 +26,34 @@ export interface CorpusContext {
   /** The DC's ldaps:// URL and its IP. */
   ldapUrl: string;
   dcIp: string;
+  /** Alva's AD copy and cloud user: a second real user a hostile file may aim at. */
+  alvaSam: string;
+  alvaDn: string;
+  alvaGuid: string;
+  alvaUpn: string;
+  alvaCloudUpn: string;
+  alvaCloudId: string;
+  /**
+   * Secrets the test puts in its environment while links-file cases run (a fake client secret and
+   * PULUMI_CONFIG_PASSPHRASE); no output may ever contain them.
+   */
+  secrets: { passphrase: string; clientSecret: string };
+}
+
+/**
+ * One file system entry of a links-file case, relative to the project folder (`../x` lands next to
+ * it, outside the project). Exactly one of text, bytes, sparseBytes, symlinkTo, fifo, directory.
+ */
+export interface LinksFileFixture {
+  path: string;
+  text?: (c: CorpusContext) => string;
+  bytes?: (c: CorpusContext) => Buffer;
+  /** A sparse file of this many bytes. */
+  sparseBytes?: number;
+  /** A symbolic link to this target (absolute, or relative to the link's folder). */
+  symlinkTo?: string;
+  fifo?: true;
+  directory?: true;
 }
 
 /** One expected check failure: the property path and `<name> [<code>]: <message>`. */
@@ -38,7 +68,9 @@ export interface ExpectedFailure {
 export type CorpusInput =
   | { kind: "link"; args: (c: CorpusContext) => Record<string, unknown> }
   | { kind: "config"; overrides: (c: CorpusContext) => Record<string, string | undefined> }
-  | { kind: "cli"; argv: string[] };
+  | { kind: "cli"; argv: string[] }
+  /** `ad-entra-link:linksFile` = `setting`, in a fresh project folder holding `files`. */
+  | { kind: "linksFile"; setting: string; files: LinksFileFixture[] };
 
 export interface CorpusCase {
   id: string;
@@ -51,6 +83,8 @@ export interface CorpusCase {
    * returning failures, which stops preview just the same; for cli inputs: what parseAnchor throws.
    */
   error?: { name: string; code: string; message: RegExp };
+  /** For a links file refused for its content: the exact problem codes, in the order reported. */
+  problems?: string[];
   /** Text that must NOT appear in the error (e.g. a password pasted into a URL). */
   mustNotContain?: string;
   /** Also run through `pulumi up` with the real engine (a handful, to prove it surfaces the same). */
@@ -864,4 +898,6 @@ export const BAD_INPUT_CORPUS: CorpusCase[] = [
       message: /the LDAP CA certificate \(config\) is not PEM text with a "BEGIN CERTIFICATE" block\./,
     },
   },
+  // ---- links file (root program): links-file-corpus.ts ------------------------------------------
+  ...LINKS_FILE_CASES,
 ];
