@@ -5,8 +5,8 @@
  * Kept apart from index.ts (which starts the policy server) so they can be read and reused alone.
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-// The one "is this DN under that OU" rule, shared with the provider (pure, no dependencies).
-import { isDnUnder } from "../provider/core/ldap-escape";
+// The provider's own DN rule, through the package (so `pulumi policy publish` can bundle it).
+import { isDnUnder } from "ad-entra-link";
 
 /** The type token of a UserLink (dynamic resource with its own module and type name). */
 export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";

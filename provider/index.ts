@@ -15,6 +15,7 @@ export {
 } from "./resource";
 export { SETTING_KEYS } from "./config/settings";
 export { bytesToGuid, guidToBytes } from "./core/guid";
+export { isDnUnder } from "./core/ldap-escape";
 export { bytesToImmutableId, guidToImmutableId, immutableIdToGuid, parseAnchor } from "./core/immutable-id";
 export {
   type LinkEntry,

@@ -93,9 +93,17 @@ function claim(kind: ClaimKind, key: string, linkName: string, property: string)
   conflicted.add(linkName);
   const err = new SafetyBlockError(
     "DUPLICATE_CLAIM",
-    `ad-entra-link: links ${[...holders].map((h) => `"${h}"`).join(", ")} all claim the ${CLAIM_WHAT[kind]} ${key}. One object or value can belong to one link only; change or remove all but one of them. Nothing was written.`,
+    `ad-entra-link: links ${namesOf([...holders])} ${holders.size === 2 ? "both" : "all"} claim the ${CLAIM_WHAT[kind]} ${key}. One object or value can belong to one link only; change or remove all but one of them. Nothing was written.`,
   );
   return failureOf(err, property);
+}
+
+/** `"a" and "b"`, `"a", "b" and "c"`. */
+function namesOf(names: string[]): string {
+  const quoted = names.map((n) => `"${n}"`);
+  return quoted.length < 2
+    ? quoted.join("")
+    : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
 }
 
 /** Links named in a claim conflict of this run: create/update refuses them (no write for any of them). */

@@ -182,7 +182,7 @@ class Evaluation {
           reason: `${c.userPrincipalName} is already synced from another AD object (SID ${theirs}) with the same anchor ${f.sourceAnchor}; two AD objects export one anchor, which is a conflict, not a re-link.`,
           refs: [ref("r0")],
           errorName: "SourceAnchorUniquenessViolation",
-          uncertainRule: "row 8: two AD objects exporting one anchor is undocumented",
+          uncertainRule: "the error for two AD objects exporting one anchor is undocumented (row 8 [U])",
         };
       }
       return {
@@ -324,11 +324,15 @@ class Evaluation {
       );
     }
     if (c.roles.active.length > 0) {
-      return this.provision(
+      const verdict = this.provision(
         `The ${what} matches ${c.userPrincipalName}, which holds ${c.roles.active.map((r) => r.displayName).join(", ")} (Existing Admin Role Conflict)`,
         refs,
         "ExistingAdminRoleConflict",
       );
+      if (!c.roles.active.some((r) => r.isPrivileged)) {
+        verdict.uncertainRule = `${c.userPrincipalName} holds only non-privileged roles; Microsoft refuses soft match onto "admin roles" without listing them, so a refusal is predicted (row 14 [U])`;
+      }
+      return verdict;
     }
     return {
       outcome,
@@ -414,11 +418,6 @@ function warningsOf(facts: JoinFacts): string[] {
     } catch {
       // A custom (non-GUID) anchor has no known wrong encodings.
     }
-  }
-  if (c.isFederatedDomainUpn === true) {
-    w.push(
-      `${c.userPrincipalName} is on a federated domain; a 2018 report says soft match fails there (${ref("uncertain")}).`,
-    );
   }
   for (const d of facts.view.discarded) {
     w.push(

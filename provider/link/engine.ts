@@ -212,7 +212,7 @@ export class LinkEngine {
   ): Promise<UserLinkOutputs> {
     const r = await this.resolve(decl);
     if (r.errors.length > 0) throw r.errors[0];
-    if (owner !== undefined) await this.claimOwnership(r, linkName, owner);
+    const claimed = owner !== undefined && (await this.claimOwnership(r, linkName, owner));
     const before = previous?.before ?? beforeState(r.ad, r.cloud);
     const proxyAddressesAdded = [...new Set([...(previous?.proxyAddressesAdded ?? []), ...r.plan.proxy.add])];
     const inputs = this.checkedInputs(linkName, r);
@@ -258,7 +258,12 @@ export class LinkEngine {
       const notSent = (err as { requestSent?: boolean }).requestSent === false;
       const writeFailed =
         adTouched === "maybe" && (notSent || (err as { name?: string }).name !== "DirectoryUnavailableError");
-      if (adTouched === "no" || writeFailed) throw err; // nothing changed anywhere
+      if (adTouched === "no" || writeFailed) {
+        // Nothing changed in either directory: the ownership record made for this run goes too.
+        if (claimed && owner !== undefined)
+          await this.entra.releaseOwnership(r.cloud.id, owner).catch(() => undefined);
+        throw err;
+      }
       const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
       const partial: UserLinkOutputs = {
         ...inputs,
@@ -284,7 +289,7 @@ export class LinkEngine {
    * Records this stack as the owner of the cloud user before anything is written, so a second
    * stack is refused at its preview; refuses when another stack got there first.
    */
-  private async claimOwnership(r: Resolution, linkName: string, owner: string): Promise<void> {
+  private async claimOwnership(r: Resolution, linkName: string, owner: string): Promise<boolean> {
     const recorded = await this.entra.getOwnership(r.cloud.id);
     if (recorded !== undefined && recorded.owner !== owner) {
       throw new SafetyBlockError(
@@ -294,7 +299,9 @@ export class LinkEngine {
     }
     if (recorded?.linkName !== linkName || recorded.onPremisesObjectGuid !== r.ad.objectGuid) {
       await this.entra.setOwnership(r.cloud.id, { owner, linkName, onPremisesObjectGuid: r.ad.objectGuid });
+      return recorded === undefined;
     }
+    return false;
   }
 
   /** Removes this stack's ownership record (destroy); another owner's record is left alone. */

@@ -61,7 +61,7 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   if (mistake !== undefined) {
     return {
       code: "IMMUTABLE_ID_WRONG_ENCODING",
-      note: ` It is this user's own anchor written the wrong way: ${describeImmutableIdMistake(mistake)}, typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
+      note: ` It is this user's own anchor computed the wrong way (${mistake}: ${describeImmutableIdMistake(mistake)}), typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
     };
   }
   try {

@@ -99,7 +99,7 @@ test("the DC stops in the middle of `up`: the run says so, and a re-run after re
   assert.match(
     output(first),
     // A plain error, or (when the DC dropped during a write) partial state, listed as "* …".
-    /(error: |\* )ad-entra-link: [^\n]*: the (domain controller cannot be reached \((ECONNREFUSED|ECONNRESET|EPIPE)\)|connection to the domain controller failed)[^\n]*[Rr]e-run; completed links are kept\./,
+    /(error: |\* )(\w+Error \[[A-Z_]+\]: )?ad-entra-link: [^\n]*: the (domain controller cannot be reached \((ECONNREFUSED|ECONNRESET|EPIPE)\)|connection to the domain controller failed)[^\n]*[Rr]e-run; completed links are kept\./,
   );
   const recorded = (await st.links()).size;
   assert.ok(

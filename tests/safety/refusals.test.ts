@@ -447,7 +447,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_AD_OBJECT",
       message: new RegExp(
-        `${outsider.upn.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${outsider.dn.replace(/[()]/g, "\\$&")} as userPrincipalName\\. Active Directory refuses a second object with the same UPN anywhere in the domain`,
+        `${outsider.upn.replace(/\./g, "\\.")} \\(exported by .*\\) already belongs to user ${outsider.dn.replace(/[()]/g, "\\$&")} as its userPrincipalName\\. Active Directory refuses a second object with the same UPN in the domain`,
       ),
     },
   ]);
@@ -458,7 +458,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_AD_OBJECT",
       message: new RegExp(
-        `${alvaMail.replace(/\./g, "\\.")} \\(planned for .*\\) already belongs to ${alvaDn} as mail`,
+        `${alvaMail.replace(/\./g, "\\.")} \\(exported by .*\\) already belongs to user ${alvaDn} as its (mail|primary SMTP: address)`,
       ),
     },
     {
@@ -466,7 +466,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
       message: new RegExp(
-        `${alvaMail.replace(/\./g, "\\.")} already belongs to another cloud object, ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\), as (userPrincipalName|mail|proxyAddresses)\\. Soft match would not pick the cloud user adam`,
+        `${alvaMail.replace(/\./g, "\\.")} \\(exported by .*\\) already belongs to cloud user ${s.cloud["alva"]!.userPrincipalName.replace(/\./g, "\\.")} \\(${s.cloud["alva"]!.id}\\) as its (userPrincipalName|mail|primary SMTP: address)`,
       ),
     },
   ]);
@@ -476,7 +476,7 @@ test("a planned UPN or primary SMTP another AD or cloud object holds is refused,
       name: "SafetyBlockError",
       code: "VALUE_HELD_BY_OTHER_CLOUD_OBJECT",
       message: new RegExp(
-        `${s.cloud["olivia"]!.userPrincipalName.replace(/\./g, "\\.")} already belongs to another cloud object, .* as userPrincipalName`,
+        `${s.cloud["olivia"]!.userPrincipalName.replace(/\./g, "\\.")} \\(exported by .*\\) already belongs to cloud user .* as its userPrincipalName`,
       ),
     },
   ]);
@@ -553,7 +553,7 @@ test("through the real CLI, up stops at the refusal and writes nothing", async (
       name: "sfrac3",
       links: [link("cloud-upn", "adam", { userPrincipalName: s.cloud["olivia"]!.userPrincipalName })],
       expect:
-        /SafetyBlockError \[VALUE_HELD_BY_OTHER_CLOUD_OBJECT\]: ad-entra-link: olivia\.cloud\.sfra@contoso\.com already belongs to another cloud object/,
+        /SafetyBlockError \[VALUE_HELD_BY_OTHER_CLOUD_OBJECT\]: ad-entra-link: olivia\.cloud\.sfra@contoso\.com \(exported by .*\) already belongs to cloud user/,
     },
   ];
   const before = await snapshotBoth(env, s.dc, s.ou, s.tenantId);

@@ -253,7 +253,7 @@ test("two links of one run planning the same address are refused", async () => {
   ]);
   assert.deepEqual(codes(out[0]!), []);
   const f = failure(out[1]!, "DUPLICATE_CLAIM");
-  assert.match(f.reason, /"twina", "twinb"/);
+  assert.match(f.reason, /"twina" and "twinb" both claim/);
 });
 
 test("a Guest target is refused", async () => {

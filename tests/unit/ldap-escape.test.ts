@@ -69,8 +69,8 @@ describe("escapeDnValue (RFC 4514)", () => {
       assert.equal(escapeDnValue(input), expected);
     });
   }
-  it("an escaped value round-trips through parseDn as one component", () => {
-    for (const [input] of cases) {
+  it("an escaped value round-trips through parseDn as one component (control characters are refused there)", () => {
+    for (const [input] of cases.filter(([i]) => !/[\u0000-\u001f]/.test(i))) {
       assert.deepEqual(parseDn(`CN=${escapeDnValue(input)},OU=Staff,DC=corp,DC=local`)[0], [
         { type: "CN", value: input },
       ]);
