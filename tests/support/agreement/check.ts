@@ -106,7 +106,7 @@ export type CaseResult =
       /** Whether the prediction (not shown, the link is refused) matches the sync of the link applied anyway. */
       predictionMatches?: boolean;
     }
-  | { kind: "disagree"; problem: string; detail: string };
+  | { kind: "disagree"; problem: string; detail: string; /** Set when the engine refused. */ codes?: string[] };
 
 function describePrediction(p: JoinPrediction | undefined): string {
   if (p === undefined) return "(none)";
@@ -382,6 +382,7 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
     return {
       kind: "disagree",
       problem: `valid declaration refused ${codes.join(", ")}`,
+      codes,
       detail: failures.map((f) => `  ${f.property}: ${f.error.code}: ${f.error.message}`).join("\n"),
     };
   }
@@ -457,6 +458,7 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
     return {
       kind: "disagree",
       problem: `unjustified refusal ${codes.join(", ")}`,
+      codes,
       detail: [
         ...errors.map((e) => `  ${e.code}: ${e.message}`),
         `  prediction: ${describePrediction(prediction)}`,

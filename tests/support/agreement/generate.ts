@@ -812,7 +812,7 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
   // ---- anchors held elsewhere.
   const anchorPlant = r.weighted([
     ["none", 94],
-    ["deleted", o.e2e ? 0 : 4],
+    ["deleted", 4],
     ["live", 2],
   ] as const);
   if (
