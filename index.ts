@@ -5,25 +5,28 @@
 // The links file is written by whoever opens a pull request: it must be a regular file inside this
 // project folder (symlinks resolved; no devices, FIFOs, /proc files), at most 5 MiB, and problems
 // never quote more than a short escaped excerpt of it (provider/links/read-file.ts).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AdEntraLinkError, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
+import { describeForUser, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
 
 const config = new pulumi.Config("ad-entra-link");
 const linksFile = config.get("linksFile") ?? "links.yaml";
-// The folder of Pulumi.yaml; the engine also starts the program there.
-const projectDir = pulumi.runtime.getRootDirectory() || process.cwd();
+// The folder of Pulumi.yaml. Older language hosts do not report it (the SDK then answers a
+// placeholder), and the engine starts the program there anyway.
+const reportedRoot = pulumi.runtime.getRootDirectory();
+const projectDir =
+  path.isAbsolute(reportedRoot) && fs.existsSync(path.join(reportedRoot, "Pulumi.yaml"))
+    ? reportedRoot
+    : process.cwd();
 
 let file: LinksFile;
 try {
   file = loadLinksFile(linksFile, { displayName: linksFile, projectDir });
 } catch (err) {
-  // A RunError is shown without a stack trace: the message names the setting and every problem.
-  if (err instanceof AdEntraLinkError || (err as { name?: string }).name === "ConfigurationError") {
-    throw new pulumi.RunError(
-      `${(err as AdEntraLinkError).name} [${(err as AdEntraLinkError).code}]: ${(err as Error).message}`,
-    );
-  }
-  throw err;
+  // A RunError is shown without a stack trace: `<Name> [<CODE>]: <message>` names the setting and
+  // every problem; anything unexpected is shown without its details (they may hold paths or secrets).
+  throw new pulumi.RunError(describeForUser(err));
 }
 
 interface LinkSummary {

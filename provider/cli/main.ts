@@ -3,6 +3,7 @@
  * Entry point of the `ad-entra-link` command (package.json `bin`). Dispatches to the commands of
  * ./commands; must not import @pulumi/pulumi or, at top level, any directory client.
  */
+import { describeForUser, isAdEntraLinkError } from "../errors";
 import { findCommand, usageText } from "./commands";
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
 
@@ -29,7 +30,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // Our errors carry a code and a message written for users; anything else is shown without its
+    // details, which may hold file paths or secrets.
+    const message = isAdEntraLinkError(error) ? `${error.message} [${error.code}]` : describeForUser(error);
     io.stderr(`ad-entra-link ${name}: ${message}\n`);
     return EXIT_FAILURE;
   }
