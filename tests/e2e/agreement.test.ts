@@ -9,7 +9,7 @@
  * Cases are grouped by tenant feature profile: one tenant, one OU pair (in/outside the sync scope)
  * and one stack per profile; every name of a case carries a run tag and the case index, so cases
  * and runs never collide on the shared DC. AEL_AGREEMENT_SEED replays; AEL_AGREEMENT_E2E_CASES sets
- * the number of cases per profile (default 50; 4 profiles; about half are refused at preview and checked in
+ * the number of cases per profile (default 60; 4 profiles; about half are refused at preview and checked in
  * process through the real adapters, the rest go through preview, `up` and a sync cycle).
  */
 import assert from "node:assert/strict";
@@ -43,7 +43,7 @@ import {
 import { sharedDc } from "../support/scenario";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 
-const PER_PROFILE = Number(process.env["AEL_AGREEMENT_E2E_CASES"] ?? 50);
+const PER_PROFILE = Number(process.env["AEL_AGREEMENT_E2E_CASES"] ?? 60);
 
 const PROFILES: { name: string; tenant: TenantSpec }[] = [
   {
