@@ -111,13 +111,16 @@ const conflicted = new Set<string>();
 
 /** Every object and value a resolved link claims in this run (docs/matching-model.md §3). */
 function claimsOf(r: Resolution, linkName: string): CheckFailure[] {
-  const out = [
+  const objects = [
     claim("ad", r.ad.objectGuid, linkName, "onPremises"),
     claim("cloud", r.cloud.id, linkName, "cloud"),
+  ].filter((f): f is CheckFailure => f !== undefined);
+  const values = [
     claim("upn", r.plan.target.userPrincipalName, linkName, "userPrincipalName"),
     ...r.exported.allSmtp.map((a) => claim("address", a, linkName, "onPremises")),
-  ];
-  return out.filter((f): f is CheckFailure => f !== undefined);
+  ].filter((f): f is CheckFailure => f !== undefined);
+  // Two links of one object also share its values: name the object, not each of its values.
+  return objects.length > 0 ? objects : values;
 }
 
 /** The identity of this stack, recorded on the cloud user as its owner. */

@@ -211,7 +211,7 @@ class Evaluation {
         ...(onlyOrdinary
           ? {
               uncertainRule:
-                'rows 4/5: Microsoft says "privileged roles", a blog says any role; the stricter reading is used',
+                'Microsoft documents the hard-match block for "privileged roles", a blog reports any role; the stricter reading is used (rows 4/5 [U])',
             }
           : {}),
       };
@@ -340,7 +340,14 @@ class Evaluation {
       reason: `No object holds the anchor; the ${what} equals that of cloud-managed user ${c.userPrincipalName}, so it is soft-matched and AD becomes its source of authority.`,
       refs,
       ...(c.roles.eligible.length > 0
-        ? { uncertainRule: "row 15: soft match onto a PIM-eligible user was observed to succeed in 2022" }
+        ? {
+            uncertainRule: `Semperis (2022) observed soft match onto a PIM-eligible user succeeding, which lets the AD side take over an account that can activate ${c.roles.eligible.map((r) => r.displayName).join(", ")}; whether it still does is undocumented (row 15 [U])`,
+          }
+        : {}),
+      ...(c.isFederatedDomainUpn === true
+        ? {
+            uncertainRule: `${c.userPrincipalName} has a UPN on a federated domain; a 2018 report says soft match fails there and a new object is provisioned, Microsoft's documentation says nothing of it (row 26 [U])`,
+          }
         : {}),
     };
   }
@@ -438,10 +445,7 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
   const uncertainRules = [
     ...new Set(all.map((x) => x.verdict.uncertainRule).filter((r): r is string => !!r)),
   ];
-  const warnings = [
-    ...warningsOf(facts),
-    ...uncertainRules.map((r) => `Uncertain rule: ${r} (${ref("join-order")}).`),
-  ];
+  const warnings = [...warningsOf(facts), ...uncertainRules.map((r) => `${r}; see ${ref("join-order")}.`)];
   const prediction: JoinPrediction = {
     outcome: first.outcome,
     reason: first.reason,

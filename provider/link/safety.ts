@@ -61,7 +61,7 @@ function existingImmutableId(existing: string, planned: string): { code: string;
   if (mistake !== undefined) {
     return {
       code: "IMMUTABLE_ID_WRONG_ENCODING",
-      note: ` It is this user's own anchor computed the wrong way (${mistake}: ${describeImmutableIdMistake(mistake)}), typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
+      note: ` It is this user's own anchor computed the wrong way (${mistake}): ${describeImmutableIdMistake(mistake)}, typically a hand-made value from an earlier hard-match attempt (docs/matching-model.md).`,
     };
   }
   try {
@@ -229,7 +229,10 @@ function exportRefusals(
       !facts.anchorHolders.some((h) => h.id === v.targetObjectId),
   );
   if (elsewhere !== undefined) {
-    const holder = facts.cloudHolders.find((h) => h.id === elsewhere.targetObjectId);
+    // The record that explains the join: the primary SMTP for an SMTP match, the UPN for a UPN match.
+    const records = facts.cloudHolders.filter((h) => h.id === elsewhere.targetObjectId);
+    const explains = elsewhere.outcome === "softMatchUpn" ? "userPrincipalName" : "primarySmtp";
+    const holder = records.find((h) => h.heldAs === explains) ?? records[0];
     const how = holder !== undefined ? ` through its ${HELD_AS[holder.heldAs]} ${holder.value}` : "";
     errors.push(
       new SafetyBlockError(

@@ -158,7 +158,7 @@ test("secrets (bind password, client secret, certificate key) never reach state,
   // A: credentials as secret stack config. preview, up, refresh, two failing runs, destroy.
   const a = await openStack("sfssecret", s, [adamLink(s, { onDelete: "restore" }), chenHard(s)]);
   // B: credentials from the environment (the documented fallback), client certificate PEM included.
-  const b = await openStack("sfsenv", s, [adamLink(s)], {
+  const b = await openStack("sfsenv", s, [adamLink(s, { onDelete: "restore" })], {
     config: { "ad-entra-link:clientId": certApp.clientId },
     secrets: { "ad-entra-link:clientSecret": undefined, "ad-entra-link:ldapBindPassword": undefined },
   });
@@ -186,14 +186,15 @@ test("secrets (bind password, client secret, certificate key) never reach state,
     /ad-entra-link: read .*: Entra ID did not issue a token \(Authentication\w*Error: .*\)\. Check ad-entra-link:tenantId, clientId and the credential\./,
   );
   await a.stack.setConfig("ad-entra-link:clientSecret", { value: secretApp.secret!, secret: true });
+  // State as `pulumi stack export` writes it (secrets stay ciphertext) and decrypted (Automation API).
+  // A is destroyed before B links the same user: a stack owns the users it links until it releases them.
+  const exported = [await a.run("stack", "export")];
+  const decryptedA = await a.stack.exportStack();
+  assert.equal((await a.destroy()).code, 0);
   const upB = await b.up();
   assert.equal(upB.code, 0, output(upB));
-
-  // State as `pulumi stack export` writes it (secrets stay ciphertext) and decrypted (Automation API).
-  const exported = [await a.run("stack", "export"), await b.run("stack", "export")];
-  const decryptedA = await a.stack.exportStack();
+  exported.push(await b.run("stack", "export"));
   const decryptedB = await b.stack.exportStack();
-  assert.equal((await a.destroy()).code, 0);
   assert.equal((await b.destroy()).code, 0);
 
   for (const e of exported) assert.deepEqual(leaks(e.stdout), [], "pulumi stack export");
