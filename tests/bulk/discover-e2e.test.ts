@@ -11,7 +11,6 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -21,7 +20,7 @@ import { parseLinksText } from "../../provider/links";
 import { AD_BASE_DN, AD_USERS, marketingUsers } from "../fixtures/seed-scenario";
 import { cloneSeedUsers, createOu, type SeededUser, seedUsersInto } from "../infra/samba";
 import { linkEnvironment } from "../support/link-config";
-import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
+import { type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
 import { isolatedScenario, type Scenario } from "../support/scenario";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 import { openRootStack, removeRootStack } from "./root-program";
@@ -52,7 +51,9 @@ before(async () => {
       s.suffix,
     ),
   );
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-bulk-e2e-"));
+  // Inside the project folder (the root program reads a links file only from there); .cache is ignored by git.
+  fs.mkdirSync(path.join(REPO_ROOT, ".cache"), { recursive: true });
+  dir = fs.mkdtempSync(path.join(REPO_ROOT, ".cache", "bulk-e2e-"));
   sandbox = await pulumiSandbox(path.join(dir, "pulumi"), { NODE_EXTRA_CA_CERTS: env.caBundlePath });
 });
 
@@ -64,7 +65,8 @@ after(async () => {
 test("discover reads both directories and proposes the pairs, with conflicts and unmatched users", async () => {
   const command = createDiscoverCommand({
     env: {
-      ...linkEnvironment(env, { tenantId: s.tenantId, baseDn: s.ou }),
+      // Discover reads only inside the allowed search bases: both OUs here.
+      ...linkEnvironment(env, { tenantId: s.tenantId, baseDn: s.ou, allowedSearchBases: [s.ou, reviewOu] }),
       NODE_EXTRA_CA_CERTS: env.caBundlePath,
     },
     cwd: dir,
@@ -183,7 +185,7 @@ test("the written links file drives the root program: preview plans 52 links, up
     stackName: STACK,
     tenantId: s.tenantId,
     ou: s.ou,
-    linksFile: path.join(dir, "links.yaml"),
+    linksFile: path.relative(REPO_ROOT, path.join(dir, "links.yaml")),
   });
   const preview = await stack.preview();
   assert.equal(preview.changeSummary.create, 53, "stack + 52 links");
