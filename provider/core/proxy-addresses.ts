@@ -20,7 +20,8 @@ export const PROXY_ADDRESS_MAX_LENGTH = SMTP_ADDRESS_MAX_LENGTH;
 const PREFIXED = /^([A-Za-z][A-Za-z0-9]*):(.*)$/s;
 // IdFix InvalidX400/X500ProxyAddressRegex without "(" and ")": legacy Exchange DNs contain
 // "(FYDIBOHF23SPDLT)", and IdFix 2.3.0.0 fixed exactly that false positive (matching-rules §4.3).
-const X400_X500_FORBIDDEN = /[\f\n\r\t\v[\]"']/g;
+// Without "'" either: a legacy Exchange DN carries the alias (cn=o'neil…), and Entra Connect keeps it.
+const X400_X500_FORBIDDEN = /[\f\n\r\t\v[\]"]/g;
 // IdFix InvalidProxyAddressRegex, for types other than SMTP, X400 and X500.
 const OTHER_TYPE_FORBIDDEN = /[\s<>(),[\]"']/g;
 

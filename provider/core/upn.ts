@@ -29,7 +29,8 @@ export const SMTP_MAX_LOCAL_PART_LENGTH = 64;
 const UPN_LOCAL_ALLOWED = /^[A-Za-z0-9'.\-_!#^~]$/;
 const NON_ASCII = /[^\u0000-\u007f]/gu;
 // IdFix InvalidProxyAddressSMTPRegex, plus ":" (IdFix's fixer strips stray colons from SMTP addresses).
-const SMTP_FORBIDDEN = /[<>();,[\]"':]/g;
+// The apostrophe is RFC 5322 atext (o'brien@contoso.com); Exchange Online and Entra ID accept it.
+const SMTP_FORBIDDEN = /[<>();,[\]":]/g;
 // IdFix Rfc2822Regex local part: dot-atom of these characters.
 const SMTP_LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -202,8 +203,9 @@ export function upnSuffix(upn: string, property = "userPrincipalName"): string {
  * `_NON_ASCII_CHARACTER`, `_INVALID_CHARACTER`, `_MISSING_AT`, `_MULTIPLE_AT`, `_INVALID_LOCAL_PART`,
  * `_LOCAL_PART_TOO_LONG`, `_INVALID_DOMAIN`.
  *
- * Note: IdFix flags `'` in SMTP addresses although RFC 5322 allows it; we follow IdFix because that is
- * the check administrators run before syncing.
+ * Note: IdFix flags `'` in SMTP addresses although RFC 5322 allows it. We accept it (issue 9): a
+ * cloud mailbox `o'brien@contoso.com` exists, Entra Connect exports it, and refusing it would make
+ * such users impossible to link (docs/matching-model.md P2).
  *
  * @param label - How the value is named in messages, e.g. `mail` or `proxyAddresses`.
  * @param maxLength - Limit for the whole value (the caller adds the `smtp:` prefix length if needed).
@@ -245,7 +247,7 @@ export function smtpAddressProblems(
     add(
       "INVALID_CHARACTER",
       `contains ${distinct(forbidden)}`,
-      `Remove them; < > ( ) ; , [ ] " ' : are not allowed in an SMTP address.`,
+      `Remove them; < > ( ) ; , [ ] " : are not allowed in an SMTP address.`,
     );
   }
   const at = address.split("@");
