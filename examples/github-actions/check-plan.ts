@@ -20,7 +20,7 @@ const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
 /** Most differences listed per link (a changed proxyAddresses list can differ in many places). */
 const MAX_PER_LINK = 20;
 
-interface ResourcePlan {
+export interface ResourcePlan {
   goal?: {
     type?: string;
     name?: string;
@@ -53,16 +53,19 @@ const show = (v: unknown): string => {
 function diffValues(a: unknown, b: unknown, path: string, out: [string, unknown, unknown][]): void {
   if (JSON.stringify(a) === JSON.stringify(b)) return;
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
-  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b) && path !== "__provider") {
+  const provider = /(^|\.)__provider$/.test(path);
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b) && !provider) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const k of keys) diffValues(a[k], b[k], path === "" ? k : `${path}.${k}`, out);
     return;
   }
-  out.push([path === "__provider" ? "__provider (the program's provider code)" : path, a, b]);
+  out.push([provider ? `${path} (the program's provider code)` : path, a, b]);
 }
 
 /** What a resource's goal says, without fields that differ between two previews of the same thing. */
-function comparable(p: ResourcePlan | undefined): { steps: string[]; goal: Record<string, unknown> } | undefined {
+function comparable(
+  p: ResourcePlan | undefined,
+): { steps: string[]; goal: Record<string, unknown> } | undefined {
   if (p === undefined) return undefined;
   const { provider, ...goal } = p.goal ?? {};
   // The default provider's reference ends in its id, which a fresh stack gets anew on each preview.

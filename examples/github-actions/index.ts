@@ -20,8 +20,10 @@ try {
   throw err;
 }
 
-const links: Record<string, pulumi.Output<{ plan: string[]; predictedJoin: string; uncertain: boolean }>> =
-  {};
+const links: Record<
+  string,
+  pulumi.Output<{ plan: string[]; predictedJoin: string; uncertain: boolean }>
+> = {};
 for (const entry of file.entries) {
   const link = new UserLink(entry.name, entry.args);
   links[entry.name] = pulumi.all([link.planSummary, link.predictedJoin]).apply(([plan, prediction]) => ({

@@ -119,14 +119,17 @@ function collect(text: string) {
     }
     const step = e.resourcePreEvent?.metadata;
     if (step !== undefined && step.type === USER_LINK_TYPE) {
-      const inputs = ((step.op === "delete" ? step.old : step.new) ?? {}).inputs ?? {};
+      const inputs = (step.op === "delete" ? step.old : step.new)?.inputs ?? {};
       links.set(step.urn, { name: inputs.linkName ?? nameOf(step.urn), op: step.op, inputs });
     }
     const p = e.policyEvent;
     if (p !== undefined) {
       const text = `${p.enforcementLevel} policy \`${p.policyName}\` (${p.policyPackName}): ${p.message.trim()}`;
       if (p.enforcementLevel === "mandatory") refusals.push({ link: nameOf(p.resourceUrn), text });
-      else problems.add(`- ${p.resourceUrn ? `**${cell(nameOf(p.resourceUrn), 100)}**: ` : ""}${cell(text, MAX_MESSAGE)}`);
+      else
+        problems.add(
+          `- ${p.resourceUrn ? `**${cell(nameOf(p.resourceUrn), 100)}**: ` : ""}${cell(text, MAX_MESSAGE)}`,
+        );
     }
     const d = e.diagnosticEvent;
     if (d !== undefined && (d.severity === "error" || d.severity === "warning")) {
@@ -151,7 +154,11 @@ function countBy<T>(items: T[], key: (t: T) => string): [string, number][] {
 
 const outcomeOf = (l: Link): string => l.inputs.predictedJoin?.outcome ?? "unknown";
 const certaintyOf = (l: Link): string =>
-  l.inputs.predictedJoin === undefined ? "unknown" : l.inputs.predictedJoin.uncertain ? "uncertain" : "certain";
+  l.inputs.predictedJoin === undefined
+    ? "unknown"
+    : l.inputs.predictedJoin.uncertain
+      ? "uncertain"
+      : "certain";
 
 function tableLine(l: Link): string {
   const i = l.inputs;
@@ -182,13 +189,15 @@ export function renderPlan(text: string, options: RenderOptions = {}): string {
   const all = [...links.values()].sort((a, b) => a.name.localeCompare(b.name));
   const changed = all.filter((l) => l.op !== "same");
   const refusedLinks = new Set(refusals.map((r) => r.link));
+  // A link refused at check has no step: it is counted from its refusal.
+  const listed = new Set(all.map((l) => l.name));
   const failed = summary?.result === "failed" || refusals.length > 0;
 
   const head: string[] = [
     MARKER,
     `### ad-entra-link plan for \`${cell(options.stack ?? "stack", 80)}\`: ${failed ? "❌ blocked" : "✅ ready"}`,
     "",
-    `${all.length + [...refusedLinks].filter((n) => !all.some((l) => l.name === n)).length} links: ` +
+    `${all.length + [...refusedLinks].filter((n) => !listed.has(n)).length} links: ` +
       `${changed.length} with changes, ${all.length - changed.length} unchanged, ${refusedLinks.size} refused.`,
     "",
     "| | count |",
@@ -204,7 +213,9 @@ export function renderPlan(text: string, options: RenderOptions = {}): string {
   const omitted = { refusals: 0, problems: 0, rows: 0, details: 0 };
   // Room kept for the closing lines (end of a <details>, the note on what was left out).
   const reserve = 700;
-  const fits = (s: string) => used + s.length + 1 <= max - reserve;
+  const fits = (s: string, limit = max - reserve) => used + s.length + 1 <= limit;
+  // The table may use three quarters of the room, so some details always follow it.
+  const tableLimit = max === Number.POSITIVE_INFINITY ? max : Math.floor(max * 0.75) - reserve;
   const push = (s: string) => {
     out.push(s);
     used += s.length + 1;
@@ -237,11 +248,12 @@ export function renderPlan(text: string, options: RenderOptions = {}): string {
     push("|---|---|---|---|---|---|---|");
     for (const l of changed) {
       const line = tableLine(l);
-      if (fits(line)) push(line);
+      if (fits(line, tableLimit)) push(line);
       else omitted.rows++;
     }
     push("");
-    const open = "<details><summary>Planned changes per link (current → planned) and the join reasoning</summary>";
+    const open =
+      "<details><summary>Planned changes per link (current → planned) and the join reasoning</summary>";
     if (fits(open)) {
       push(open);
       push("");
