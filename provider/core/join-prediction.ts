@@ -86,6 +86,8 @@ export interface JoinPrediction {
   warnings: string[];
   /** Present when unknowns lead to different outcomes: one entry per reading. */
   variants?: JoinVariant[];
+  /** The uncertain rules (sources disagree or are silent) the outcome rests on; absent when none. */
+  uncertainRules?: string[];
 }
 
 const DOC = "docs/matching-model.md";
@@ -454,6 +456,7 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
     warnings,
   };
   if (first.target !== undefined) prediction.targetObjectId = first.target;
+  if (uncertainRules.length > 0) prediction.uncertainRules = uncertainRules;
   if (first.errorName !== undefined) prediction.errorName = first.errorName;
   if (!same) {
     prediction.variants = all.map((x) => {

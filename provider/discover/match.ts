@@ -365,10 +365,20 @@ export function proposeLinks(
     if (context.tenant !== undefined) predictionContext.tenant = context.tenant;
     if (roles !== undefined) predictionContext.roles = roles;
     const { plan, predictedJoin } = predictProposal(a, c, holders, predictionContext);
-    const joins = JOINING.has(predictedJoin.outcome);
-    if (!joins) {
+    // A proposal joins when the join goes to this cloud user and rests on no uncertain rule (an
+    // unknown tenant flag is fine: the preview says what happens under each value).
+    const joinsTarget =
+      JOINING.has(predictedJoin.outcome) &&
+      (predictedJoin.targetObjectId === undefined || predictedJoin.targetObjectId === c.id);
+    const uncertainRules = predictedJoin.uncertainRules ?? [];
+    const joins = joinsTarget && uncertainRules.length === 0;
+    if (!joinsTarget) {
       warnings.push(
         `Predicted ${predictedJoin.outcome}, not a join: left out of the links file. ${predictedJoin.reason}`,
+      );
+    } else if (!joins) {
+      warnings.push(
+        `Predicted ${predictedJoin.outcome}, but on an uncertain rule: left out of the links file for review. ${uncertainRules.join(" ")}`,
       );
     }
     proposals.push({

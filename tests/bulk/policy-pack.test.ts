@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { PulumiSandbox } from "../support/pulumi";
+import { type PulumiSandbox, REPO_ROOT } from "../support/pulumi";
 import { isolatedScenario, type Scenario } from "../support/scenario";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 import { openRootStack, POLICY_PACK_DIR, policySandbox, removeRootStack } from "./root-program";
@@ -31,13 +30,15 @@ function writeJson(name: string, value: unknown): string {
 before(async () => {
   env = await getTestEnv();
   s = await isolatedScenario(env, "bpolicy", ["gina", "adam", "bruno"]);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-bulk-policy-"));
+  // Inside the project folder (the root program refuses links files outside it); .cache is ignored by git.
+  fs.mkdirSync(path.join(REPO_ROOT, ".cache"), { recursive: true });
+  dir = fs.mkdtempSync(path.join(REPO_ROOT, ".cache", "bulk-policy-"));
   sandbox = await policySandbox(path.join(dir, "pulumi"), env);
   stack = await openRootStack(sandbox, env, {
     stackName: STACK,
     tenantId: s.tenantId,
     ou: s.ou,
-    linksFile: path.join(dir, "links.yaml"),
+    linksFile: path.relative(REPO_ROOT, path.join(dir, "links.yaml")),
   });
 });
 
