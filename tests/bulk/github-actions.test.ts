@@ -144,7 +144,7 @@ let runs = 0;
 
 before(async () => {
   env = await getTestEnv();
-  s = await isolatedScenario(env, "bgitops", ["adam", "bruno"]);
+  s = await isolatedScenario(env, `bg${Math.random().toString(36).slice(2, 7)}`, ["adam", "bruno"]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-bulk-gitops-"));
   sandbox = await policySandbox(path.join(dir, "pulumi"), env);
   await oidc.start(env);
