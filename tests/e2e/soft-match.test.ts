@@ -116,7 +116,14 @@ test("up writes exactly the planned values on-premises and nothing in the cloud"
   assert.equal(alva.userPrincipalName, alvaUpn);
   assert.equal(alva.mail, alvaUpn);
   assert.deepEqual([...alva.proxyAddresses].sort(), [`SMTP:${alvaUpn}`, ...unmanagedAlva].sort());
-  assert.equal(await env.control.snapshot(s.tenantId), cloudBefore, "soft match leaves the cloud untouched");
+  const cloudAfter = await env.control.snapshot(s.tenantId);
+  assert.equal(
+    withoutOwnership(cloudAfter),
+    withoutOwnership(cloudBefore),
+    "soft match leaves the cloud untouched",
+  );
+  // …except the stack's ownership record on each linked cloud user (so no other stack claims it).
+  assert.equal(ownersOf(cloudAfter).length, 2);
   assert.deepEqual(up.outputs["syncState"]?.value, { adam: "pendingSync", alva: "pendingSync" });
 });
 
@@ -186,5 +193,27 @@ test("destroy with onDelete retain leaves both directories untouched", async () 
   const destroyed = await stack.destroy();
   assert.equal(destroyed.summary.result, "succeeded");
   assert.equal(await snapshotSubtree(s.dc, s.ou), adBefore);
-  assert.equal(await env.control.snapshot(s.tenantId), cloudBefore);
+  const cloudAfter = await env.control.snapshot(s.tenantId);
+  assert.equal(withoutOwnership(cloudAfter), withoutOwnership(cloudBefore));
+  // Destroy releases the stack's claim on the users, and nothing else.
+  assert.ok(ownersOf(cloudBefore).length > 0);
+  assert.deepEqual(ownersOf(cloudAfter), []);
 });
+
+/** The tenant snapshot without the ownership records (compared separately). */
+function withoutOwnership(snapshot: string): string {
+  const parsed = JSON.parse(snapshot) as Record<string, unknown>;
+  delete parsed["openExtensions"];
+  return JSON.stringify(parsed, null, 2);
+}
+
+/** The stacks recorded as owners on the tenant's users. */
+function ownersOf(snapshot: string): string[] {
+  const ext = (
+    JSON.parse(snapshot) as { openExtensions?: Record<string, Record<string, { owner?: string }>> }
+  ).openExtensions;
+  return Object.values(ext ?? {}).flatMap((m) => {
+    const owner = m["com.adentralink.ownership"]?.owner;
+    return owner === undefined ? [] : [owner];
+  });
+}
