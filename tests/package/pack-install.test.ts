@@ -4,7 +4,8 @@
  * @pulumi/pulumi, `npm install`ed, no symlink into the repository), type-checked against the
  * package's `types`/`exports`, and `pulumi preview` + `pulumi up` there against the test DC and
  * the emulator. The dynamic provider process (working directory: the project) must find
- * `ad-entra-link/runtime` in the project's own node_modules.
+ * `ad-entra-link/runtime` in the project's own node_modules. Installing from a git URL builds the
+ * package in npm's clone (the `prepare` script), so that works too.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -17,7 +18,7 @@ import { linkStackConfig } from "../support/link-config";
 import { openStack, type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
 import { isolatedScenario, type Scenario } from "../support/scenario";
 import { getTestEnv, type TestEnv } from "../support/test-env";
-import { lockedVersion, type PackResult, packCheckout, run } from "./pack";
+import { copyWorkingTree, lockedVersion, type PackResult, packCheckout, run } from "./pack";
 
 let root: string;
 let project: string;
@@ -208,4 +209,42 @@ test("preview and up of the new project converge both links through the installe
   }
   const again = await stack.preview();
   assert.deepEqual(again.changeSummary, { same: 3 }, again.stdout);
+});
+
+test("npm install <git url> builds the package in npm's clone (prepare) and installs a working copy", () => {
+  // A commit of the working tree, so that the test covers what is being changed, not only HEAD.
+  const repo = path.join(root, "git-repo");
+  copyWorkingTree(repo);
+  const git = (...args: string[]) =>
+    run("git", ["-c", "user.name=pack test", "-c", "user.email=pack@test.invalid", ...args], repo);
+  git("init", "-q");
+  git("add", "-A");
+  git("commit", "-q", "-m", "snapshot");
+  const consumer = path.join(root, "git-consumer");
+  fs.mkdirSync(consumer);
+  fs.writeFileSync(
+    path.join(consumer, "package.json"),
+    JSON.stringify({ name: "git-consumer", private: true }),
+  );
+  run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", `git+file://${repo}`],
+    consumer,
+  );
+  const installed = path.join(consumer, "node_modules", "ad-entra-link");
+  assert.ok(fs.existsSync(path.join(installed, "dist", "provider", "index.js")), "dist/provider was built");
+  assert.equal(
+    fs.existsSync(path.join(installed, "provider", "index.ts")),
+    false,
+    "sources are not installed",
+  );
+  const loaded = run(
+    process.execPath,
+    [
+      "-p",
+      `typeof require("ad-entra-link").UserLink + " " + typeof require("ad-entra-link/runtime").configure`,
+    ],
+    consumer,
+  ).trim();
+  assert.equal(loaded, "function function");
 });

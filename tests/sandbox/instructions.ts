@@ -34,6 +34,8 @@ export interface KeptSandboxInfo {
   /** File backend for users without a Pulumi backend of their own. */
   backendDir: string;
   stackName: string;
+  /** Folder of the `pulumi` to use, when it is not on the PATH already (tools/pulumi-cli). */
+  pulumiBinDir?: string;
 }
 
 export interface PasteLines {
@@ -48,6 +50,7 @@ export function pasteLines(info: KeptSandboxInfo): PasteLines {
   const variables = linkEnvironment(info.env, options);
   return {
     shell: [
+      ...(info.pulumiBinDir === undefined ? [] : [`export PATH=${shellQuote(info.pulumiBinDir)}:"$PATH"`]),
       `export NODE_EXTRA_CA_CERTS=${shellQuote(info.env.caBundlePath)}`,
       `export PULUMI_BACKEND_URL=${shellQuote(`file://${info.backendDir}`)}`,
       `export PULUMI_CONFIG_PASSPHRASE=${shellQuote(SANDBOX_PASSPHRASE)}`,

@@ -15,7 +15,7 @@ import { AD_BASE_DN, TENANT_ID } from "../fixtures/seed-scenario";
 import { EmulatorControl } from "../emulator/control-client";
 import { contosoTenantSeed } from "../emulator/seeds";
 import { linkStackConfig } from "../support/link-config";
-import { openStack, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
+import { openStack, pulumiBinDir, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
 import { startTestInfrastructure, type TestEnvFile } from "../support/test-env";
 import { DEFAULT_SANDBOX_IP, pickFreeLoopback } from "./addresses";
 import { parseSandboxArgs, type SandboxArgs, SandboxUsageError, USAGE } from "./args";
@@ -164,8 +164,20 @@ async function keep(args: SandboxArgs): Promise<number> {
     env: infra.env,
     startedAt: new Date().toISOString(),
   });
+  // The Pulumi CLI the tests use (the user's own when it is on PATH, else the one built here).
+  const bin = pulumiBinDir();
+  const onPath = (process.env["PATH"] ?? "").split(path.delimiter).includes(bin);
   heading(`sandbox kept running on ${ip}`);
-  console.log(keptSandboxText({ ip, env: infra.env, workDir, backendDir, stackName: STACK }));
+  console.log(
+    keptSandboxText({
+      ip,
+      env: infra.env,
+      workDir,
+      backendDir,
+      stackName: STACK,
+      ...(onPath ? {} : { pulumiBinDir: bin }),
+    }),
+  );
   // The DC and the emulator are unref'd children; this timer is what keeps the keeper alive.
   keepAlive = setInterval(() => undefined, 60_000);
   await stopped;

@@ -82,10 +82,16 @@ export function liveRecords(ip?: string): KeptSandboxRecord[] {
   return out.sort((a, b) => a.ip.localeCompare(b.ip, "en", { numeric: true }));
 }
 
+/** Running, i.e. neither gone nor a zombie waiting for its parent to collect its exit status. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
