@@ -106,7 +106,12 @@ export type CaseResult =
       /** Whether the prediction (not shown, the link is refused) matches the sync of the link applied anyway. */
       predictionMatches?: boolean;
     }
-  | { kind: "disagree"; problem: string; detail: string; /** Set when the engine refused. */ codes?: string[] };
+  | {
+      kind: "disagree";
+      problem: string;
+      detail: string /** Set when the engine refused. */;
+      codes?: string[];
+    };
 
 function describePrediction(p: JoinPrediction | undefined): string {
   if (p === undefined) return "(none)";
