@@ -109,10 +109,24 @@ function holdersOf(dir: string): string[] {
   return out;
 }
 
+/** Runs the pasted lines in a shell that has nothing else of the test run: no CA, no setting. */
 function bash(script: string, cwd: string): { code: number | null; out: string } {
+  const env = npmEnv({
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  });
+  for (const key of Object.keys(env)) {
+    if (
+      /^(NODE_EXTRA_CA_CERTS|AEL_|AD_ENTRA_LINK_|AZURE_|PULUMI_(BACKEND_URL|CONFIG_PASSPHRASE|HOME))/.test(
+        key,
+      )
+    ) {
+      delete env[key];
+    }
+  }
   const r = spawnSync("bash", ["-e", "-c", script], {
     cwd,
-    env: npmEnv({ PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" }),
+    env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
