@@ -7,6 +7,7 @@
  * connection, one Graph client) is created lazily once and shared by all links and methods.
  */
 import { AdDirectory } from "./ad/ad-directory";
+import { AUTO_BULK_READ_AFTER, BulkGate, CachedAd, CachedEntra } from "./bulk/cached";
 import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
 import { EntraDirectory } from "./entra/graph-directory";
 import type { SyncFeatures } from "./domain/ports";
@@ -56,11 +57,27 @@ export function getSession(): Session {
     const ad = new AdDirectory(settings.ldap);
     const entra = new EntraDirectory(settings.entra);
     const stated = (settings as { tenantSyncFeatures?: SyncFeatures }).tenantSyncFeatures;
+    const mode = settings.bulkRead ?? "auto";
+    log(
+      `bulkRead: ${mode} (${
+        mode === "on"
+          ? "checks read both directories in bulk from the first link"
+          : mode === "off"
+            ? "every link reads both directories itself"
+            : `checks read both directories in bulk once more than ${AUTO_BULK_READ_AFTER} links are checked`
+      })`,
+    );
+    // The engine works through caching ports; the runtime's own reads (ownership) stay direct.
+    const gate = new BulkGate(mode, AUTO_BULK_READ_AFTER, log);
     session = {
       settings,
       ad,
       entra,
-      engine: new LinkEngine(ad, entra, stated !== undefined ? { tenantSyncFeatures: stated } : {}),
+      engine: new LinkEngine(
+        new CachedAd(ad, settings.ldap, gate, log),
+        new CachedEntra(entra, gate, log),
+        stated !== undefined ? { tenantSyncFeatures: stated } : {},
+      ),
     };
   }
   return session;

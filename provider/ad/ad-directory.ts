@@ -106,6 +106,12 @@ export class AdDirectory implements AdPort {
     this.connection = new LdapConnection(settings);
   }
 
+  /**
+   * LDAP operations sent (benchmarks and tests): a search (all its pages) or a base read counts as
+   * one search, each modify as one modify.
+   */
+  readonly operations = { searches: 0, modifies: 0 };
+
   /** Count of connections opened and bound (benchmarks and tests assert reuse). */
   get connectionsOpened(): number {
     return this.connection.connectionsOpened;
@@ -118,6 +124,7 @@ export class AdDirectory implements AdPort {
     attributes: string[],
     binary: string[] = [],
   ): Promise<Entry[]> {
+    this.operations.searches++;
     return this.connection.read(`search ${base}`, async (client) => {
       const { searchEntries } = await client.search(base, {
         scope: "sub",
@@ -132,6 +139,7 @@ export class AdDirectory implements AdPort {
 
   /** The entry at `dn` if it matches `filter`; undefined when there is no such entry. */
   private async readEntry(dn: string, filter: string | Filter, attributes: string[], binary: string[] = []) {
+    this.operations.searches++;
     return this.connection.read(`read ${dn}`, async (client) => {
       try {
         const { searchEntries } = await client.search(dn, {
@@ -301,6 +309,7 @@ export class AdDirectory implements AdPort {
     for (const base of searchBases) {
       const what = `read users under ${base}`;
       await this.connection.retrying(what, async (client) => {
+        this.operations.searches++;
         const pages = client.searchPaginated(canonicalDn(base, "searchBase"), {
           scope: "sub",
           filter: PERSON_USER_FILTER,
@@ -322,6 +331,14 @@ export class AdDirectory implements AdPort {
       });
     }
     return users;
+  }
+
+  /**
+   * Every entry under `base` (subtree) matching `filter`, all pages, with `attributes` as text: the
+   * bulk-read cache (provider/bulk) reads the holders of addresses this way.
+   */
+  scanEntries(base: string, filter: string, attributes: string[]): Promise<Entry[]> {
+    return this.searchEntries(canonicalDn(base, "searchBase"), filter, attributes);
   }
 
   /**
@@ -354,6 +371,7 @@ export class AdDirectory implements AdPort {
     }
     if (changes.length === 0) return;
     const target = canonicalDn(dn);
+    this.operations.modifies++;
     await this.connection.write(`modify ${dn}`, (client) => client.modify(target, changes));
   }
 

@@ -32,6 +32,7 @@ export const KEYS = {
   graphBaseUrl: { key: "graphBaseUrl", env: ["AD_ENTRA_LINK_GRAPH_BASE_URL"] },
   graphScope: { key: "graphScope", env: ["AD_ENTRA_LINK_GRAPH_SCOPE"] },
   tenantSyncFeatures: { key: "tenantSyncFeatures", env: ["AD_ENTRA_LINK_TENANT_SYNC_FEATURES"] },
+  bulkRead: { key: "bulkRead", env: ["AD_ENTRA_LINK_BULK_READ"] },
 } satisfies Record<string, KeySpec>;
 
 /** The full config key as users type it: `ad-entra-link:ldapUrl`. */

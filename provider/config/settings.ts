@@ -13,6 +13,9 @@ import { checkLdapUrl, httpsUrl } from "./urls";
 export { CONFIG_NAMESPACE, configKey } from "./keys";
 export type { ConfigLookup } from "./reader";
 
+export type BulkReadMode = "auto" | "on" | "off";
+const BULK_READ_MODES: readonly BulkReadMode[] = ["auto", "on", "off"];
+
 export type CredentialKind =
   | "clientSecret"
   | "clientCertificate"
@@ -58,6 +61,11 @@ export interface Settings {
   entra: EntraSettings;
   /** Tenant sync features stated by the user (`tenantSyncFeatures`); absent = not stated. */
   tenantSyncFeatures?: SyncFeatures;
+  /**
+   * When checks read the directories in bulk (provider/bulk): `auto` (default) once a run checks
+   * more than 200 links, `on` from the first link, `off` never.
+   */
+  bulkRead?: BulkReadMode;
   /** Where each setting came from, for logs: key → "config" | "env:NAME". Never values. */
   sources: Record<string, string>;
 }
@@ -316,6 +324,22 @@ export function readTenantSyncFeatures(r: Reader): SyncFeatures | undefined {
   return features;
 }
 
+/** `bulkRead`: auto (default), on or off. */
+function readBulkRead(r: Reader): BulkReadMode {
+  const text = r.get(KEYS.bulkRead);
+  if (text === undefined) return "auto";
+  const mode = BULK_READ_MODES.find((m) => m === text.trim().toLowerCase());
+  if (mode === undefined) {
+    r.problem(
+      KEYS.bulkRead,
+      "CONFIG_INVALID",
+      `${configKey(KEYS.bulkRead)} must be ${BULK_READ_MODES.join(", ")} (default auto).`,
+    );
+    return "auto";
+  }
+  return mode;
+}
+
 /**
  * Reads and validates all settings.
  * @throws ConfigurationError naming the offending key (code of that problem), or listing every
@@ -326,12 +350,14 @@ export function readSettings(lookup: ConfigLookup, env: NodeJS.ProcessEnv = proc
   const ldap = readLdapSettings(r);
   const entra = readEntraSettings(r);
   const tenantSyncFeatures = readTenantSyncFeatures(r);
+  const bulkRead = readBulkRead(r);
   r.throwIfProblems();
   // Every required field is present when no problem was recorded.
   return {
     ldap: ldap as LdapSettings,
     entra: entra as EntraSettings,
     ...(tenantSyncFeatures !== undefined ? { tenantSyncFeatures } : {}),
+    bulkRead,
     sources: r.sources,
   };
 }

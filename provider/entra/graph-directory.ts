@@ -18,7 +18,7 @@ import type {
 } from "../domain/ports";
 import { NotFoundError } from "../errors";
 import { GraphTransport } from "./graph-transport";
-import { findCloudAnchorHolders, findCloudHolders } from "./holders";
+import { findCloudAnchorHolders, findCloudHolders, OTHER_HOLDER_SELECT } from "./holders";
 import { graphPath } from "./odata-query";
 import { readOwnership, removeOwnership, writeOwnership } from "./ownership";
 import { RoleDirectory } from "./roles";
@@ -241,6 +241,31 @@ export class EntraDirectory implements EntraPort {
       graphPath`/users`.withQuery({ select: properties, top: 999 }),
       { operation: "list cloud users", permission: "User.Read.All" },
       (page) => onPage(page.map(normalizeUser)),
+    );
+  }
+
+  /**
+   * Every group or org contact with the properties holder look-ups read (the bulk-read cache in
+   * provider/bulk answers holder look-ups from these pages).
+   */
+  listAddressObjects(collection: "groups" | "contacts"): Promise<Record<string, unknown>[]> {
+    const path = collection === "groups" ? graphPath`/groups` : graphPath`/contacts`;
+    return this.graph.list<Record<string, unknown>>(
+      path.withQuery({ select: OTHER_HOLDER_SELECT, top: 999 }),
+      collection === "groups"
+        ? { operation: "list groups", permission: "GroupMember.Read.All" }
+        : { operation: "list org contacts", permission: "OrgContact.Read.All" },
+    );
+  }
+
+  /** Every soft-deleted user with its ImmutableId (the bulk-read cache's anchor holders). */
+  listDeletedUsers(): Promise<Record<string, unknown>[]> {
+    return this.graph.list<Record<string, unknown>>(
+      graphPath`/directory/deletedItems/microsoft.graph.user`.withQuery({
+        select: ["id", "userPrincipalName", "onPremisesImmutableId", "onPremisesSyncEnabled"],
+        top: 999,
+      }),
+      { operation: "list deleted users", permission: "User.Read.All" },
     );
   }
 }

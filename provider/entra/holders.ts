@@ -25,7 +25,7 @@ const USER_HOLDER_SELECT = [
   "onPremisesImmutableId",
   "onPremisesSecurityIdentifier",
 ];
-const OTHER_HOLDER_SELECT = ["id", "displayName", "mail", "proxyAddresses", "onPremisesSyncEnabled"];
+export const OTHER_HOLDER_SELECT = ["id", "displayName", "mail", "proxyAddresses", "onPremisesSyncEnabled"];
 
 interface HolderKind {
   type: CloudObjectType;
