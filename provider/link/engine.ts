@@ -245,11 +245,17 @@ export class LinkEngine {
         this.entra.findUserById(r.cloud.id),
       ]);
       const cloudNow = cloudAfter ?? r.cloud;
+      const adNow = adAfter ?? r.ad;
+      // Outputs carry what is still to change (nothing, once converged), exactly as refresh will
+      // compute it: a refresh of an unchanged link then reports no difference.
+      const remaining = planLink(decl, adNow, cloudNow);
       return {
         ...inputs,
-        onPremisesState: onPremisesState(adAfter ?? r.ad),
+        changes: remaining.changes,
+        planSummary: remaining.summary,
+        onPremisesState: onPremisesState(adNow),
         cloudState: cloudState(cloudNow),
-        syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
+        syncState: syncStateOf(cloudNow, r.plan.immutableId, remaining.summary.length === 0),
         before,
         proxyAddressesAdded,
         progress: { onPremisesWritten: true, cloudWritten: true },

@@ -6,6 +6,7 @@ import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { ClientSecretCredential } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CloudContactInput, CloudGroupInput } from "../emulator/model";
 import type { TenantCreated } from "../emulator/store";
@@ -14,6 +15,7 @@ import {
   createContosoTenant,
   graphClient,
   graphFailure,
+  identityOptions,
   PROVIDER_ROLES,
   SECRET_APP,
   secretCredential,
@@ -61,10 +63,19 @@ after(async () => {
 });
 
 describe("permissions", () => {
-  test("the provider's seeded permissions do not cover groups or contacts: 403", async () => {
+  test("an app with user permissions only cannot read groups or contacts: 403", async () => {
     const t = await createContosoTenant(emu);
     try {
-      const client = graphClient(emu, secretCredential(emu, t));
+      const narrow = await emu.control.addApp(t.tenantId, {
+        clientId: "11111111-aaaa-4bbb-8ccc-0000000000e1",
+        displayName: "users only",
+        secret: "users-only-Qm3~x7",
+        roles: ["User.Read.All"],
+      });
+      const client = graphClient(
+        emu,
+        new ClientSecretCredential(t.tenantId, narrow.clientId, narrow.secret!, identityOptions(emu)),
+      );
       assert.equal((await graphFailure(client.api("/groups").get())).statusCode, 403);
       assert.equal((await graphFailure(client.api("/contacts").get())).statusCode, 403);
     } finally {

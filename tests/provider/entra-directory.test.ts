@@ -327,7 +327,13 @@ describe("findHolders", () => {
   test("without group/contact read permissions the look-up fails closed, naming the permission", async () => {
     const t = await createContosoTenant(emu);
     try {
-      const plain = new EntraDirectory(settings(t));
+      const narrow = await emu.control.addApp(t.tenantId, {
+        clientId: "11111111-aaaa-4bbb-8ccc-0000000000e2",
+        displayName: "users only",
+        secret: "users-only-Vb8~k2",
+        roles: ["User.Read.All"],
+      });
+      const plain = new EntraDirectory({ ...settings(t), clientId: narrow.clientId, clientSecret: narrow.secret! });
       await assert.rejects(plain.findHolders(["sales@contoso.com"], ""), (e: Error & { code?: string }) => {
         assert.equal(e.name, "PermissionDeniedError");
         assert.match(e.message, /GroupMember\.Read\.All|OrgContact\.Read\.All/);
