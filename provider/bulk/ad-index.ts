@@ -100,7 +100,7 @@ class IndexedList {
     readonly role: HolderListRole,
   ) {
     this.records = entries.map(recordOf);
-    this.records.forEach((r, i) => this.indexRecord(r, i));
+    for (const [i, r] of this.records.entries()) this.indexRecord(r, i);
   }
 
   private indexRecord(r: HolderRecord, i: number): void {
@@ -108,7 +108,10 @@ class IndexedList {
     if (key !== undefined) this.byDn.set(key, i);
     for (const v of matchValues(r, this.role)) {
       let set = this.byValue.get(v);
-      if (set === undefined) this.byValue.set(v, (set = new Set()));
+      if (set === undefined) {
+        set = new Set();
+        this.byValue.set(v, set);
+      }
       set.add(i);
     }
   }

@@ -44,14 +44,17 @@ function kindOf(type: CloudObjectType, records: Raw[], clausesPerValue: number):
     records,
     byValue: new Map(),
   };
-  records.forEach((o, i) => indexValues(kind, o, i));
+  for (const [i, o] of records.entries()) indexValues(kind, o, i);
   return kind;
 }
 
 function indexValues(kind: Kind, o: Raw, i: number): void {
   for (const v of valuesOf(kind.type, o)) {
     let set = kind.byValue.get(v);
-    if (set === undefined) kind.byValue.set(v, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      kind.byValue.set(v, set);
+    }
     set.add(i);
   }
 }
@@ -109,7 +112,10 @@ export class EntraIndex {
     const a = u.onPremisesImmutableId;
     if (typeof a !== "string") return;
     let set = this.anchors.get(a);
-    if (set === undefined) this.anchors.set(a, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.anchors.set(a, set);
+    }
     set.add(i);
   }
 
