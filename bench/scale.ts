@@ -160,7 +160,10 @@ async function child(): Promise<void> {
   }));
 
   const rows: string[] = [];
-  const row = (label: string, cells: string) => rows.push(`${label.padEnd(46)} ${cells}`);
+  const row = (label: string, cells: string) => {
+    rows.push(`${label.padEnd(46)} ${cells}`);
+    console.log(rows[rows.length - 1]);
+  };
   for (const mode of ["off", "on"] as const) {
     if (mode === "off" && o.n > 1000) continue;
     const r = await inProcess(env, s, links, mode);
@@ -224,9 +227,20 @@ async function cliPreview(
     stackName: `scale-${tag}`,
     tenantId: s.tenantId,
     baseDn: s.ou,
-    links,
+    links: [],
     config: { "ad-entra-link:bulkRead": "on" },
   });
+  // 1,000 links of JSON exceed what the CLI can pass as config: the program reads them from a file.
+  fs.writeFileSync(path.join(stack.workDir, "links.json"), JSON.stringify(links));
+  fs.writeFileSync(
+    path.join(stack.workDir, "index.ts"),
+    `import * as fs from "node:fs";
+import * as path from "node:path";
+import { UserLink } from "ad-entra-link";
+const entries = JSON.parse(fs.readFileSync(path.join(__dirname, "links.json"), "utf8"));
+for (const e of entries) new UserLink(e.name, e.args);
+`,
+  );
   const floorRoot = fs.mkdtempSync(path.join(os.tmpdir(), "ael-bench-floor-"));
   const floorDir = path.join(floorRoot, "program");
   fs.mkdirSync(floorDir);
