@@ -123,6 +123,9 @@ function namesOf(names: string[]): string {
     : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
 }
 
+/** Links checked by this provider process (preview and up check every link; refresh checks none). */
+const checkedLinks = new Set<string>();
+
 /** Links named in a claim conflict of this run: create/update refuses them (no write for any of them). */
 const conflicted = new Set<string>();
 
@@ -173,6 +176,7 @@ export async function check(
   const unknown = unknownPaths(news);
   // Unknown values (a dependency not created yet) are checked at `up`, when Pulumi calls check again
   // with them known; everything known is validated now.
+  checkedLinks.add(linkName);
   const known = unknown.length > 0 ? withoutPaths(news, unknown) : news;
   const { decl, failures } = validateDeclaration(known);
   if (decl === undefined) {
@@ -285,9 +289,13 @@ export async function diff(
       replaces.push("onPremises");
     if (olds.resolved.cloudUserId !== news.resolved.cloudUserId) replaces.push("cloud");
   }
+  // In preview and up, `news` was checked in this process a moment ago: its plan is current. In a
+  // refresh nothing is checked: `news` are the inputs recorded at the last `up` (their plan is
+  // history), and the refreshed outputs say whether the directories drifted since.
+  const checkedNow = checkedLinks.has(news.linkName);
   const pending =
     news.resolved === undefined ||
-    (news.planSummary ?? []).length > 0 ||
+    (checkedNow ? (news.planSummary ?? []).length > 0 : (olds.drift ?? []).length > 0) ||
     olds.progress?.cloudWritten === false ||
     OPTION_KEYS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   // Delete first: a `restore` of the old link must not run after the new link wrote the same user.
@@ -345,7 +353,7 @@ export async function read(
   const { engine } = getSession();
   const refreshed = await engine.refresh(props);
   if (refreshed === undefined) return {};
-  return { id, props: plainJson(refreshed) };
+  return { id, props: plainJson(refreshed.outputs), inputs: plainJson(refreshed.inputs) };
 }
 
 export async function remove(_id: string, props: UserLinkOutputs): Promise<void> {
@@ -386,4 +394,5 @@ export async function shutdown(): Promise<void> {
   session = undefined;
   claims.clear();
   conflicted.clear();
+  checkedLinks.clear();
 }

@@ -61,6 +61,27 @@ export class PartialApplyError extends Error {
   }
 }
 
+/** What refresh returns: the outputs to record, and the inputs later diffs compare with. */
+export interface Refreshed {
+  outputs: UserLinkOutputs;
+  inputs: UserLinkInputs;
+}
+
+/** The checked inputs contained in a link's outputs (outputs extend inputs with directory state). */
+function inputsOf(outputs: UserLinkOutputs): UserLinkInputs {
+  const {
+    onPremisesState: _a,
+    cloudState: _c,
+    syncState: _s,
+    before: _b,
+    proxyAddressesAdded: _p,
+    progress: _g,
+    drift: _d,
+    ...inputs
+  } = outputs;
+  return inputs;
+}
+
 export function adSelectorOf(decl: UserLinkDeclaration): AdSelector {
   const s = decl.onPremises;
   if (s.objectGuid !== undefined) return { objectGuid: s.objectGuid };
@@ -246,16 +267,13 @@ export class LinkEngine {
       ]);
       const cloudNow = cloudAfter ?? r.cloud;
       const adNow = adAfter ?? r.ad;
-      // Outputs carry what is still to change (nothing, once converged), exactly as refresh will
-      // compute it: a refresh of an unchanged link then reports no difference.
-      const remaining = planLink(decl, adNow, cloudNow);
+      // Outputs repeat the checked plan: Pulumi's update plans (`up --plan`) compare a created
+      // resource's outputs with what preview recorded, so they must not be recomputed here.
       return {
         ...inputs,
-        changes: remaining.changes,
-        planSummary: remaining.summary,
         onPremisesState: onPremisesState(adNow),
         cloudState: cloudState(cloudNow),
-        syncState: syncStateOf(cloudNow, r.plan.immutableId, remaining.summary.length === 0),
+        syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
         before,
         proxyAddressesAdded,
         progress: { onPremisesWritten: true, cloudWritten: true },
@@ -330,33 +348,40 @@ export class LinkEngine {
   }
 
   /** Re-reads both sides for refresh; undefined when either object is gone. */
-  async refresh(outputs: UserLinkOutputs): Promise<UserLinkOutputs | undefined> {
+  async refresh(outputs: UserLinkOutputs): Promise<Refreshed | undefined> {
     const identity = outputs.resolved;
-    if (identity === undefined) return outputs;
+    if (identity === undefined) return { outputs, inputs: inputsOf(outputs) };
     const [ad, cloud] = await Promise.all([
       this.ad.readByGuid(identity.onPremisesObjectGuid),
       this.entra.findUserById(identity.cloudUserId),
     ]);
     if (ad === undefined || cloud === undefined) return undefined;
-    let changes = outputs.changes;
-    let summary = outputs.planSummary;
+    let plan: LinkPlan | undefined;
     try {
-      const plan = planLink(outputs, ad, cloud);
-      changes = plan.changes;
-      summary = plan.summary;
+      plan = planLink(outputs, ad, cloud);
     } catch {
       // A declaration that no longer plans (e.g. anchor removed by hand) shows up at the next preview.
     }
-    const immutableId = outputs.immutableId ?? "";
-    return {
+    // Converged: outputs keep the recorded plan, so a refresh of an unchanged link reports no
+    // difference. Drifted: they record what is to change now, and the next preview repairs it.
+    const drifted = plan?.hasChanges === true;
+    const refreshed: UserLinkOutputs = {
       ...outputs,
       resolved: { ...identity, onPremisesDistinguishedName: ad.dn },
-      ...(changes !== undefined ? { changes } : {}),
-      ...(summary !== undefined ? { planSummary: summary } : {}),
+      ...(drifted ? { changes: plan!.changes, planSummary: plan!.summary } : {}),
+      drift: drifted ? plan!.summary : [],
       onPremisesState: onPremisesState(ad),
       cloudState: cloudState(cloud),
-      syncState: syncStateOf(cloud, immutableId, summary?.length === 0),
+      syncState: syncStateOf(cloud, outputs.immutableId ?? "", !drifted),
     };
+    // Pulumi diffs the refreshed outputs against the recorded inputs: those carry what is left to
+    // change now (nothing, once converged), not the plan of the first `up`.
+    const inputs = inputsOf(refreshed);
+    if (plan !== undefined) {
+      inputs.changes = plan.changes;
+      inputs.planSummary = plan.summary;
+    }
+    return { outputs: refreshed, inputs };
   }
 
   /** `onDelete: restore`: put back what the link changed, leaving values it never managed alone. */

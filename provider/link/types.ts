@@ -144,6 +144,8 @@ export interface UserLinkOutputs extends UserLinkInputs {
   before: BeforeState;
   /** Proxy addresses this link added over its life; `restore` removes exactly these. */
   proxyAddressesAdded?: string[];
+  /** Set by refresh when the directories drifted from the link: what is to change now. */
+  drift?: string[];
   /** Steps done so far, kept when a run fails halfway (partial state). */
   progress?: { onPremisesWritten: boolean; cloudWritten: boolean };
 }

@@ -153,6 +153,26 @@ test("a second preview shows no changes (--expect-no-changes)", async () => {
   assert.equal(preview.changeSummary.same, 3);
 });
 
+test("refresh records the sync cycle's join in state, and reports no link as changed: nothing drifted from it", async () => {
+  const first = await stack.refresh();
+  assert.equal(first.summary.result, "succeeded");
+  assert.equal(first.summary.resourceChanges?.update ?? 0, 0, JSON.stringify(first.summary.resourceChanges));
+  const state = await stack.exportStack();
+  const links = state.deployment.resources.filter((r: { type: string }) => r.type.endsWith(":UserLink"));
+  assert.deepEqual(
+    links.map((r: { outputs: { syncState: string } }) => r.outputs.syncState),
+    ["synced", "synced"],
+    "the joins are recorded",
+  );
+  // Nothing changed since: a second refresh reports every link the same (issue 15).
+  const second = await stack.refresh();
+  assert.equal(
+    second.summary.resourceChanges?.update ?? 0,
+    0,
+    JSON.stringify(second.summary.resourceChanges),
+  );
+});
+
 test("a hand-made change in AD shows on refresh and the next up repairs it", async () => {
   const client = await adminClient(s.dc);
   try {
@@ -171,6 +191,7 @@ test("a hand-made change in AD shows on refresh and the next up repairs it", asy
   }
   const refresh = await stack.refresh();
   assert.equal(refresh.summary.result, "succeeded");
+  assert.equal(refresh.summary.resourceChanges?.update, 1, "the drifted link, and only it, is updated");
   const state = await stack.exportStack();
   const adamLink = state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::adam-anderson"));
   assert.equal(
