@@ -333,7 +333,11 @@ describe("findHolders", () => {
         secret: "users-only-Vb8~k2",
         roles: ["User.Read.All"],
       });
-      const plain = new EntraDirectory({ ...settings(t), clientId: narrow.clientId, clientSecret: narrow.secret! });
+      const plain = new EntraDirectory({
+        ...settings(t),
+        clientId: narrow.clientId,
+        clientSecret: narrow.secret!,
+      });
       await assert.rejects(plain.findHolders(["sales@contoso.com"], ""), (e: Error & { code?: string }) => {
         assert.equal(e.name, "PermissionDeniedError");
         assert.match(e.message, /GroupMember\.Read\.All|OrgContact\.Read\.All/);
