@@ -351,3 +351,23 @@ export function primarySmtpOf(proxies: readonly string[], mail: string | null | 
   }
   return null;
 }
+
+/**
+ * The delta that puts back the proxy addresses of `before`, undoing only what the link did:
+ * values the link added are removed, values it removed or re-cased come back, and values someone
+ * else added since are kept.
+ */
+export function restoreProxyAddresses(
+  current: string[],
+  before: string[],
+  addedByLink: string[],
+): { add: string[]; remove: string[] } {
+  const remove = current.filter((v) => addedByLink.includes(v) && !before.includes(v));
+  const add = before.filter((v) => !current.includes(v));
+  // AD compares proxy addresses case-insensitively: an old spelling must go before the other is added.
+  const adding = new Set(add.map((v) => v.toLowerCase()));
+  for (const v of current) {
+    if (adding.has(v.toLowerCase()) && !remove.includes(v)) remove.push(v);
+  }
+  return { add, remove };
+}

@@ -4,6 +4,7 @@
  */
 import type { ExportedView } from "../core/exported-view";
 import { bytesToGuid, guidToBytes } from "../core/guid";
+import { restoreProxyAddresses } from "../core/proxy-addresses";
 import type {
   AdModification,
   AdPort,
@@ -437,24 +438,4 @@ export class LinkEngine {
     }
     return notes;
   }
-}
-
-/**
- * The delta that puts back the proxy addresses of `before`, undoing only what the link did:
- * values the link added are removed, values it removed or re-cased come back, and values someone
- * else added since are kept.
- */
-export function restoreProxyAddresses(
-  current: string[],
-  before: string[],
-  addedByLink: string[],
-): { add: string[]; remove: string[] } {
-  const remove = current.filter((v) => addedByLink.includes(v) && !before.includes(v));
-  const add = before.filter((v) => !current.includes(v));
-  // AD compares proxy addresses case-insensitively: an old spelling must go before the other is added.
-  const adding = new Set(add.map((v) => v.toLowerCase()));
-  for (const v of current) {
-    if (adding.has(v.toLowerCase()) && !remove.includes(v)) remove.push(v);
-  }
-  return { add, remove };
 }
