@@ -11,6 +11,7 @@ import { AUTO_BULK_READ_AFTER, BulkGate, CachedAd, CachedEntra } from "./bulk/ca
 import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
 import { EntraDirectory } from "./entra/graph-directory";
 import type { SyncFeatures } from "./domain/ports";
+import { log, registerSecret } from "./log";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { LinkEngine, linkId, PartialApplyError, type Resolution } from "./link/engine";
 import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
@@ -33,7 +34,7 @@ let session: Session | undefined;
 /** Which link claimed which object in this process: two links must never share one. */
 const claims = new Map<string, Set<string>>();
 
-const log = (message: string) => process.stderr.write(`ad-entra-link: ${message}\n`);
+// One logger for the provider: levelled, and it redacts the secrets registered below.
 
 /** Called from the provider's `configure` with the stack config (secrets arrive decrypted). */
 export function configure(configLookup: ConfigLookup): void {
@@ -45,20 +46,23 @@ export function configure(configLookup: ConfigLookup): void {
 export function getSession(): Session {
   if (session === undefined) {
     const settings = readSettings(lookup);
+    registerSecret(settings.ldap.bindPassword);
+    registerSecret(settings.entra.clientSecret);
+    registerSecret(settings.entra.clientCertificate);
     const used = Object.entries(settings.sources)
       .map(([k, src]) => `${k} from ${src}`)
       .join(", ");
-    log(`settings: ${used}`);
+    log.info(`settings: ${used}`);
     if (settings.ldap.tlsInsecureSkipVerify) {
-      log(
-        "WARNING: ldapTlsInsecureSkipVerify is true: the domain controller's certificate is NOT verified. Anyone on the network path can read the bind password and change what this tool writes. Configure ldapCaCertificate instead.",
+      log.warn(
+        "ldapTlsInsecureSkipVerify is true: the domain controller's certificate is NOT verified. Anyone on the network path can read the bind password and change what this tool writes. Configure ldapCaCertificate instead.",
       );
     }
     const ad = new AdDirectory(settings.ldap);
     const entra = new EntraDirectory(settings.entra);
     const stated = (settings as { tenantSyncFeatures?: SyncFeatures }).tenantSyncFeatures;
     const mode = settings.bulkRead ?? "auto";
-    log(
+    log.info(
       `bulkRead: ${mode} (${
         mode === "on"
           ? "checks read both directories in bulk from the first link"
@@ -68,14 +72,14 @@ export function getSession(): Session {
       })`,
     );
     // The engine works through caching ports; the runtime's own reads (ownership) stay direct.
-    const gate = new BulkGate(mode, AUTO_BULK_READ_AFTER, log);
+    const gate = new BulkGate(mode, AUTO_BULK_READ_AFTER, log.info);
     session = {
       settings,
       ad,
       entra,
       engine: new LinkEngine(
-        new CachedAd(ad, settings.ldap, gate, log),
-        new CachedEntra(entra, gate, log),
+        new CachedAd(ad, settings.ldap, gate, log.info),
+        new CachedEntra(entra, gate, log.info),
         stated !== undefined ? { tenantSyncFeatures: stated } : {},
       ),
     };
@@ -190,7 +194,7 @@ export async function check(
     const dup = claimsOf(r, linkName);
     const owner = ownerOf(news);
     const owned = await ownershipFailure(entra, r, owner);
-    for (const w of r.warnings) log(`warning: link "${linkName}": ${w}`);
+    for (const w of r.warnings) log.warn(`link "${linkName}": ${w}`);
     const inputs = {
       ...engine.checkedInputs(linkName, r),
       ...(owner !== undefined ? { stackOwner: owner } : {}),
@@ -359,14 +363,14 @@ export async function read(
 export async function remove(_id: string, props: UserLinkOutputs): Promise<void> {
   if (props.stackOwner !== undefined) await getSession().engine.releaseOwnership(props, props.stackOwner);
   if (props.onDelete !== "restore") {
-    log(
+    log.info(
       `link "${props.linkName}" removed from the stack; both directories left as they are (onDelete: retain).`,
     );
     return;
   }
   const { engine } = getSession();
   const notes = await engine.restore(props);
-  for (const n of notes) log(`link "${props.linkName}": ${n}`);
+  for (const n of notes) log.info(`link "${props.linkName}": ${n}`);
 }
 
 /**

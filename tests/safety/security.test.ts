@@ -129,7 +129,7 @@ test("TLS opt-out: ldapTlsInsecureSkipVerify connects to an untrusted DC and say
   assert.equal(res.code, 0, output(res));
   assert.match(
     output(res),
-    /ad-entra-link: WARNING: ldapTlsInsecureSkipVerify is true: the domain controller's certificate is NOT verified\. Anyone on the network path can read the bind password and change what this tool writes\. Configure ldapCaCertificate instead\./,
+    /ad-entra-link: warning: ldapTlsInsecureSkipVerify is true: the domain controller's certificate is NOT verified\. Anyone on the network path can read the bind password and change what this tool writes\. Configure ldapCaCertificate instead\./,
   );
 });
 
