@@ -3,6 +3,9 @@
  * and binary values, objectGUID and objectSid. Pure (no connection), so it is unit-tested directly.
  */
 import type { Entry } from "ldapts";
+
+/** An LDAP entry as the adapter reads it (ldapts's shape), for code that indexes adapter reads. */
+export type LdapEntry = Entry;
 import { bytesToGuid } from "../core/guid";
 import type { AdUser } from "../domain/ports";
 import { DirectoryRequestError } from "../errors";

@@ -6,7 +6,7 @@
  * classifier (provider/ad/holders.ts). Anything it cannot answer exactly, it declines (undefined),
  * and the caller asks the directory.
  */
-import type { Entry } from "ldapts";
+import type { LdapEntry as Entry } from "../ad/entry";
 import { chunk, classifyHolders, normalizeHolderValues } from "../ad/holders";
 import { isDnUnder, parseDn } from "../core/ldap-escape";
 import type { AdHolder, AdModification, AdUser } from "../domain/ports";
