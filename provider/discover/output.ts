@@ -2,6 +2,9 @@
  * What a discovery run writes: a links file to review and commit (only the proposals predicted to
  * join, each with its evidence as a comment), and the human report as Markdown and as one
  * self-contained HTML page (inline CSS and JS, sortable tables, no external assets).
+ *
+ * Over 400 lines on purpose: the three renderings (links file, Markdown, HTML) share one set of
+ * escaping rules, which must stay in one place to stay consistent.
  */
 import { isDnUnder } from "../core/ldap-escape";
 import { checkLinksSource, type SourceEntry } from "../links/check";

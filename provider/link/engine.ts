@@ -1,6 +1,9 @@
 /**
  * The link engine: reads both directories, plans, judges safety, applies, re-reads and restores.
  * It is what the dynamic provider's methods delegate to; it holds no Pulumi types.
+ *
+ * Over 400 lines on purpose: resolve, apply, refresh and restore share one read → plan → write
+ * sequence and its partial-state rules; split, each part would re-derive them.
  */
 import type { ExportedView } from "../core/exported-view";
 import { bytesToGuid, guidToBytes } from "../core/guid";
