@@ -41,7 +41,7 @@ export const COMMANDS: readonly CliCommandEntry[] = [
 export function usageText(program = "ad-entra-link"): string {
   // Usage and summary on separate lines: long option lists would otherwise push summaries off-screen.
   const lines = COMMANDS.map((c) => `  ${program} ${c.usage}\n      ${c.summary}`);
-  return `Usage:\n${lines.join("\n")}\n`;
+  return `Usage:\n${lines.join("\n")}\n\nRun \`${program} <command> --help\` for a command's options.\n`;
 }
 
 /** The registry entry named `name`, or undefined. */

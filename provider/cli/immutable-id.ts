@@ -13,6 +13,8 @@ const INPUT_FORM_LABEL: Record<AnchorForms["inputForm"], string> = {
   guid: "GUID",
   immutableId: "ImmutableId (Base64)",
   hex: "octet string (hex, stored byte order)",
+  ldapFilterValue: "LDAP filter value (escaped bytes)",
+  connectorSpaceDn: "connector-space DN",
 };
 
 /** The aligned text output of {@link immutableIdCommand}. */

@@ -153,7 +153,7 @@ export function validateImmutableIdForGraph(value: string, property = "onPremise
 }
 
 /** How a user-given anchor was written. `hex` is the octet string in stored byte order (ADSI Edit). */
-export type AnchorInputForm = "guid" | "immutableId" | "hex";
+export type AnchorInputForm = "guid" | "immutableId" | "hex" | "ldapFilterValue" | "connectorSpaceDn";
 
 /** Every representation of one GUID-based anchor. */
 export interface AnchorForms {
@@ -206,6 +206,23 @@ export function parseAnchor(value: string, property = "anchor"): AnchorForms {
   }
   if (HEX_OCTETS.test(value) || HEX_OCTETS_SPACED.test(value)) {
     return anchorFormsFromBytes(Buffer.from(value.replace(/ /g, ""), "hex"), "hex");
+  }
+  // Every form this module prints is accepted back: `0x78 0x56 …` octets, the LDAP filter value
+  // `\78\56…`, and the connector-space DN `CN={…}` (hex of the ASCII ImmutableId).
+  const octets = /^(?:0x[0-9a-fA-F]{2}[ ,]*){16}$/.exec(value.trim());
+  if (octets !== null) {
+    return anchorFormsFromBytes(Buffer.from(value.replace(/0x|[ ,]/gi, ""), "hex"), "hex");
+  }
+  if (/^(?:\\[0-9a-fA-F]{2}){16}$/.test(value)) {
+    return anchorFormsFromBytes(Buffer.from(value.replace(/\\/g, ""), "hex"), "ldapFilterValue");
+  }
+  const dn = /^CN=\{([0-9a-fA-F]+)\}$/i.exec(value);
+  if (dn !== null) {
+    const ascii = Buffer.from(dn[1]!, "hex").toString("ascii");
+    return {
+      ...anchorFormsFromBytes(immutableIdToBytes(ascii, property), "immutableId"),
+      inputForm: "connectorSpaceDn",
+    };
   }
   if (/\s/.test(value)) {
     throw new InvalidInputError(

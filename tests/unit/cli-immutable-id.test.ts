@@ -28,6 +28,8 @@ const USAGE = [
   "  ad-entra-link discover [--search-base <dn>]... [--out <file>] [--report <prefix>] [--force]",
   "      Propose links between AD and Entra ID users with evidence; write a links file and a report.",
   "",
+  "Run `ad-entra-link <command> --help` for a command's options.",
+  "",
 ].join("\n");
 
 describe("ad-entra-link immutable-id", () => {
@@ -36,6 +38,8 @@ describe("ad-entra-link immutable-id", () => {
     ["{12345678-9ABC-DEF0-1234-56789ABCDEF0}", "GUID"],
     ["eFY0Erya8N4SNFZ4mrze8A==", "ImmutableId (Base64)"],
     ["78 56 34 12 BC 9A F0 DE 12 34 56 78 9A BC DE F0", "octet string (hex, stored byte order)"],
+    ["\\78\\56\\34\\12\\bc\\9a\\f0\\de\\12\\34\\56\\78\\9a\\bc\\de\\f0", "LDAP filter value (escaped bytes)"],
+    ["CN={6546593045727961384E34534E465A346D727A6538413D3D}", "connector-space DN"],
   ] as const;
   for (const [input, readAs] of inputs) {
     it(`prints every form of vector 1 from ${JSON.stringify(input)}`, () => {
