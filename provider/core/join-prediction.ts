@@ -102,6 +102,10 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
     prediction.variants = all.map((x) => {
       const v: JoinVariant = {
         assumption: describe(x.assumptions),
+        assumed: {
+          flags: { ...x.assumptions.flags },
+          ...(x.assumptions.mailPromoted !== undefined ? { mailPromoted: x.assumptions.mailPromoted } : {}),
+        },
         outcome: x.verdict.outcome,
         reason: x.verdict.reason,
       };
@@ -128,21 +132,13 @@ export function variantFor(
   mailPromoted?: boolean,
 ): JoinVariant {
   if (p.variants === undefined) {
-    const v: JoinVariant = { assumption: "", outcome: p.outcome, reason: p.reason };
+    const v: JoinVariant = { assumption: "", assumed: { flags: {} }, outcome: p.outcome, reason: p.reason };
     if (p.targetObjectId !== undefined) v.targetObjectId = p.targetObjectId;
     if (p.errorName !== undefined) v.errorName = p.errorName;
     return v;
   }
-  const holds = (part: string): boolean => {
-    if (part.startsWith("mail ")) return part.startsWith("mail promoted") === (mailPromoted ?? false);
-    const [k, val] = part.split("=") as [Flag, string];
-    return String(flags[k] ?? DEFAULTS[k]) === val;
-  };
-  const wanted = p.variants.find((v) =>
-    v.assumption
-      .split(", ")
-      .filter((s) => s.length > 0)
-      .every(holds),
-  );
-  return wanted ?? p.variants[0]!;
+  const holds = (v: JoinVariant): boolean =>
+    Object.entries(v.assumed.flags).every(([k, val]) => (flags[k as Flag] ?? DEFAULTS[k as Flag]) === val) &&
+    (v.assumed.mailPromoted === undefined || v.assumed.mailPromoted === (mailPromoted ?? false));
+  return p.variants.find(holds) ?? p.variants[0]!;
 }

@@ -4,16 +4,13 @@
  * evaluation with `NeedsAssumption`; `predictJoin` (join-prediction.ts) then tries each value.
  */
 import type { CloudHolder } from "../domain/ports";
-import type { JoinFacts, JoinOutcome, SyncErrorName } from "./join-types";
+import type { JoinFacts, JoinOutcome, SyncErrorName, UnknownFlag } from "./join-types";
 import { upnProblems } from "./upn";
 
 export const DOC = "docs/matching-model.md";
 export const ref = (anchor: string) => `${DOC}#${anchor}`;
 
-export type Flag =
-  | "softMatchOnUpnEnabled"
-  | "blockSoftMatchEnabled"
-  | "blockCloudObjectTakeoverThroughHardMatchEnabled";
+export type Flag = UnknownFlag;
 /** Microsoft's defaults, used only to choose which variant is shown first. */
 export const DEFAULTS: Record<Flag, boolean> = {
   softMatchOnUpnEnabled: true,

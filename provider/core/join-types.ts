@@ -52,13 +52,21 @@ export interface JoinFacts {
 
 /** One reading of the unknowns and what happens under it. */
 export interface JoinVariant {
-  /** e.g. "softMatchOnUpnEnabled=false" or "mail promoted (P5a)"; "" when nothing was unknown. */
+  /** For readers: e.g. "softMatchOnUpnEnabled=false" or "mail promoted (P5a)"; "" when nothing was unknown. */
   assumption: string;
+  /** The same reading as data: the flag values and the P5a reading this variant assumed. */
+  assumed: { flags: Partial<Record<UnknownFlag, boolean>>; mailPromoted?: boolean };
   outcome: JoinOutcome;
   targetObjectId?: string;
   reason: string;
   errorName?: SyncErrorName;
 }
+
+/** The tenant flags the predictor evaluates both ways when they are unknown. */
+export type UnknownFlag =
+  | "softMatchOnUpnEnabled"
+  | "blockSoftMatchEnabled"
+  | "blockCloudObjectTakeoverThroughHardMatchEnabled";
 
 export interface JoinPrediction {
   /** The outcome under Microsoft's defaults for unknown flags (see `variants` when they differ). */

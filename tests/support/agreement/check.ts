@@ -80,13 +80,12 @@ export function effectivePrediction(
       assumption: "",
     };
   }
-  const fits = p.variants.filter((v) => {
-    for (const m of v.assumption.matchAll(/(\w+)=(true|false)/g)) {
-      const flag = m[1] as keyof Features3;
-      if (flag in features && String(features[flag]) !== m[2]) return false;
-    }
-    return !/mail promoted/i.test(v.assumption);
-  });
+  const fits = p.variants.filter(
+    (v) =>
+      Object.entries(v.assumed.flags).every(
+        ([flag, value]) => !(flag in features) || features[flag as keyof Features3] === value,
+      ) && v.assumed.mailPromoted !== true,
+  );
   const v = fits[0];
   if (v === undefined)
     return { error: `no variant matches the tenant's settings ${JSON.stringify(features)}` };
