@@ -153,23 +153,6 @@ function ownerOf(news: Record<string, unknown>): string | undefined {
   return typeof o === "string" && o.length > 0 ? o : undefined;
 }
 
-async function ownershipFailure(
-  entra: Session["entra"],
-  r: Resolution,
-  owner: string | undefined,
-): Promise<CheckFailure | undefined> {
-  if (owner === undefined) return undefined;
-  const recorded = await entra.getOwnership(r.cloud.id);
-  if (recorded === undefined || recorded.owner === owner) return undefined;
-  return failureOf(
-    new SafetyBlockError(
-      "LINK_OWNED_BY_OTHER_STACK",
-      `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack "${recorded.owner}" (link "${recorded.linkName}", AD object ${recorded.onPremisesObjectGuid}). Two stacks linking one user would undo each other on every run. Remove the link there (pulumi destroy releases it) or here.`,
-    ),
-    "cloud",
-  );
-}
-
 /** Resolves the plan during preview and up; refusals become check failures (nothing is written). */
 export async function check(
   olds: Partial<UserLinkInputs>,
@@ -187,13 +170,14 @@ export async function check(
     return { inputs: news, failures: failures.map((f) => failureOf(f.error, f.property)) };
   }
   if (unknown.some((p) => p !== "reason")) return { inputs: news, failures: [] };
-  const { engine, entra } = getSession();
+  const { engine } = getSession();
   try {
     const r = await engine.resolve(decl);
     const refusals = r.errors.map((e) => failureOf(e, "cloud"));
     const dup = claimsOf(r, linkName);
     const owner = ownerOf(news);
-    const owned = await ownershipFailure(entra, r, owner);
+    const ownedElsewhere = owner === undefined ? undefined : await engine.ownershipConflict(r, owner);
+    const owned = ownedElsewhere === undefined ? undefined : failureOf(ownedElsewhere, "cloud");
     for (const w of r.warnings) log.warn(`link "${linkName}": ${w}`);
     const inputs = {
       ...engine.checkedInputs(linkName, r),

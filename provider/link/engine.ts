@@ -16,6 +16,7 @@ import type {
   CloudSelector,
   CloudUser,
   EntraPort,
+  Ownership,
   SyncFeatures,
 } from "../domain/ports";
 import { type AdEntraLinkError, DirectoryRequestError, SafetyBlockError } from "../errors";
@@ -84,6 +85,24 @@ function inputsOf(outputs: UserLinkOutputs): UserLinkInputs {
     ...inputs
   } = outputs;
   return inputs;
+}
+
+/**
+ * The one ownership rule: a record of another stack refuses the link. Values read from the record
+ * are shown escaped and shortened: another stack (or anyone with write access to the user) wrote them.
+ */
+function ownedElsewhere(
+  r: Resolution,
+  owner: string,
+  recorded: Ownership | undefined,
+): SafetyBlockError | undefined {
+  if (recorded === undefined || recorded.owner === owner) return undefined;
+  const shown = (v: string) => JSON.stringify(v.slice(0, 200));
+  return new SafetyBlockError(
+    "LINK_OWNED_BY_OTHER_STACK",
+    `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack ${shown(recorded.owner)} (link ${shown(recorded.linkName)}, AD object ${shown(recorded.onPremisesObjectGuid)}). Two stacks linking one user would undo each other on every run; nothing was written. Remove the link there (pulumi destroy releases it) or here.`,
+    { property: "cloud", side: "cloud" },
+  );
 }
 
 export function adSelectorOf(decl: UserLinkDeclaration): AdSelector {
@@ -313,18 +332,20 @@ export class LinkEngine {
     }
   }
 
+  /** The refusal when another stack owns the cloud user (preview's check of the one ownership rule). */
+  async ownershipConflict(r: Resolution, owner: string): Promise<SafetyBlockError | undefined> {
+    return ownedElsewhere(r, owner, await this.entra.getOwnership(r.cloud.id));
+  }
+
   /**
    * Records this stack as the owner of the cloud user before anything is written, so a second
-   * stack is refused at its preview; refuses when another stack got there first.
+   * stack is refused at its preview; refuses when another stack got there first. True when the
+   * record was created by this call (and must go again if nothing else is written).
    */
   private async claimOwnership(r: Resolution, linkName: string, owner: string): Promise<boolean> {
     const recorded = await this.entra.getOwnership(r.cloud.id);
-    if (recorded !== undefined && recorded.owner !== owner) {
-      throw new SafetyBlockError(
-        "LINK_OWNED_BY_OTHER_STACK",
-        `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack "${recorded.owner}" (link "${recorded.linkName}"). Nothing was written.`,
-      );
-    }
+    const conflict = ownedElsewhere(r, owner, recorded);
+    if (conflict !== undefined) throw conflict;
     if (recorded?.linkName !== linkName || recorded.onPremisesObjectGuid !== r.ad.objectGuid) {
       await this.entra.setOwnership(r.cloud.id, { owner, linkName, onPremisesObjectGuid: r.ad.objectGuid });
       return recorded === undefined;
