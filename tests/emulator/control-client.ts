@@ -21,7 +21,20 @@ import type {
   TenantSeed,
 } from "./model";
 import type { CreatedApp, TenantCreated } from "./store";
+import type { CloudSyncConfigRequest } from "./cloud-sync/state";
+import type { SyncScheduleRequest, SyncScheduleStatus } from "./sync/schedule";
 import type { SyncCycleReport, SyncCycleRequest } from "./sync/types";
+
+/** What the control API shows of a tenant's Cloud Sync job (no bind password). */
+export interface CloudSyncPublicConfig {
+  servicePrincipalId: string;
+  jobId: string;
+  ruleId: string;
+  scope: string[];
+  upnSoftMatch: boolean;
+  onDemandCallsAnswered: number;
+  onDemandCallsThrottled: number;
+}
 
 export interface EmulatorControlOptions {
   /** Emulator base URL, e.g. "https://127.0.0.1:40123". */
@@ -298,6 +311,28 @@ export class EmulatorControl {
   /** Runs one Entra Connect sync cycle (LDAPS import or in-memory records) and returns its report. */
   runSyncCycle(tenantId: string, request: SyncCycleRequest): Promise<SyncCycleReport> {
     return this.call("POST", `tenants/${tenantId}/sync-cycle`, request);
+  }
+
+  /** Starts (or replaces) the background Entra Connect cycle of a tenant: one cycle every `intervalMs`. */
+  startSyncSchedule(tenantId: string, request: SyncScheduleRequest): Promise<SyncScheduleStatus> {
+    return this.call("PUT", `tenants/${tenantId}/sync-schedule`, request);
+  }
+
+  syncSchedule(tenantId: string): Promise<SyncScheduleStatus> {
+    return this.call("GET", `tenants/${tenantId}/sync-schedule`);
+  }
+
+  stopSyncSchedule(tenantId: string): Promise<SyncScheduleStatus> {
+    return this.call("DELETE", `tenants/${tenantId}/sync-schedule`);
+  }
+
+  /** Configures Entra Cloud Sync's provisioning job (provisionOnDemand reads AD through `ldap`). */
+  configureCloudSync(tenantId: string, request: CloudSyncConfigRequest): Promise<CloudSyncPublicConfig> {
+    return this.call("PUT", `tenants/${tenantId}/cloud-sync`, request);
+  }
+
+  cloudSync(tenantId: string): Promise<CloudSyncPublicConfig> {
+    return this.call("GET", `tenants/${tenantId}/cloud-sync`);
   }
 
   // ---- federation, log, faults ------------------------------------------------------------------

@@ -6,6 +6,13 @@
  */
 import type { JsonWebKey } from "node:crypto";
 import type { SeedApp, SeedDomain } from "../fixtures/seed-scenario";
+import {
+  type CloudSyncConfigRequest,
+  cloudSyncConfig,
+  configureCloudSync,
+  publicConfig,
+  removeCloudSync,
+} from "./cloud-sync/state";
 import type { FaultInjector, FaultRule, RequestLog } from "./faults";
 import { type EmulatorResponse, json, noContent } from "./http-util";
 import { canonicalJson } from "./ids";
@@ -24,6 +31,12 @@ import {
 } from "./model";
 import { type EmulatorStore, StoreError } from "./store";
 import { runSyncCycle, SyncRequestError } from "./sync/cycle";
+import {
+  type SyncScheduleRequest,
+  startSyncSchedule,
+  stopSyncSchedule,
+  syncScheduleStatus,
+} from "./sync/schedule";
 import type { SyncCycleRequest } from "./sync/types";
 
 export interface ControlEnv {
@@ -394,6 +407,39 @@ export async function handleControl(
             break;
           case "connector":
             if (method === "GET") return json(200, { anchors: Object.fromEntries(t.connector) });
+            break;
+          case "sync-schedule":
+            // The Entra Connect scheduler (a background cycle on a timer).
+            try {
+              if (method === "PUT")
+                return json(200, startSyncSchedule(t, obj(body) as unknown as SyncScheduleRequest));
+              if (method === "GET") return json(200, syncScheduleStatus(t));
+              if (method === "DELETE") return json(200, stopSyncSchedule(t));
+            } catch (error) {
+              if (error instanceof SyncRequestError) bad(error.message);
+              throw error;
+            }
+            break;
+          case "cloud-sync":
+            // Entra Cloud Sync: the provisioning job provisionOnDemand runs against.
+            if (method === "PUT") {
+              const b = obj(body);
+              if (!isRecord(b["ldap"]) || !Array.isArray(b["scope"]))
+                bad(
+                  "body: { ldap: { url, bindDn, bindPassword, caCertPem }, scope: [baseDn], upnSoftMatch? }",
+                );
+              return json(200, publicConfig(configureCloudSync(t, b as unknown as CloudSyncConfigRequest)));
+            }
+            if (method === "GET") {
+              const c = cloudSyncConfig(t);
+              if (c === undefined)
+                throw new ControlError(404, "Cloud Sync is not configured for this tenant");
+              return json(200, publicConfig(c));
+            }
+            if (method === "DELETE") {
+              removeCloudSync(t);
+              return json(200, {});
+            }
             break;
           case "sync-cycle":
             if (method === "POST") {

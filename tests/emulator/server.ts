@@ -22,6 +22,7 @@ import {
 import type { GraphContext } from "./graph/context";
 import { type BatchItemRequest, parseBatch, runBatch } from "./graph/batch";
 import { GraphFault, graphError, type RequestIds } from "./graph/errors";
+import { routeServicePrincipals } from "./cloud-sync/graph";
 import { routeGraph } from "./graph/router";
 import {
   type EmulatorResponse,
@@ -311,6 +312,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       };
       return { ...who, response: await runBatch(ids, items, exec) };
     }
+    // Cloud Sync's job routes read AD (async); everything else is synchronous.
+    if (segs[0] === "servicePrincipals") return { ...who, response: await routeServicePrincipals(ctx) };
     return { ...who, response: routeGraph(ctx) };
   }
 

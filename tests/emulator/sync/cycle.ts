@@ -8,7 +8,9 @@ export class SyncRequestError extends Error {}
 
 export async function runSyncCycle(t: TenantState, req: SyncCycleRequest): Promise<SyncCycleReport> {
   const startedAt = new Date().toISOString();
-  const writeBack = req.writeBackConsistencyGuid ?? true;
+  const engine = req.engine ?? "entraConnect";
+  // Cloud Sync does not stamp mS-DS-ConsistencyGuid back (MS staff comment, entra-docs#184).
+  const writeBack = req.writeBackConsistencyGuid ?? engine !== "cloudSync";
   if (req.ldap && req.records) throw new SyncRequestError("give either ldap or records, not both");
   if (req.ldap) {
     const scope = req.scope ?? [];
@@ -16,7 +18,7 @@ export async function runSyncCycle(t: TenantState, req: SyncCycleRequest): Promi
     const ldap = req.ldap;
     const entries = await withLdap(ldap, async (client) => {
       const records = await importUsers(client, scope);
-      const result = runSyncEngine(t, records, { scope, writeBackConsistencyGuid: writeBack });
+      const result = runSyncEngine(t, records, { scope, writeBackConsistencyGuid: writeBack, engine });
       await applyWriteBacks(client, result.writeBacks);
       return result.entries;
     });
@@ -24,8 +26,8 @@ export async function runSyncCycle(t: TenantState, req: SyncCycleRequest): Promi
   }
   if (!req.records) throw new SyncRequestError("give ldap (with scope) or records");
   const opts = req.scope
-    ? { scope: req.scope, writeBackConsistencyGuid: writeBack }
-    : { writeBackConsistencyGuid: writeBack };
+    ? { scope: req.scope, writeBackConsistencyGuid: writeBack, engine }
+    : { writeBackConsistencyGuid: writeBack, engine };
   const result = runSyncEngine(t, req.records, opts);
   return { tenantId: t.id, startedAt, finishedAt: new Date().toISOString(), entries: result.entries };
 }

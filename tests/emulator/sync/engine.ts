@@ -54,7 +54,16 @@ export interface SyncEngineOptions {
   /** Write objectGUID into empty mS-DS-ConsistencyGuid (reported; the caller applies it to AD). */
   writeBackConsistencyGuid: boolean;
   now?: Date;
+  /**
+   * Which sync client exports: Entra Connect Sync (default) or Entra Cloud Sync. Cloud Sync is
+   * reported to soft-match on mail/proxyAddresses only, never on the UPN (row 27 [U],
+   * azure-docs#74931); `cloudSyncUpnSoftMatch` true models the other reading.
+   */
+  engine?: SyncClient;
+  cloudSyncUpnSoftMatch?: boolean;
 }
+
+export type SyncClient = "entraConnect" | "cloudSync";
 
 export interface ConsistencyGuidWriteBack {
   dn: string;
@@ -114,6 +123,8 @@ class Cycle {
   constructor(
     private readonly t: TenantState,
     private readonly now: string,
+    /** False under Cloud Sync unless the [U] reading of row 27 says otherwise. */
+    private readonly upnRuleApplies = true,
   ) {}
 
   /** Writes AD-mastered values onto a joined cloud user; clashing unique values are quarantined (E5). */
@@ -519,7 +530,7 @@ class Cycle {
       // r11 — soft match on the on-prem UPN (row 11), users only, only with softMatchOnUpnEnabled
       // (row 12: off → nothing matches by UPN).
       const upn = rec.userPrincipalName ?? "";
-      if (f.softMatchOnUpnEnabled && upn !== "") {
+      if (f.softMatchOnUpnEnabled && this.upnRuleApplies && upn !== "") {
         const u = liveUserByUpn(t, upn);
         if (u) {
           const holder: SmtpHolder = {
@@ -538,8 +549,14 @@ class Cycle {
     let row = attrs.upnIsOnPrem ? "24" : "25";
     const upnHolder = rec.userPrincipalName ? liveUserByUpn(t, rec.userPrincipalName) : undefined;
     const smtpHolder = attrs.primarySmtp !== null ? primarySmtpHolder(t, attrs.primarySmtp) : undefined;
-    if (f.blockSoftMatchEnabled && (smtpHolder || (upnHolder && f.softMatchOnUpnEnabled))) row = "16";
+    if (
+      f.blockSoftMatchEnabled &&
+      (smtpHolder || (upnHolder && f.softMatchOnUpnEnabled && this.upnRuleApplies))
+    )
+      row = "16";
     else if (upnHolder && !f.softMatchOnUpnEnabled) row = "12";
+    // Row 27 [U]: Cloud Sync does not soft-match on the UPN; a UPN-only match provisions a duplicate.
+    else if (upnHolder && !this.upnRuleApplies) row = "27";
     return { kind: "provision", row };
   }
 
@@ -591,7 +608,8 @@ export function runSyncEngine(
   opts: SyncEngineOptions,
 ): SyncEngineResult {
   const now = (opts.now ?? new Date()).toISOString();
-  const cycle = new Cycle(t, now);
+  const upnRuleApplies = opts.engine !== "cloudSync" || opts.cloudSyncUpnSoftMatch === true;
+  const cycle = new Cycle(t, now, upnRuleApplies);
   const entries: SyncReportEntry[] = [];
   const writeBacks: ConsistencyGuidWriteBack[] = [];
   const sorted = [...records].sort((a, b) => (a.dn.toLowerCase() < b.dn.toLowerCase() ? -1 : 1));

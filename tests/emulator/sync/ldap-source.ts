@@ -127,3 +127,22 @@ export async function applyWriteBacks(
     );
   }
 }
+
+/** One object by DN (base search), as the Cloud Sync agent imports a provision-on-demand subject; undefined when absent. */
+export async function importUserByDn(client: Client, dn: string): Promise<OnPremUserRecord | undefined> {
+  try {
+    const { searchEntries } = await client.search(dn, {
+      scope: "base",
+      filter: USER_FILTER,
+      attributes: ATTRIBUTES,
+      explicitBufferAttributes: BINARY,
+    });
+    const entry = searchEntries[0];
+    return entry === undefined ? undefined : entryToRecord(entry);
+  } catch (error) {
+    // noSuchObject (32) and a malformed DN (34) both mean "no such user" to the caller.
+    const code = (error as { code?: number }).code;
+    if (code === 32 || code === 34) return undefined;
+    throw error;
+  }
+}

@@ -95,6 +95,8 @@ export interface SyncCycleRequest {
   /** Write objectGUID into empty mS-DS-ConsistencyGuid, as Connect does with ConsistencyGuid as anchor. Default true. */
   writeBackConsistencyGuid?: boolean;
   records?: OnPremUserRecord[];
+  /** Entra Connect Sync (default) or Cloud Sync's matching (no UPN soft match, row 27 [U]; no write-back by default). */
+  engine?: "entraConnect" | "cloudSync";
 }
 
 export interface SyncCycleReport {
