@@ -27,6 +27,12 @@ function describe(a: Assumptions): string {
   const parts = Object.entries(a.flags).map(([k, v]) => `${k}=${v}`);
   if (a.mailPromoted !== undefined)
     parts.push(a.mailPromoted ? "mail promoted to primary (P5a)" : "mail not promoted (P5a)");
+  if (a.cloudSyncUpnSoftMatch !== undefined)
+    parts.push(
+      a.cloudSyncUpnSoftMatch
+        ? "Cloud Sync soft-matches on the UPN (row 27 [U])"
+        : "Cloud Sync does not soft-match on the UPN (row 27 [U], as reported)",
+    );
   return parts.join(", ");
 }
 
@@ -42,10 +48,18 @@ function evaluateAll(facts: JoinFacts): { assumptions: Assumptions; verdict: Ver
     } catch (err) {
       if (!(err instanceof NeedsAssumption)) throw err;
       const key = err.key;
-      const values = key === "mailPromoted" ? [false, true] : [DEFAULTS[key], !DEFAULTS[key]];
+      // P5a and row 27 have no default: the reported reading (false) is shown first.
+      const values =
+        key === "mailPromoted" || key === "cloudSyncUpnSoftMatch"
+          ? [false, true]
+          : [DEFAULTS[key], !DEFAULTS[key]];
       for (const v of values.reverse()) {
         pending.push(
-          key === "mailPromoted" ? { ...a, mailPromoted: v } : { ...a, flags: { ...a.flags, [key]: v } },
+          key === "mailPromoted"
+            ? { ...a, mailPromoted: v }
+            : key === "cloudSyncUpnSoftMatch"
+              ? { ...a, cloudSyncUpnSoftMatch: v }
+              : { ...a, flags: { ...a.flags, [key]: v } },
         );
       }
     }
@@ -105,6 +119,9 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
         assumed: {
           flags: { ...x.assumptions.flags },
           ...(x.assumptions.mailPromoted !== undefined ? { mailPromoted: x.assumptions.mailPromoted } : {}),
+          ...(x.assumptions.cloudSyncUpnSoftMatch !== undefined
+            ? { cloudSyncUpnSoftMatch: x.assumptions.cloudSyncUpnSoftMatch }
+            : {}),
         },
         outcome: x.verdict.outcome,
         reason: x.verdict.reason,
@@ -117,7 +134,7 @@ export function predictJoin(facts: JoinFacts): JoinPrediction {
       .slice(1)
       .map((v) => `with ${v.assumption}: ${v.outcome}${v.targetObjectId ? ` (${v.targetObjectId})` : ""}`)
       .join("; ");
-    prediction.reason = `With ${prediction.variants[0]!.assumption}: ${first.reason} Otherwise ${others}. State the tenant's settings in ad-entra-link:tenantSyncFeatures to make this certain.`;
+    prediction.reason = `With ${prediction.variants[0]!.assumption}: ${first.reason} Otherwise ${others}. ${prediction.variants.some((v) => v.assumed.cloudSyncUpnSoftMatch !== undefined) ? "Whether Cloud Sync soft-matches on the UPN is undocumented (row 27 [U]): align the primary SMTP address or hard-match to make this certain." : "State the tenant's settings in ad-entra-link:tenantSyncFeatures to make this certain."}`;
   }
   return prediction;
 }
@@ -130,6 +147,7 @@ export function variantFor(
   p: JoinPrediction,
   flags: Partial<Record<Flag, boolean>>,
   mailPromoted?: boolean,
+  cloudSyncUpnSoftMatch?: boolean,
 ): JoinVariant {
   if (p.variants === undefined) {
     const v: JoinVariant = { assumption: "", assumed: { flags: {} }, outcome: p.outcome, reason: p.reason };
@@ -139,6 +157,8 @@ export function variantFor(
   }
   const holds = (v: JoinVariant): boolean =>
     Object.entries(v.assumed.flags).every(([k, val]) => (flags[k as Flag] ?? DEFAULTS[k as Flag]) === val) &&
-    (v.assumed.mailPromoted === undefined || v.assumed.mailPromoted === (mailPromoted ?? false));
+    (v.assumed.mailPromoted === undefined || v.assumed.mailPromoted === (mailPromoted ?? false)) &&
+    (v.assumed.cloudSyncUpnSoftMatch === undefined ||
+      v.assumed.cloudSyncUpnSoftMatch === (cloudSyncUpnSoftMatch ?? false));
   return p.variants.find(holds) ?? p.variants[0]!;
 }

@@ -20,12 +20,14 @@ export const DEFAULTS: Record<Flag, boolean> = {
 
 /** Thrown inside one evaluation when it needs a fact that is not known yet. */
 export class NeedsAssumption {
-  constructor(readonly key: Flag | "mailPromoted") {}
+  constructor(readonly key: Flag | "mailPromoted" | "cloudSyncUpnSoftMatch") {}
 }
 
 export interface Assumptions {
   flags: Partial<Record<Flag, boolean>>;
   mailPromoted?: boolean;
+  /** Cloud Sync: the [U] reading of row 27 (docs/matching-model.md#cloud-sync). */
+  cloudSyncUpnSoftMatch?: boolean;
 }
 
 export interface Verdict {
@@ -170,15 +172,31 @@ export class Evaluation {
       if (found !== undefined) return this.judge(found, "softMatchSmtp", `primary SMTP address ${primary}`);
     }
     const upn = f.view.userPrincipalName;
-    if (upn !== null && this.flag("softMatchOnUpnEnabled")) {
+    if (upn !== null && this.upnRuleApplies() && this.flag("softMatchOnUpnEnabled")) {
       const found = this.upnHolder(upn);
       if (found !== undefined) return this.judge(found, "softMatchUpn", `UPN ${upn}`);
     }
+    const upnOnly = upn !== null && this.upnHolder(upn) !== undefined;
     const why =
-      upn !== null && this.facts.features.softMatchOnUpnEnabled === false && this.upnHolder(upn) !== undefined
-        ? `Only the UPN ${upn} matches and the tenant has softMatchOnUpnEnabled off`
-        : "No object holds the anchor, the exported primary SMTP address or (where UPN soft match applies) the UPN";
+      upnOnly && f.syncEngine === "cloudSync" && this.assumed.cloudSyncUpnSoftMatch === false
+        ? `Only the UPN ${upn} matches and Cloud Sync is reported to soft-match on mail/proxyAddresses only (row 27 [U], ${ref("cloud-sync")})`
+        : upnOnly && this.facts.features.softMatchOnUpnEnabled === false
+          ? `Only the UPN ${upn} matches and the tenant has softMatchOnUpnEnabled off`
+          : "No object holds the anchor, the exported primary SMTP address or (where UPN soft match applies) the UPN";
     return this.provision(why, [ref("r11"), ref("r24")]);
+  }
+
+  /**
+   * Entra Connect always has the UPN rule; Cloud Sync is reported to soft-match on mail and
+   * proxyAddresses only (row 27 [U], azure-docs#74931), so it is asked only when a UPN holder exists
+   * and evaluated both ways (docs/matching-model.md#cloud-sync).
+   */
+  private upnRuleApplies(): boolean {
+    if (this.facts.syncEngine !== "cloudSync") return true;
+    const upn = this.facts.view.userPrincipalName;
+    if (upn === null || this.upnHolder(upn) === undefined) return false;
+    if (this.assumed.cloudSyncUpnSoftMatch === undefined) throw new NeedsAssumption("cloudSyncUpnSoftMatch");
+    return this.assumed.cloudSyncUpnSoftMatch;
   }
 
   /** Rows 13, 14, 15, 17, 19, 20 for the object a soft-match rule found. */

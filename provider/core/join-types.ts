@@ -35,7 +35,12 @@ export interface CandidateUser {
   isFederatedDomainUpn?: boolean;
 }
 
+/** Which sync client exports the AD user: Entra Connect Sync (default) or Entra Cloud Sync. */
+export type SyncEngine = "entraConnect" | "cloudSync";
+
 export interface JoinFacts {
+  /** Default entraConnect. Cloud Sync's UPN soft match is uncertain (row 27 [U]) and evaluated both ways. */
+  syncEngine?: SyncEngine;
   /** The anchor Entra Connect sends (Base64 of ConsistencyGuid-or-objectGUID bytes). */
   sourceAnchor: string;
   view: ExportedView;
@@ -55,7 +60,12 @@ export interface JoinVariant {
   /** For readers: e.g. "softMatchOnUpnEnabled=false" or "mail promoted (P5a)"; "" when nothing was unknown. */
   assumption: string;
   /** The same reading as data: the flag values and the P5a reading this variant assumed. */
-  assumed: { flags: Partial<Record<UnknownFlag, boolean>>; mailPromoted?: boolean };
+  assumed: {
+    flags: Partial<Record<UnknownFlag, boolean>>;
+    mailPromoted?: boolean;
+    /** Cloud Sync only: whether it soft-matches on the UPN (row 27 [U]; reported not to). */
+    cloudSyncUpnSoftMatch?: boolean;
+  };
   outcome: JoinOutcome;
   targetObjectId?: string;
   reason: string;
