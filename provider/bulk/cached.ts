@@ -9,7 +9,12 @@
  * Freshness: every question is answered from the snapshot at most once. The same question asked
  * again in this process (the re-resolve of `up` before its writes, a second check) goes to the
  * directory, so writes always rest on live reads. Writes pass through and are mirrored into the
- * index; readByDn/readByGuid, tenant facts and ownership records always read live.
+ * index; readByDn/readByGuid and tenant facts always read live.
+ *
+ * Ownership records (`com.adentralink.ownership`) come with the users of the tenant's bulk read
+ * (`$expand=extensions`) when Graph answers that list; a link's first ownership question (preview's
+ * check) is answered from it, the second (the claim `up` makes before writing) reads Graph, and a
+ * user whose record this process wrote or released is read live from then on.
  */
 import { domainRootOf } from "../ad/ad-directory";
 import { HOLDER_ATTRIBUTES } from "../ad/holders";
@@ -31,7 +36,9 @@ import type {
   TenantFacts,
 } from "../domain/ports";
 import { canonicalDn, isDnUnder } from "../core/ldap-escape";
+import type { UserWithOwnership } from "../entra/bulk-ownership";
 import { CLOUD_USER_PROPERTIES } from "../entra/graph-directory";
+import { parseOwnershipRecord } from "../entra/ownership";
 import { AdIndex, type HolderList, isPlainValue } from "./ad-index";
 import { EntraIndex, type TenantSnapshot } from "./entra-index";
 
@@ -230,13 +237,25 @@ export interface EntraBulkSource extends EntraPort {
   listAddressObjects(collection: "groups" | "contacts"): Promise<Record<string, unknown>[]>;
   listDeletedUsers(): Promise<Record<string, unknown>[]>;
   readAllRoles(): Promise<Map<string, CloudRoles>>;
+  /** Users with their ownership records in one list; absent: ownership is read per link. */
+  listUsersWithOwnership?(
+    properties: readonly string[],
+    onPage: (users: UserWithOwnership[]) => void,
+  ): Promise<void>;
 }
+
+/** Ownership records of the bulk read by lower-case user id (null: the user has none). */
+type OwnershipRecords = Map<string, Record<string, unknown> | null>;
 
 export class CachedEntra implements EntraPort {
   private loading: Promise<EntraIndex | undefined> | undefined;
   private index: EntraIndex | undefined;
   private readonly once = new Once();
   private readonly pendingWrites: [string, string | null][] = [];
+  /** Ownership records of the bulk read; undefined when that list could not carry them. */
+  private ownership: OwnershipRecords | undefined;
+  /** Users whose ownership record this process wrote or released (lower-case ids): read live. */
+  private readonly ownershipWritten = new Set<string>();
 
   constructor(
     private readonly inner: EntraBulkSource,
@@ -262,8 +281,8 @@ export class CachedEntra implements EntraPort {
         return undefined;
       });
     try {
-      const [, groups, contacts, deletedUsers, roles] = await Promise.all([
-        this.inner.listUsers(CLOUD_USER_PROPERTIES, (page) => users.push(...page)),
+      const [records, groups, contacts, deletedUsers, roles] = await Promise.all([
+        this.listUsers(users),
         optional("groups", this.inner.listAddressObjects("groups")),
         optional("org contacts", this.inner.listAddressObjects("contacts")),
         optional("deleted users", this.inner.listDeletedUsers()),
@@ -278,8 +297,10 @@ export class CachedEntra implements EntraPort {
       for (const [id, v] of this.pendingWrites) index.applyImmutableId(id, v);
       this.pendingWrites.length = 0;
       this.index = index;
+      this.ownership = records;
+      const owned = records === undefined ? "?" : [...records.values()].filter((r) => r !== null).length;
       this.log(
-        `bulk read of Entra ID: ${users.length} users, ${groups?.length ?? "?"} groups, ${contacts?.length ?? "?"} contacts, ${deletedUsers?.length ?? "?"} deleted users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `bulk read of Entra ID: ${users.length} users, ${groups?.length ?? "?"} groups, ${contacts?.length ?? "?"} contacts, ${deletedUsers?.length ?? "?"} deleted users, ${owned} ownership records in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
       return index;
     } catch (err) {
@@ -288,6 +309,35 @@ export class CachedEntra implements EntraPort {
       );
       return undefined;
     }
+  }
+
+  /**
+   * Lists the users into `users`, with their ownership records when the adapter can expand them.
+   * A refused expansion (a Graph that rejects `$expand=extensions` on the list) costs one request:
+   * the users are listed again without it and ownership is read per link.
+   */
+  private async listUsers(users: CloudUser[]): Promise<OwnershipRecords | undefined> {
+    if (this.inner.listUsersWithOwnership !== undefined) {
+      const records: OwnershipRecords = new Map();
+      try {
+        await this.inner.listUsersWithOwnership(CLOUD_USER_PROPERTIES, (page) => {
+          for (const { user, ownership } of page) {
+            users.push(user);
+            records.set(user.id.toLowerCase(), ownership ?? null);
+          }
+        });
+        return records;
+      } catch (err) {
+        const status = (err as { cause?: { statusCode?: number } }).cause?.statusCode;
+        if (status !== 400 && status !== 501) throw err;
+        users.length = 0;
+        this.log(
+          `bulk read of ownership records refused (${status}: $expand=extensions on /users); ownership is read per link`,
+        );
+      }
+    }
+    await this.inner.listUsers(CLOUD_USER_PROPERTIES, (page) => users.push(...page));
+    return undefined;
   }
 
   /** Opens the snapshot for one question, or undefined when Graph must answer it. */
@@ -335,15 +385,27 @@ export class CachedEntra implements EntraPort {
     else if (this.loading !== undefined) this.pendingWrites.push([userId, immutableId]);
   }
 
-  getOwnership(userId: string): Promise<Ownership | undefined> {
+  /**
+   * The recorded owner: from the bulk read for a link's first question (the check), else from Graph.
+   * A malformed record fails exactly as the per-link read fails it (the same parser).
+   */
+  async getOwnership(userId: string): Promise<Ownership | undefined> {
+    const key = userId.toLowerCase();
+    if (!this.ownershipWritten.has(key) && (await this.answerer(`ownership ${key}`)) !== undefined) {
+      const raw = this.ownership?.get(key);
+      if (raw === null) return undefined;
+      if (raw !== undefined && !this.ownershipWritten.has(key)) return parseOwnershipRecord(userId, raw);
+    }
     return this.inner.getOwnership(userId);
   }
 
-  setOwnership(userId: string, ownership: Ownership): Promise<void> {
-    return this.inner.setOwnership(userId, ownership);
+  async setOwnership(userId: string, ownership: Ownership): Promise<void> {
+    this.ownershipWritten.add(userId.toLowerCase());
+    await this.inner.setOwnership(userId, ownership);
   }
 
-  releaseOwnership(userId: string, owner: string): Promise<void> {
-    return this.inner.releaseOwnership(userId, owner);
+  async releaseOwnership(userId: string, owner: string): Promise<void> {
+    this.ownershipWritten.add(userId.toLowerCase());
+    await this.inner.releaseOwnership(userId, owner);
   }
 }

@@ -19,6 +19,7 @@ import type {
 import { NotFoundError } from "../errors";
 import { GraphTransport } from "./graph-transport";
 import { findCloudAnchorHolders, findCloudHolders, OTHER_HOLDER_SELECT } from "./holders";
+import { listUsersWithOwnership, type UserWithOwnership } from "./bulk-ownership";
 import { graphPath } from "./odata-query";
 import { readOwnership, removeOwnership, writeOwnership } from "./ownership";
 import { RoleDirectory } from "./roles";
@@ -242,6 +243,14 @@ export class EntraDirectory implements EntraPort {
       { operation: "list cloud users", permission: "User.Read.All" },
       (page) => onPage(page.map(normalizeUser)),
     );
+  }
+
+  /** Lists every user with its ownership record ($expand=extensions), for the bulk-read cache. */
+  listUsersWithOwnership(
+    properties: readonly string[],
+    onPage: (users: UserWithOwnership[]) => void,
+  ): Promise<void> {
+    return listUsersWithOwnership(this.graph, properties, onPage);
   }
 
   /**

@@ -91,6 +91,8 @@ export interface GraphQuery {
   top?: number;
   /** `$count=true` (advanced queries, with the ConsistencyLevel header). */
   count?: boolean;
+  /** Navigation property names to `$expand` (letters and digits only), e.g. `extensions`. */
+  expand?: readonly string[];
 }
 
 /** A Graph path (relative to the version, e.g. `/users/…?$filter=…`) with every value encoded. */
@@ -134,6 +136,11 @@ export class GraphPath {
       parts.push(`$top=${query.top}`);
     }
     if (query.count === true) parts.push("$count=true");
+    if (query.expand !== undefined && query.expand.length > 0) {
+      if (!query.expand.every((p) => PROPERTY_NAME.test(p)))
+        throw new TypeError("graphPath: $expand takes navigation property names only");
+      parts.push(`$expand=${query.expand.join(",")}`);
+    }
     if (parts.length === 0) return this;
     const sep = this.#text.includes("?") ? "&" : "?";
     return new GraphPath(`${this.#text}${sep}${parts.join("&")}`);

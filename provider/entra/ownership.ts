@@ -31,7 +31,11 @@ export function printable(text: string, max = 200): string {
   return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
 
-function parseRecord(userId: string, raw: Record<string, unknown> | undefined): Ownership {
+/**
+ * The record as the provider reads it, from `GET …/extensions/{name}` or from a user expanded with
+ * its extensions (bulk-ownership.ts): the same checks, the same error for a malformed record.
+ */
+export function parseOwnershipRecord(userId: string, raw: Record<string, unknown> | undefined): Ownership {
   const field = (name: keyof Ownership): string => {
     const v = raw?.[name];
     if (typeof v !== "string" || v === "" || v.length > MAX_FIELD) {
@@ -72,7 +76,7 @@ export async function readOwnership(graph: GraphTransport, userId: string): Prom
     expect: [404],
   });
   if (res.status === 404) return undefined;
-  return parseRecord(userId, res.body);
+  return parseOwnershipRecord(userId, res.body);
 }
 
 /** Records `o`; re-records it when the same owner holds it; refuses when another owner does. */

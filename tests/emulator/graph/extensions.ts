@@ -154,3 +154,56 @@ export function deleteExtension(ctx: GraphContext, idOrUpn: string, extensionId:
   if (map.size === 0) ctx.tenant.openExtensions.delete(user.id);
   return noContent(responseHeaders(ctx));
 }
+
+// ---- $expand=extensions on users -----------------------------------------------------------------
+//
+// Sources: user.md lists the `extensions` relationship as "Supports $expand";
+// extensibility-open-users.md reads `GET /me?$select=id,displayName,mail,mobilePhone&$expand=extensions`
+// and answers the user with an `extensions` array of the open extensions (each with @odata.type,
+// extensionName, id and its custom data); opentypeextension-get.md adds
+// `$expand=extensions($filter=id eq '{extensionId}')` with a `$select` that includes id.
+// [EMULATOR LIMIT] only `extensions` can be expanded here; any other $expand is refused with 400
+// rather than silently ignored.
+
+/** What `$expand` asks of a user: undefined (nothing), or the extensions (optionally one by id). */
+export interface ExtensionsExpand {
+  filterId?: string;
+}
+
+export function parseExtensionsExpand(ctx: GraphContext): ExtensionsExpand | undefined {
+  const raw = ctx.query.get("$expand");
+  if (raw === null || raw.trim() === "") return undefined;
+  const text = raw.trim();
+  const filtered = /^extensions\(\s*\$filter\s*=\s*id\s+eq\s+'((?:[^']|'')*)'\s*\)$/i.exec(text);
+  if (/^extensions$/i.test(text) || filtered) {
+    // Reading a user's open extensions needs what GET …/extensions needs (opentypeextension-get.md).
+    requirePermission(ctx, PERMISSIONS.userExtensionsRead);
+    return filtered ? { filterId: (filtered[1] ?? "").replace(/''/g, "'") } : {};
+  }
+  const name = text.split(/[(,]/)[0]?.trim() ?? text;
+  return fail(
+    ctx.ids,
+    400,
+    "BadRequest",
+    /^extensions$/i.test(name)
+      ? "Only $filter=id eq '{extensionId}' is supported when expanding extensions."
+      : `Could not find a navigation property named '${name}' on type 'microsoft.graph.user' that the emulator can expand.`,
+  );
+}
+
+/** The `extensions` value of a user expanded with them (GET of one extension's shape, no context). */
+export function expandedExtensions(
+  ctx: GraphContext,
+  userId: string,
+  expand: ExtensionsExpand,
+): Record<string, unknown>[] {
+  const map = extensionsOf(ctx, userId, false);
+  const only = expand.filterId === undefined ? undefined : findKey(map, expand.filterId);
+  if (expand.filterId !== undefined && only === undefined) return [];
+  return [...(map?.entries() ?? [])]
+    .filter(([name]) => only === undefined || name === only)
+    .map(([name, data]) => {
+      const { "@odata.context": _, ...rest } = view(ctx, userId, name, data);
+      return rest;
+    });
+}

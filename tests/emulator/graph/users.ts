@@ -27,6 +27,7 @@ import {
   resourceNotFound,
   unknownProperty,
 } from "./errors";
+import { expandedExtensions, parseExtensionsExpand } from "./extensions";
 import { type EvalContext, evaluate } from "./odata";
 import {
   type Capability,
@@ -333,12 +334,17 @@ export function listUserCollection(
       return 0;
     });
   }
+  // $expand=extensions (extensions.ts) on the users collection; deleted users carry none here.
+  const expand = path === "users" ? parseExtensionsExpand(ctx) : undefined;
   const body = pageBody(ctx, {
     items: users,
     top,
     path,
-    context: select ? `${contextName}(${select.join(",")})` : contextName,
-    serialize: (u) => serializeUser(u, select),
+    context: select ? `${contextName}(${select.join(",")}${expand ? ",extensions()" : ""})` : contextName,
+    serialize: (u) =>
+      expand
+        ? { ...serializeUser(u, select), extensions: expandedExtensions(ctx, u.id, expand) }
+        : serializeUser(u, select),
   });
   return json(200, body, responseHeaders(ctx));
 }
@@ -355,12 +361,14 @@ export function findUser(ctx: GraphContext, idOrUpn: string): CloudUser {
 export function getUser(ctx: GraphContext, idOrUpn: string): EmulatorResponse {
   requirePermission(ctx, PERMISSIONS.usersRead);
   const select = parseSelect(ctx);
+  const expand = parseExtensionsExpand(ctx);
   const user = findUser(ctx, idOrUpn);
   return json(
     200,
     {
       "@odata.context": metadataUrl(ctx, select ? `users(${select.join(",")})/$entity` : "users/$entity"),
       ...serializeUser(user, select),
+      ...(expand ? { extensions: expandedExtensions(ctx, user.id, expand) } : {}),
     },
     { "request-id": ctx.ids.requestId, "client-request-id": ctx.ids.clientRequestId },
   );
