@@ -45,7 +45,9 @@ test("users listed and read with $expand=extensions carry their open extensions"
     "com.contoso.roamingSettings": { theme: "dark" },
   });
   const all: Record<string, unknown>[] = [];
-  let page = (await graph.api("/users?$select=id,userPrincipalName&$expand=extensions&$top=20").get()) as Page;
+  let page = (await graph
+    .api("/users?$select=id,userPrincipalName&$expand=extensions&$top=20")
+    .get()) as Page;
   all.push(...page.value);
   let pages = 1;
   while (page["@odata.nextLink"] !== undefined) {
@@ -55,7 +57,10 @@ test("users listed and read with $expand=extensions carry their open extensions"
     all.push(...page.value);
   }
   assert.ok(pages > 1 && all.length >= CLOUD_USERS.length, `${all.length} users in ${pages} pages`);
-  assert.ok(all.every((u) => Array.isArray(u["extensions"])), "every user of every page is expanded");
+  assert.ok(
+    all.every((u) => Array.isArray(u["extensions"])),
+    "every user of every page is expanded",
+  );
   const ua = all.find((u) => u["id"] === a.id);
   const ub = all.find((u) => u["id"] === b.id);
   assert.deepEqual(Object.keys(ua ?? {}).sort(), ["extensions", "id", "userPrincipalName"]);
