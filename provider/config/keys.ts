@@ -33,6 +33,22 @@ export const KEYS = {
   graphScope: { key: "graphScope", env: ["AD_ENTRA_LINK_GRAPH_SCOPE"] },
   tenantSyncFeatures: { key: "tenantSyncFeatures", env: ["AD_ENTRA_LINK_TENANT_SYNC_FEATURES"] },
   bulkRead: { key: "bulkRead", env: ["AD_ENTRA_LINK_BULK_READ"] },
+  syncEngine: { key: "syncEngine", env: ["AD_ENTRA_LINK_SYNC_ENGINE"] },
+  confirmJoin: { key: "confirmJoin", env: ["AD_ENTRA_LINK_CONFIRM_JOIN"] },
+  cloudSyncServicePrincipalId: {
+    key: "cloudSyncServicePrincipalId",
+    env: ["AD_ENTRA_LINK_CLOUD_SYNC_SERVICE_PRINCIPAL_ID"],
+  },
+  cloudSyncJobId: { key: "cloudSyncJobId", env: ["AD_ENTRA_LINK_CLOUD_SYNC_JOB_ID"] },
+  waitForJoin: { key: "waitForJoin", env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN"] },
+  waitForJoinTimeoutSeconds: {
+    key: "waitForJoinTimeoutSeconds",
+    env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN_TIMEOUT_SECONDS"],
+  },
+  waitForJoinPollSeconds: {
+    key: "waitForJoinPollSeconds",
+    env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN_POLL_SECONDS"],
+  },
 } satisfies Record<string, KeySpec>;
 
 /** The full config key as users type it: `ad-entra-link:ldapUrl`. */

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import type { SyncFeatures } from "../domain/ports";
-import { configKey, KEYS } from "./keys";
+import { configKey, KEYS, type KeySpec } from "./keys";
 import { type ConfigLookup, Reader } from "./reader";
 import { checkLdapUrl, httpsUrl } from "./urls";
 
@@ -66,6 +66,8 @@ export interface Settings {
    * more than 200 links, `on` from the first link, `off` never.
    */
   bulkRead?: BulkReadMode;
+  /** Which sync client joins the users (`syncEngine`, default entraConnect) and how `up` confirms the join. */
+  join?: JoinSettings;
   /** Where each setting came from, for logs: key → "config" | "env:NAME". Never values. */
   sources: Record<string, string>;
 }
@@ -324,6 +326,85 @@ export function readTenantSyncFeatures(r: Reader): SyncFeatures | undefined {
   return features;
 }
 
+export type SyncEngineSetting = "entraConnect" | "cloudSync";
+
+/** How `up` confirms the join (provider/confirm). */
+export interface JoinSettings {
+  syncEngine: SyncEngineSetting;
+  /** Cloud Sync: provision each changed link on demand after `up` and read the outcome. */
+  confirmJoin: boolean;
+  cloudSyncServicePrincipalId?: string;
+  cloudSyncJobId?: string;
+  /** Entra Connect: after `up`, poll the linked users until the join shows (or the timeout). */
+  waitForJoin: boolean;
+  waitForJoinTimeoutSeconds: number;
+  waitForJoinPollSeconds: number;
+}
+
+function readSeconds(r: Reader, spec: KeySpec, fallback: number, min: number, max: number): number {
+  const text = r.get(spec);
+  if (text === undefined) return fallback;
+  const n = Number(text.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    r.problem(
+      spec,
+      "CONFIG_INVALID",
+      `${configKey(spec)} must be a whole number of seconds from ${min} to ${max}.`,
+    );
+    return fallback;
+  }
+  return n;
+}
+
+/** `syncEngine`, `confirmJoin` (+ the Cloud Sync job), `waitForJoin` (+ timeout and poll interval). */
+export function readJoinSettings(r: Reader): JoinSettings {
+  const text = r.get(KEYS.syncEngine);
+  let syncEngine: SyncEngineSetting = "entraConnect";
+  if (text !== undefined) {
+    const t = text.trim();
+    if (t === "entraConnect" || t === "cloudSync") syncEngine = t;
+    else
+      r.problem(
+        KEYS.syncEngine,
+        "CONFIG_INVALID",
+        `${configKey(KEYS.syncEngine)} must be entraConnect or cloudSync.`,
+      );
+  }
+  const confirmJoin = r.bool(KEYS.confirmJoin, false);
+  const waitForJoin = r.bool(KEYS.waitForJoin, false);
+  const sp = r.get(KEYS.cloudSyncServicePrincipalId)?.trim();
+  const job = r.get(KEYS.cloudSyncJobId)?.trim();
+  if (confirmJoin && syncEngine !== "cloudSync")
+    r.problem(
+      KEYS.confirmJoin,
+      "CONFIG_INVALID",
+      `${configKey(KEYS.confirmJoin)} provisions on demand, which only Cloud Sync offers: set ${configKey(KEYS.syncEngine)} cloudSync, or use ${configKey(KEYS.waitForJoin)} with Entra Connect.`,
+    );
+  if (confirmJoin && syncEngine === "cloudSync") {
+    if (!sp)
+      r.problem(
+        KEYS.cloudSyncServicePrincipalId,
+        "CONFIG_MISSING",
+        `${configKey(KEYS.confirmJoin)} needs ${configKey(KEYS.cloudSyncServicePrincipalId)} (the Cloud Sync configuration's service principal).`,
+      );
+    if (!job)
+      r.problem(
+        KEYS.cloudSyncJobId,
+        "CONFIG_MISSING",
+        `${configKey(KEYS.confirmJoin)} needs ${configKey(KEYS.cloudSyncJobId)} (its AD2AADProvisioning job id).`,
+      );
+  }
+  return {
+    syncEngine,
+    confirmJoin,
+    ...(sp ? { cloudSyncServicePrincipalId: sp } : {}),
+    ...(job ? { cloudSyncJobId: job } : {}),
+    waitForJoin,
+    waitForJoinTimeoutSeconds: readSeconds(r, KEYS.waitForJoinTimeoutSeconds, 1800, 1, 86_400),
+    waitForJoinPollSeconds: readSeconds(r, KEYS.waitForJoinPollSeconds, 30, 1, 3_600),
+  };
+}
+
 /** `bulkRead`: auto (default), on or off. */
 function readBulkRead(r: Reader): BulkReadMode {
   const text = r.get(KEYS.bulkRead);
@@ -351,6 +432,7 @@ export function readSettings(lookup: ConfigLookup, env: NodeJS.ProcessEnv = proc
   const entra = readEntraSettings(r);
   const tenantSyncFeatures = readTenantSyncFeatures(r);
   const bulkRead = readBulkRead(r);
+  const join = readJoinSettings(r);
   r.throwIfProblems();
   // Every required field is present when no problem was recorded.
   return {
@@ -358,6 +440,7 @@ export function readSettings(lookup: ConfigLookup, env: NodeJS.ProcessEnv = proc
     entra: entra as EntraSettings,
     ...(tenantSyncFeatures !== undefined ? { tenantSyncFeatures } : {}),
     bulkRead,
+    join,
     sources: r.sources,
   };
 }

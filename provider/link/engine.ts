@@ -49,6 +49,8 @@ export interface Resolution {
 export interface LinkEngineOptions {
   /** Tenant sync features stated in config (they win over what Graph returns). */
   tenantSyncFeatures?: SyncFeatures;
+  /** Which sync client joins the users (default entraConnect); the prediction follows its rules. */
+  syncEngine?: "entraConnect" | "cloudSync";
 }
 
 /**
@@ -201,6 +203,7 @@ export class LinkEngine {
         anchorHolders,
       },
       this.options.tenantSyncFeatures,
+      this.options.syncEngine,
     );
     const verdict = assessSafety(decl, plan, {
       adDn: ad.dn,

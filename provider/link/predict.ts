@@ -4,7 +4,7 @@
  * and the neighbourhood of other objects holding exported values or the anchor.
  */
 import { type ExportedView, exportedView } from "../core/exported-view";
-import { type JoinPrediction, predictJoin } from "../core/join-prediction";
+import { type JoinPrediction, predictJoin, type SyncEngine } from "../core/join-prediction";
 import { primarySmtpOf } from "../core/proxy-addresses";
 import type {
   AnchorHolder,
@@ -43,12 +43,17 @@ export function knownFeatures(tenant: TenantFacts, stated: SyncFeatures | undefi
   return { ...(tenant.features ?? {}), ...(stated ?? {}) };
 }
 
-export function predictLinkJoin(i: PredictionInputs, stated?: SyncFeatures): JoinPrediction {
+export function predictLinkJoin(
+  i: PredictionInputs,
+  stated?: SyncFeatures,
+  syncEngine: SyncEngine = "entraConnect",
+): JoinPrediction {
   const suffix = i.cloud.userPrincipalName.split("@")[1]?.toLowerCase() ?? "";
   const federated = i.tenant.domains.some(
     (d) => d.id.toLowerCase() === suffix && d.authenticationType === "Federated",
   );
   return predictJoin({
+    syncEngine,
     sourceAnchor: i.plan.immutableId,
     view: i.exported,
     ...(i.onPremisesSecurityIdentifier !== undefined
