@@ -12,7 +12,7 @@ import type { LinkPlan } from "../../../provider/link/plan";
 import type { UserLinkDeclaration } from "../../../provider/link/types";
 import { validateDeclaration } from "../../../provider/link/validate";
 import type { TenantState } from "../../emulator/model";
-import { runSyncEngine } from "../../emulator/sync/engine";
+import { runSyncEngine, type SyncClient } from "../../emulator/sync/engine";
 import type { SyncReportEntry } from "../../emulator/sync/types";
 import {
   type AdIdentity,
@@ -84,7 +84,9 @@ export function effectivePrediction(
     (v) =>
       Object.entries(v.assumed.flags).every(
         ([flag, value]) => !(flag in features) || features[flag as keyof Features3] === value,
-      ) && v.assumed.mailPromoted !== true,
+      ) &&
+      v.assumed.mailPromoted !== true &&
+      v.assumed.cloudSyncUpnSoftMatch !== true,
   );
   const v = fits[0];
   if (v === undefined)
@@ -158,12 +160,15 @@ export function simulate(
   t: TenantState,
   subject: AdRecord,
   features?: Partial<Features3>,
+  syncEngine: SyncClient = "entraConnect",
 ): SyncReportEntry | undefined {
   const copy = structuredClone(t);
   if (features !== undefined) copy.features = { ...copy.features, ...features };
   const { entries } = runSyncEngine(copy, [onPremRecordOf(subject)], {
     scope: [AD_BASE],
-    writeBackConsistencyGuid: true,
+    // Cloud Sync writes no ConsistencyGuid back and does not soft-match on the UPN (row 27, as reported).
+    writeBackConsistencyGuid: syncEngine === "entraConnect",
+    engine: syncEngine,
     now: NOW,
   });
   return entries[0];
@@ -394,7 +399,11 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
   const view = providerView(c);
   const ad = new InMemoryAd(m.records, { baseDn: AD_BASE });
   const entra = new InMemoryEntra(m.tenant, view.readable ? { readableFeatures: view.readable } : {});
-  const engine = new LinkEngine(ad, entra, view.stated ? { tenantSyncFeatures: view.stated } : {});
+  const engine = new LinkEngine(ad, entra, {
+    ...(view.stated ? { tenantSyncFeatures: view.stated } : {}),
+    ...(c.syncEngine !== undefined ? { syncEngine: c.syncEngine } : {}),
+  });
+  const syncEngine = c.syncEngine ?? "entraConnect";
 
   let resolution: Awaited<ReturnType<LinkEngine["resolve"]>> | undefined;
   let thrown: AdEntraLinkError | undefined;
@@ -423,7 +432,12 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
     }
     let predictionMatches: boolean | undefined;
     if (applied !== undefined && prediction !== undefined) {
-      const e = simulate(applied.tenant, applied.records.find((r) => r.dn === m.subject.dn)!);
+      const e = simulate(
+        applied.tenant,
+        applied.records.find((r) => r.dn === m.subject.dn)!,
+        undefined,
+        syncEngine,
+      );
       const eff = effectivePrediction(prediction, c.tenant.features);
       predictionMatches =
         e !== undefined &&
@@ -451,7 +465,7 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
         combos.splice(0, combos.length, ...next);
       }
       for (const combo of combos) {
-        const problem = simProblem(simulate(applied.tenant, subject, combo), target);
+        const problem = simProblem(simulate(applied.tenant, subject, combo, syncEngine), target);
         if (problem !== undefined) {
           return refusedWith(
             `sync${Object.keys(combo).length > 0 ? ` with ${JSON.stringify(combo)}` : ""}: ${problem}`,
@@ -466,7 +480,7 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
       detail: [
         ...errors.map((e) => `  ${e.code}: ${e.message}`),
         `  prediction: ${describePrediction(prediction)}`,
-        `  sync of the applied link: ${applied ? describeEntry(simulate(applied.tenant, applied.records.find((r) => r.dn === m.subject.dn)!)) : "(no plan)"}`,
+        `  sync of the applied link: ${applied ? describeEntry(simulate(applied.tenant, applied.records.find((r) => r.dn === m.subject.dn)!, undefined, syncEngine)) : "(no plan)"}`,
       ].join("\n"),
     };
   }
@@ -481,7 +495,7 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
       detail: `  ${(err as AdEntraLinkError).code ?? ""} ${(err as Error).message}\n  prediction: ${describePrediction(prediction)}`,
     };
   }
-  const entry = simulate(m.tenant, m.records.find((r) => r.dn === m.subject.dn)!);
+  const entry = simulate(m.tenant, m.records.find((r) => r.dn === m.subject.dn)!, undefined, syncEngine);
   const p = prediction!;
   const eff = effectivePrediction(p, c.tenant.features);
   const detail = () =>

@@ -215,6 +215,8 @@ export interface AgreementCase {
   args: Record<string, unknown>;
   /** What the generator chose, for reading a failure dump. */
   notes: string[];
+  /** The sync client (default entraConnect); the Cloud Sync agreement test sets cloudSync. */
+  syncEngine?: "entraConnect" | "cloudSync";
 }
 
 export interface GenerateOptions {
