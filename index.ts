@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { describeForUser, type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
+import { describeForUser, type LinksFile, loadLinksFile, summarizeLinks, UserLink } from "ad-entra-link";
 
 const config = new pulumi.Config("ad-entra-link");
 const linksFile = config.get("linksFile") ?? "links.yaml";
@@ -29,38 +29,21 @@ try {
   throw new pulumi.RunError(describeForUser(err));
 }
 
-interface LinkSummary {
-  onPremises: string;
-  cloud: string;
-  match: string;
-  plan: string[];
-  predictedJoin: string;
-  predictedJoinReason: string;
-  uncertain: boolean;
-  syncState: string;
-}
+const declared: Record<string, UserLink> = {};
+for (const entry of file.entries) declared[entry.name] = new UserLink(entry.name, entry.args);
 
-const summaries: Record<string, pulumi.Output<LinkSummary>> = {};
-for (const entry of file.entries) {
-  const link = new UserLink(entry.name, entry.args);
-  const [adKind, adValue] = Object.entries(entry.args.onPremises)[0] ?? ["?", "?"];
-  const [cloudKind, cloudValue] = Object.entries(entry.args.cloud)[0] ?? ["?", "?"];
-  summaries[entry.name] = pulumi
-    .all([link.planSummary, link.predictedJoin, link.syncState])
-    .apply(([plan, prediction, syncState]) => ({
-      onPremises: `${adKind}=${adValue}`,
-      cloud: `${cloudKind}=${cloudValue}`,
-      match: entry.args.match,
-      plan: plan ?? [],
-      predictedJoin: prediction?.outcome ?? "unknown",
-      predictedJoinReason: prediction?.reason ?? "",
-      uncertain: prediction?.uncertain ?? true,
-      syncState: syncState ?? "unknown",
-    }));
-}
-
-/** Per link: what changes (current → planned) and whether Entra Connect will join the pair. */
-export const links = summaries;
+/**
+ * Per link, known at preview: the AD user it resolved to, what changes (current → planned) and what
+ * Entra Connect will do (`<outcome>, <certain|uncertain>: …`).
+ */
+export const links = Object.fromEntries(
+  Object.entries(declared).map(([name, link]) => [
+    name,
+    { adUser: link.adUser, plan: link.plan, join: link.join },
+  ]),
+);
+// The run's table, printed after the links in every preview and up.
+summarizeLinks(declared);
 /** How many links the file declares, and from which file. */
 export const linkCount = file.entries.length;
 export const linksFileName = linksFile;

@@ -5,13 +5,13 @@
  * directory is the Pulumi program's folder). No client, socket, token or secret is ever captured.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { formatLinkIdentity } from "./link/identity";
 import type {
   BeforeState,
   CloudState,
   MatchMode,
   OnDelete,
   OnPremisesState,
-  PlannedChanges,
   PredictedJoin,
   SourceAnchorChoice,
   SyncState,
@@ -126,7 +126,16 @@ function guardDuplicateSelector(name: string, side: string, selector: unknown): 
  * them on its next cycle. Type token: `pulumi-nodejs:dynamic/ad-entra-link:UserLink`.
  */
 export class UserLink extends pulumi.dynamic.Resource {
-  /** What `check` resolved: the AD object and the cloud object this link joins. */
+  /** Distinguished name of the AD user the selector resolved to (known at preview). */
+  declare readonly adUser: pulumi.Output<string>;
+  /** One line per planned change, `current → planned`; empty when converged (known at preview). */
+  declare readonly plan: pulumi.Output<string[]>;
+  /**
+   * `<outcome>, <certain|uncertain>: <what Entra Connect will do>` (known at preview); read the
+   * outcome with `parseJoinLine`. The full reasoning is `predictedJoin`.
+   */
+  declare readonly join: pulumi.Output<string>;
+  /** What the link joins: the AD object and the cloud object (after `up`). */
   declare readonly resolved: pulumi.Output<{
     onPremisesObjectGuid: string;
     onPremisesDistinguishedName: string;
@@ -135,16 +144,15 @@ export class UserLink extends pulumi.dynamic.Resource {
   /** The ImmutableId (base64 of the source anchor in Microsoft byte order). */
   declare readonly immutableId: pulumi.Output<string>;
   declare readonly sourceAnchorAttribute: pulumi.Output<"objectGUID" | "mS-DS-ConsistencyGuid">;
-  /** Planned changes on both sides, current → planned (empty when converged). */
-  declare readonly changes: pulumi.Output<PlannedChanges>;
-  declare readonly planSummary: pulumi.Output<string[]>;
-  /** Whether Entra Connect will join the pair, and how or why not. */
+  /** Whether Entra Connect will join the pair, how or why not, per unknown tenant setting (after `up`). */
   declare readonly predictedJoin: pulumi.Output<PredictedJoin>;
   declare readonly onPremisesState: pulumi.Output<OnPremisesState>;
   declare readonly cloudState: pulumi.Output<CloudState>;
   declare readonly syncState: pulumi.Output<SyncState>;
   /** Values before the link first changed anything. */
   declare readonly before: pulumi.Output<BeforeState>;
+  /** Set by refresh when the directories drifted from the link: what is to change now. */
+  declare readonly drift: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: UserLinkArgs, opts?: pulumi.CustomResourceOptions) {
     guardDuplicateSelector(name, "onPremises", args.onPremises);
@@ -154,24 +162,24 @@ export class UserLink extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        linkName: name,
         // Set here, after the arguments, so no links file or argument can claim another stack's users.
-        stackOwner: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-        match: args.match ?? "soft",
-        sourceAnchor: args.sourceAnchor ?? "auto",
-        writeConsistencyGuid: args.writeConsistencyGuid ?? false,
-        onDelete: args.onDelete ?? "retain",
-        allowPrivilegedCloudUser: args.allowPrivilegedCloudUser ?? false,
+        // Defaults (match, sourceAnchor, onDelete, …) are applied by the provider, so preview does not echo them.
+        link: formatLinkIdentity(
+          `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+          name,
+        ),
+        adUser: undefined,
+        plan: undefined,
+        join: undefined,
         resolved: undefined,
         immutableId: undefined,
         sourceAnchorAttribute: undefined,
-        changes: undefined,
-        planSummary: undefined,
         predictedJoin: undefined,
         onPremisesState: undefined,
         cloudState: undefined,
         syncState: undefined,
         before: undefined,
+        drift: undefined,
       },
       opts,
       "ad-entra-link",

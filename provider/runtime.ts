@@ -14,7 +14,14 @@ import type { SyncFeatures } from "./domain/ports";
 import { log, registerSecret } from "./log";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { LinkEngine, linkId, PartialApplyError, type Resolution } from "./link/engine";
-import { DECLARATION_KEYS, type UserLinkInputs, type UserLinkOutputs } from "./link/types";
+import { type LinkIdentity, linkIdentityOf } from "./link/identity";
+import {
+  DECLARATION_KEYS,
+  type ResolvedIdentity,
+  type UserLinkDeclaration,
+  type UserLinkInputs,
+  type UserLinkOutputs,
+} from "./link/types";
 import { unknownPaths, validateDeclaration } from "./link/validate";
 
 export interface CheckFailure {
@@ -147,10 +154,52 @@ function claimsOf(r: Resolution, linkName: string): CheckFailure[] {
   return objects.length > 0 ? objects : values;
 }
 
-/** The identity of this stack, recorded on the cloud user as its owner. */
-function ownerOf(news: Record<string, unknown>): string | undefined {
-  const o = news["stackOwner"];
-  return typeof o === "string" && o.length > 0 ? o : undefined;
+/** The objects each link checked in this process resolved to: diff compares them with the state's. */
+const resolvedNow = new Map<string, ResolvedIdentity>();
+
+/**
+ * Who declares each link checked in this process, by its selectors: Pulumi calls check before
+ * create and update in the same provider process, and two links with the same selectors are
+ * refused (DUPLICATE_CLAIM), so the selectors identify the link.
+ */
+const identities = new Map<string, LinkIdentity>();
+
+function selectorKey(props: Record<string, unknown>): string {
+  return JSON.stringify([props["onPremises"], props["cloud"]]);
+}
+
+/** The link's identity: in its inputs (tests, states before 0.3.0), else recorded by check. */
+function identityFor(inputs: Record<string, unknown>): LinkIdentity {
+  if (inputs["link"] !== undefined || inputs["linkName"] !== undefined) return linkIdentityOf(inputs);
+  const known = identities.get(selectorKey(inputs));
+  if (known === undefined) {
+    throw new InvalidInputError(
+      "LINK_NOT_CHECKED",
+      "(inputs)",
+      "ad-entra-link: this link was not checked in this run, so its stack and name are unknown; nothing was written. Run `pulumi up` again.",
+    );
+  }
+  return known;
+}
+
+/**
+ * The checked inputs: the arguments the program gave (validated, normalized, defaults left out so
+ * preview does not echo them), who declares the link, and the review lines.
+ */
+function shownInputs(
+  news: Record<string, unknown>,
+  decl: UserLinkDeclaration,
+  review: Pick<UserLinkInputs, "adUser" | "plan" | "join">,
+): UserLinkInputs {
+  const shown: Record<string, unknown> = {};
+  for (const k of DECLARATION_KEYS) {
+    if (news[k] !== undefined && news[k] !== null && decl[k] !== undefined) shown[k] = decl[k];
+  }
+  // `link` is not shown (the URN above each link says the same); create/update find it by selectors.
+  for (const k of ["linkName", "stackOwner"] as const) {
+    if (typeof news[k] === "string") shown[k] = news[k];
+  }
+  return { ...(shown as unknown as UserLinkInputs), ...review };
 }
 
 /** Resolves the plan during preview and up; refusals become check failures (nothing is written). */
@@ -158,7 +207,7 @@ export async function check(
   olds: Partial<UserLinkInputs>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const linkName = typeof news["linkName"] === "string" ? news["linkName"] : "(unnamed)";
+  const { name: linkName, owner } = linkIdentityOf(news);
   void olds;
   const unknown = unknownPaths(news);
   // Unknown values (a dependency not created yet) are checked at `up`, when Pulumi calls check again
@@ -166,6 +215,11 @@ export async function check(
   checkedLinks.add(linkName);
   const known = unknown.length > 0 ? withoutPaths(news, unknown) : news;
   const { decl, failures } = validateDeclaration(known);
+  if (decl !== undefined)
+    identities.set(selectorKey({ onPremises: decl.onPremises, cloud: decl.cloud }), {
+      name: linkName,
+      ...(owner !== undefined ? { owner } : {}),
+    });
   if (decl === undefined) {
     return { inputs: news, failures: failures.map((f) => failureOf(f.error, f.property)) };
   }
@@ -175,14 +229,15 @@ export async function check(
     const r = await engine.resolve(decl);
     const refusals = r.errors.map((e) => failureOf(e, "cloud"));
     const dup = claimsOf(r, linkName);
-    const owner = ownerOf(news);
+    resolvedNow.set(linkName, {
+      onPremisesObjectGuid: r.ad.objectGuid,
+      onPremisesDistinguishedName: r.ad.dn,
+      cloudUserId: r.cloud.id,
+    });
     const ownedElsewhere = owner === undefined ? undefined : await engine.ownershipConflict(r, owner);
     const owned = ownedElsewhere === undefined ? undefined : failureOf(ownedElsewhere, "cloud");
     for (const w of r.warnings) log.warn(`link "${linkName}": ${w}`);
-    const inputs = {
-      ...engine.checkedInputs(linkName, r),
-      ...(owner !== undefined ? { stackOwner: owner } : {}),
-    };
+    const inputs = shownInputs(news, decl, engine.review(r));
     return {
       inputs: plainJson(inputs) as unknown as Record<string, unknown>,
       failures: [...refusals, ...dup, ...(owned ? [owned] : [])],
@@ -212,8 +267,8 @@ function withoutPaths(raw: Record<string, unknown>, paths: string[]): Record<str
  * Create and update re-validate what they receive: checked inputs normally, but a write must never
  * rest on a check that something switched off.
  */
-function revalidate(inputs: Record<string, unknown>): void {
-  const name = typeof inputs["linkName"] === "string" ? inputs["linkName"] : "";
+function revalidate(inputs: Record<string, unknown>): UserLinkDeclaration {
+  const name = identityFor(inputs).name;
   if (conflicted.has(name)) {
     throw new SafetyBlockError(
       "DUPLICATE_CLAIM",
@@ -227,8 +282,9 @@ function revalidate(inputs: Record<string, unknown>): void {
       "ad-entra-link: an argument of this link is still unknown at apply time; nothing was written.",
     );
   }
-  const { failures } = validateDeclaration(inputs);
-  if (failures.length > 0) throw failures[0]!.error;
+  const { decl, failures } = validateDeclaration(inputs);
+  if (decl === undefined) throw failures[0]!.error;
+  return decl;
 }
 
 // Everything but the selectors: a change of a selector shows as another resolved identity instead.
@@ -272,20 +328,26 @@ export async function diff(
   news: UserLinkInputs,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   const replaces: string[] = [];
-  if (olds.resolved && news.resolved) {
-    if (olds.resolved.onPremisesObjectGuid !== news.resolved.onPremisesObjectGuid)
-      replaces.push("onPremises");
-    if (olds.resolved.cloudUserId !== news.resolved.cloudUserId) replaces.push("cloud");
+  const raw = news as unknown as Record<string, unknown>;
+  const name = identities.get(selectorKey(raw))?.name ?? linkIdentityOf(raw).name;
+  const now = resolvedNow.get(name);
+  if (olds.resolved && now) {
+    if (olds.resolved.onPremisesObjectGuid !== now.onPremisesObjectGuid) replaces.push("onPremises");
+    if (olds.resolved.cloudUserId !== now.cloudUserId) replaces.push("cloud");
   }
   // In preview and up, `news` was checked in this process a moment ago: its plan is current. In a
   // refresh nothing is checked: `news` are the inputs recorded at the last `up` (their plan is
   // history), and the refreshed outputs say whether the directories drifted since.
-  const checkedNow = checkedLinks.has(news.linkName);
+  const checkedNow = checkedLinks.has(name);
+  const before = validateDeclaration(olds as unknown as Record<string, unknown>).decl;
+  const after = validateDeclaration(news as unknown as Record<string, unknown>).decl;
   const pending =
-    news.resolved === undefined ||
-    (checkedNow ? (news.planSummary ?? []).length > 0 : (olds.drift ?? []).length > 0) ||
+    (checkedNow && now === undefined) ||
+    (checkedNow ? (news.plan ?? []).length > 0 : (olds.drift ?? []).length > 0) ||
     olds.progress?.cloudWritten === false ||
-    OPTION_KEYS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    before === undefined ||
+    after === undefined ||
+    OPTION_KEYS.some((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
   // Delete first: a `restore` of the old link must not run after the new link wrote the same user.
   return { changes: pending || replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
@@ -306,13 +368,20 @@ function rethrowPartial(err: unknown, provider: unknown): never {
   throw err;
 }
 
+/** The checked inputs as Pulumi hands them to create/update, without the serialized provider. */
+function checkedPart(inputs: UserLinkInputs & { __provider?: unknown }): UserLinkInputs {
+  const { __provider: _p, ...checked } = inputs;
+  return checked;
+}
+
 export async function create(
   inputs: UserLinkInputs & { __provider?: unknown },
 ): Promise<{ id: string; outs: UserLinkOutputs }> {
-  revalidate(inputs as unknown as Record<string, unknown>);
+  const decl = revalidate(inputs as unknown as Record<string, unknown>);
+  const { name, owner } = identityFor(inputs as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(inputs.linkName, inputs, undefined, inputs.stackOwner);
+    const outs = await engine.apply(name, decl, undefined, owner, checkedPart(inputs));
     return { id: linkId(outs.resolved!), outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err, inputs.__provider);
@@ -324,10 +393,11 @@ export async function update(
   olds: UserLinkOutputs,
   news: UserLinkInputs & { __provider?: unknown },
 ): Promise<{ outs: UserLinkOutputs }> {
-  revalidate(news as unknown as Record<string, unknown>);
+  const decl = revalidate(news as unknown as Record<string, unknown>);
+  const { name, owner } = identityFor(news as unknown as Record<string, unknown>);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(news.linkName, news, olds, news.stackOwner);
+    const outs = await engine.apply(name, decl, olds, owner, checkedPart(news));
     return { outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err, news.__provider);
@@ -345,16 +415,15 @@ export async function read(
 }
 
 export async function remove(_id: string, props: UserLinkOutputs): Promise<void> {
-  if (props.stackOwner !== undefined) await getSession().engine.releaseOwnership(props, props.stackOwner);
+  const { name, owner } = linkIdentityOf(props as unknown as Record<string, unknown>);
+  if (owner !== undefined) await getSession().engine.releaseOwnership(props, owner);
   if (props.onDelete !== "restore") {
-    log.info(
-      `link "${props.linkName}" removed from the stack; both directories left as they are (onDelete: retain).`,
-    );
+    log.info(`link "${name}" removed from the stack; both directories left as they are (onDelete: retain).`);
     return;
   }
   const { engine } = getSession();
   const notes = await engine.restore(props);
-  for (const n of notes) log.info(`link "${props.linkName}": ${n}`);
+  for (const n of notes) log.info(`link "${name}": ${n}`);
 }
 
 /**
@@ -383,4 +452,6 @@ export async function shutdown(): Promise<void> {
   claims.clear();
   conflicted.clear();
   checkedLinks.clear();
+  resolvedNow.clear();
+  identities.clear();
 }

@@ -23,16 +23,20 @@ import { type AdEntraLinkError, DirectoryRequestError, SafetyBlockError } from "
 import { type LinkPlan, planLink, syncStateOf } from "./plan";
 import { exportedViewOf, predictLinkJoin } from "./predict";
 import { assessSafety } from "./safety";
-import type {
-  BeforeState,
-  CloudState,
-  OnPremisesState,
-  PredictedJoin,
-  ResolvedIdentity,
-  UserLinkDeclaration,
-  UserLinkInputs,
-  UserLinkOutputs,
+import { formatLinkIdentity } from "./identity";
+import { joinLine } from "./review";
+import {
+  type BeforeState,
+  type CloudState,
+  INPUT_KEYS,
+  type OnPremisesState,
+  type PredictedJoin,
+  type ResolvedIdentity,
+  type UserLinkDeclaration,
+  type UserLinkInputs,
+  type UserLinkOutputs,
 } from "./types";
+import { validateDeclaration } from "./validate";
 
 export interface Resolution {
   decl: UserLinkDeclaration;
@@ -76,17 +80,14 @@ export interface Refreshed {
 
 /** The checked inputs contained in a link's outputs (outputs extend inputs with directory state). */
 function inputsOf(outputs: UserLinkOutputs): UserLinkInputs {
-  const {
-    onPremisesState: _a,
-    cloudState: _c,
-    syncState: _s,
-    before: _b,
-    proxyAddressesAdded: _p,
-    progress: _g,
-    drift: _d,
-    ...inputs
-  } = outputs;
-  return inputs;
+  const picked: Record<string, unknown> = {};
+  for (const k of INPUT_KEYS) if (outputs[k] !== undefined) picked[k] = outputs[k];
+  return picked as unknown as UserLinkInputs;
+}
+
+/** The declaration recorded in a link's state, defaults applied (undefined if it no longer validates). */
+function declarationIn(props: UserLinkInputs): UserLinkDeclaration | undefined {
+  return validateDeclaration(props as unknown as Record<string, unknown>).decl;
 }
 
 /**
@@ -229,22 +230,9 @@ export class LinkEngine {
     };
   }
 
-  /** The checked inputs: declaration + resolved identity + plan (what preview displays). */
-  checkedInputs(linkName: string, r: Resolution): UserLinkInputs {
-    return {
-      ...r.decl,
-      linkName,
-      resolved: {
-        onPremisesObjectGuid: r.ad.objectGuid,
-        onPremisesDistinguishedName: r.ad.dn,
-        cloudUserId: r.cloud.id,
-      },
-      immutableId: r.plan.immutableId,
-      sourceAnchorAttribute: r.plan.sourceAnchorAttribute,
-      changes: r.plan.changes,
-      predictedJoin: r.prediction,
-      planSummary: r.plan.summary,
-    };
+  /** The review fields of the checked inputs (review.ts): what preview shows per link. */
+  review(r: Resolution): Pick<UserLinkInputs, "adUser" | "plan" | "join"> {
+    return { adUser: r.ad.dn, plan: r.plan.summary, join: joinLine(r.prediction, r.cloud.id) };
   }
 
   /**
@@ -256,14 +244,30 @@ export class LinkEngine {
     decl: UserLinkDeclaration,
     previous?: UserLinkOutputs,
     owner?: string,
+    checked?: UserLinkInputs,
   ): Promise<UserLinkOutputs> {
     const r = await this.resolve(decl);
     if (r.errors.length > 0) throw r.errors[0];
     const claimed = owner !== undefined && (await this.claimOwnership(r, linkName, owner));
     const before = previous?.before ?? beforeState(r.ad, r.cloud);
     const proxyAddressesAdded = [...new Set([...(previous?.proxyAddressesAdded ?? []), ...r.plan.proxy.add])];
-    const inputs = this.checkedInputs(linkName, r);
-    const id = linkId(inputs.resolved!);
+    const resolved: ResolvedIdentity = {
+      onPremisesObjectGuid: r.ad.objectGuid,
+      onPremisesDistinguishedName: r.ad.dn,
+      cloudUserId: r.cloud.id,
+    };
+    const id = linkId(resolved);
+    // Outputs repeat the checked inputs as preview showed them: Pulumi's update plans (`up --plan`)
+    // compare a created resource's outputs with what preview recorded, so they are not recomputed.
+    const inputs: Omit<UserLinkOutputs, "onPremisesState" | "cloudState" | "syncState" | "before"> = {
+      ...(checked ?? { ...decl, linkName, ...this.review(r) }),
+      // Refresh and destroy need to know who declared the link (preview shows it in the URN).
+      ...(owner !== undefined ? { link: formatLinkIdentity(owner, linkName) } : {}),
+      resolved,
+      immutableId: r.plan.immutableId,
+      sourceAnchorAttribute: r.plan.sourceAnchorAttribute,
+      predictedJoin: r.prediction,
+    };
 
     const adWrite = this.adModification(r);
     // Once AD may have changed, every failure must leave partial state: otherwise the next run would
@@ -293,8 +297,6 @@ export class LinkEngine {
       ]);
       const cloudNow = cloudAfter ?? r.cloud;
       const adNow = adAfter ?? r.ad;
-      // Outputs repeat the checked plan: Pulumi's update plans (`up --plan`) compare a created
-      // resource's outputs with what preview recorded, so they must not be recomputed here.
       return {
         ...inputs,
         onPremisesState: onPremisesState(adNow),
@@ -385,8 +387,9 @@ export class LinkEngine {
     ]);
     if (ad === undefined || cloud === undefined) return undefined;
     let plan: LinkPlan | undefined;
+    const decl = declarationIn(outputs);
     try {
-      plan = planLink(outputs, ad, cloud);
+      if (decl !== undefined) plan = planLink(decl, ad, cloud);
     } catch {
       // A declaration that no longer plans (e.g. anchor removed by hand) shows up at the next preview.
     }
@@ -396,7 +399,7 @@ export class LinkEngine {
     const refreshed: UserLinkOutputs = {
       ...outputs,
       resolved: { ...identity, onPremisesDistinguishedName: ad.dn },
-      ...(drifted ? { changes: plan!.changes, planSummary: plan!.summary } : {}),
+      ...(drifted ? { plan: plan!.summary } : {}),
       drift: drifted ? plan!.summary : [],
       onPremisesState: onPremisesState(ad),
       cloudState: cloudState(cloud),
@@ -405,10 +408,7 @@ export class LinkEngine {
     // Pulumi diffs the refreshed outputs against the recorded inputs: those carry what is left to
     // change now (nothing, once converged), not the plan of the first `up`.
     const inputs = inputsOf(refreshed);
-    if (plan !== undefined) {
-      inputs.changes = plan.changes;
-      inputs.planSummary = plan.summary;
-    }
+    if (plan !== undefined) inputs.plan = plan.summary;
     return { outputs: refreshed, inputs };
   }
 

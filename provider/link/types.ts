@@ -94,19 +94,37 @@ export interface ResolvedIdentity {
   cloudUserId: string;
 }
 
-/** Checked inputs: the declaration plus the plan resolved in `check` (what preview shows). */
-export interface UserLinkInputs extends UserLinkDeclaration {
-  linkName: string;
-  /** `<organization>/<project>/<stack>` of the stack declaring the link, recorded as the cloud user's owner. */
+/**
+ * Checked inputs, what `pulumi preview --diff` shows per link: the arguments the program gave
+ * (defaults are applied by the provider, not echoed), who declares the link, and three review
+ * fields computed at check: the resolved AD user, one line per planned change, one join line.
+ */
+export interface UserLinkInputs extends Partial<Omit<UserLinkDeclaration, "onPremises" | "cloud">> {
+  onPremises: OnPremisesSelector;
+  cloud: CloudUserSelector;
+  /** `<organization>/<project>/<stack>/<resource name>` (see identity.ts). */
+  link?: string;
+  /** Before 0.3.0: the resource name and `<organization>/<project>/<stack>`, now in `link`. */
+  linkName?: string;
   stackOwner?: string;
-  resolved?: ResolvedIdentity;
-  immutableId?: string;
-  sourceAnchorAttribute?: "objectGUID" | "mS-DS-ConsistencyGuid";
-  changes?: PlannedChanges;
-  predictedJoin?: PredictedJoin;
-  /** Human-readable plan summary lines. */
-  planSummary?: string[];
+  /** Distinguished name of the AD user the selector resolved to. */
+  adUser?: string;
+  /** One line per planned change, `current → planned`; empty when converged. */
+  plan?: string[];
+  /** `<outcome>, <certain|uncertain>: <what Entra Connect will do>` (review.ts). */
+  join?: string;
 }
+
+/** Every key of the checked inputs (outputs add the rest). */
+export const INPUT_KEYS = [
+  ...DECLARATION_KEYS,
+  "link",
+  "linkName",
+  "stackOwner",
+  "adUser",
+  "plan",
+  "join",
+] as const satisfies readonly (keyof UserLinkInputs)[];
 
 export interface OnPremisesState {
   distinguishedName: string;
@@ -138,6 +156,13 @@ export interface BeforeState {
 }
 
 export interface UserLinkOutputs extends UserLinkInputs {
+  /** The two objects this link joins; a change of either replaces the link. */
+  resolved?: ResolvedIdentity;
+  /** The ImmutableId (base64 of the source anchor in Microsoft byte order). */
+  immutableId?: string;
+  sourceAnchorAttribute?: "objectGUID" | "mS-DS-ConsistencyGuid";
+  /** The full prediction: reason, rule references, variants per unknown tenant setting. */
+  predictedJoin?: PredictedJoin;
   onPremisesState: OnPremisesState;
   cloudState: CloudState;
   syncState: SyncState;
