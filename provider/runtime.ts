@@ -9,6 +9,7 @@
 import { AdDirectory } from "./ad/ad-directory";
 import { AUTO_BULK_READ_AFTER, BulkGate, CachedAd, CachedEntra } from "./bulk/cached";
 import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
+import { confirmAfterApply } from "./confirm/hook";
 import { EntraDirectory } from "./entra/graph-directory";
 import type { SyncFeatures } from "./domain/ports";
 import { log, registerSecret } from "./log";
@@ -87,7 +88,10 @@ export function getSession(): Session {
       engine: new LinkEngine(
         new CachedAd(ad, settings.ldap, gate, log.info),
         new CachedEntra(entra, gate, log.info),
-        stated !== undefined ? { tenantSyncFeatures: stated } : {},
+        {
+          ...(stated !== undefined ? { tenantSyncFeatures: stated } : {}),
+          ...(settings.join !== undefined ? { syncEngine: settings.join.syncEngine } : {}),
+        },
       ),
     };
   }
@@ -382,6 +386,7 @@ export async function create(
   const { engine } = getSession();
   try {
     const outs = await engine.apply(name, decl, undefined, owner, checkedPart(inputs));
+    await confirmAfterApply(getSession().settings, name, outs); // issue 14: joinResult
     return { id: linkId(outs.resolved!), outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err, inputs.__provider);
@@ -398,6 +403,7 @@ export async function update(
   const { engine } = getSession();
   try {
     const outs = await engine.apply(name, decl, olds, owner, checkedPart(news));
+    await confirmAfterApply(getSession().settings, name, outs); // issue 14: joinResult
     return { outs: plainJson(outs) };
   } catch (err) {
     rethrowPartial(err, news.__provider);

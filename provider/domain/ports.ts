@@ -184,3 +184,58 @@ export interface EntraPort {
   /** Removes the record when `owner` holds it; a record of another owner is left alone. */
   releaseOwnership(userId: string, owner: string): Promise<void>;
 }
+
+/** What the sync service left on a cloud user, as `up` confirmation and `status` read it. */
+export interface SyncObservation {
+  id: string;
+  userPrincipalName: string;
+  onPremisesImmutableId: string | null;
+  onPremisesSyncEnabled: boolean | null;
+  onPremisesLastSyncDateTime: string | null;
+  /** Graph `onPremisesProvisioningErrors` (quarantined UPN / proxy values). */
+  provisioningErrors: {
+    category: string;
+    propertyCausingError: string;
+    value: string;
+    occurredDateTime: string;
+  }[];
+}
+
+/** One linked pair to observe: the cloud user it links and the anchor Entra should stamp on it. */
+export interface ObservedLink {
+  cloudUserId: string;
+  immutableId: string;
+}
+
+/** Batched, read-only observation of linked users (User.Read.All is enough). */
+export interface JoinObservationPort {
+  /**
+   * For every link: the linked user (undefined when gone) and every user holding its anchor (a
+   * duplicate shows up as a synced user with the anchor and another id). Reads in batches.
+   */
+  observe(links: readonly ObservedLink[]): Promise<{
+    users: Map<string, SyncObservation | undefined>;
+    byAnchor: Map<string, SyncObservation[]>;
+  }>;
+}
+
+/** The per-step result of Cloud Sync's provisionOnDemand for one AD user. */
+export interface OnDemandResult {
+  /** `Success`, `Failure` or `Skipped` (the answer's `key.result`). */
+  result: string;
+  /** `Create`, `Update`, `Other`, … */
+  action?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** The cloud object the export went to (targetIdentity.id). */
+  targetObjectId?: string;
+  /** From the Matching step, when it names the matched object and attribute. */
+  matchedObjectId?: string;
+  matchedBy?: string;
+  steps: { name: string; type: string; status: string; description: string }[];
+}
+
+/** Entra Cloud Sync's provision on demand (Synchronization.ReadWrite.All or Application.ReadWrite.OwnedBy). */
+export interface OnDemandProvisioningPort {
+  provisionOnDemand(distinguishedName: string): Promise<OnDemandResult>;
+}

@@ -173,4 +173,6 @@ export interface UserLinkOutputs extends UserLinkInputs {
   drift?: string[];
   /** Steps done so far, kept when a run fails halfway (partial state). */
   progress?: { onPremisesWritten: boolean; cloudWritten: boolean };
+  /** Set by `up` with confirmJoin / waitForJoin: what the sync service actually did (issue 14). */
+  joinResult?: import("../confirm/types").JoinResult;
 }
