@@ -5,10 +5,10 @@ export * from "./types";
 export {
   describeEvidence,
   renderDiscoveredLinks,
-  renderHtmlReport,
   renderMarkdownReport,
   type RunSummary,
 } from "./output";
+export { renderHtmlReport } from "./output-html";
 export { DISCOVERY_AD_ATTRIBUTES, DISCOVERY_AD_FILTER, readAdUsers } from "./read-ad";
 export { DISCOVERY_CLOUD_SELECT, readAllRoles, readCloudUsers } from "./read-entra";
 export { type DiscoveryProgress, type DiscoveryRun, type RunDiscoveryOptions, runDiscovery } from "./run";
