@@ -47,12 +47,16 @@ export interface FaultRule {
   action: FaultAction;
   /** How many matching requests the rule applies to. Default 1. */
   times?: number;
+  /** Applies to every n-th matching request only (5: one in five, e.g. throttling 20%). Default 1. */
+  every?: number;
 }
 
 export interface ActiveFaultRule extends FaultRule {
   id: string;
   remaining: number;
   hits: number;
+  /** Matching requests seen (for `every`). */
+  seen: number;
 }
 
 export interface FaultRequest {
@@ -88,7 +92,15 @@ export class FaultInjector {
     if (rule.match.urlRegex !== undefined) new RegExp(rule.match.urlRegex);
     const times = rule.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new Error("fault times must be a positive integer");
-    const active: ActiveFaultRule = { ...rule, id: rule.id ?? randomUUID(), remaining: times, hits: 0 };
+    if (rule.every !== undefined && (!Number.isInteger(rule.every) || rule.every < 1))
+      throw new Error("fault every must be a positive integer");
+    const active: ActiveFaultRule = {
+      ...rule,
+      id: rule.id ?? randomUUID(),
+      remaining: times,
+      hits: 0,
+      seen: 0,
+    };
     this.rules.push(active);
     return active;
   }
@@ -116,6 +128,8 @@ export class FaultInjector {
     for (const rule of this.rules) {
       if (rule.remaining <= 0 || !matches(rule.match, req)) continue;
       if (isDropAction(rule.action) && req.batchItem) continue;
+      rule.seen++;
+      if (rule.every !== undefined && rule.seen % rule.every !== 0) continue;
       rule.remaining--;
       rule.hits++;
       if (isStatusAction(rule.action) || isDropAction(rule.action)) {
