@@ -35,6 +35,12 @@ export const COMMANDS: readonly CliCommandEntry[] = [
     summary: "Propose links between AD and Entra ID users with evidence; write a links file and a report.",
     load: async () => (await import("./discover")).discoverCommand,
   },
+  {
+    name: "status",
+    usage: "status (--stack <name> | --state <export.json>) [--json]",
+    summary: "Per link: sync state, the join that happened, duplicates, provisioning errors (read-only).",
+    load: async () => (await import("./status")).statusCommand,
+  },
 ];
 
 /** The general usage text, listing every command. */

@@ -449,3 +449,17 @@ export function readSettings(lookup: ConfigLookup, env: NodeJS.ProcessEnv = proc
 export const SETTING_KEYS = Object.fromEntries(
   Object.entries(KEYS).map(([k, spec]) => [k, configKey(spec)]),
 ) as Record<keyof typeof KEYS, string>;
+
+/**
+ * Only the Entra ID settings, from the environment (commands such as `status` that read the tenant
+ * and never AD). @throws ConfigurationError like readSettings.
+ */
+export function readEntraSettingsOnly(
+  lookup: ConfigLookup,
+  env: NodeJS.ProcessEnv = process.env,
+): EntraSettings {
+  const r = new Reader(lookup, env);
+  const entra = readEntraSettings(r);
+  r.throwIfProblems();
+  return entra as EntraSettings;
+}

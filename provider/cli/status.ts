@@ -1,0 +1,58 @@
+/**
+ * `ad-entra-link status (--stack <name> | --state <export.json>) [--json]`: one line per link of a
+ * stack — sync state, the join that happened, duplicates, provisioning errors. Reads Entra ID only,
+ * with the Entra settings from the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, …); a read-only
+ * app (User.Read.All) is enough.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { readEntraSettingsOnly } from "../config/settings";
+import { GraphJoinObserver } from "../entra/join-observation";
+import { linkStatuses, linksFromStackExport, statusLine } from "../status/status";
+import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
+
+const USAGE = "status (--stack <name> | --state <pulumi-stack-export.json>) [--json]";
+
+export const statusCommand: CliCommand = {
+  name: "status",
+  usage: USAGE,
+  async run(args, io) {
+    let stack: string | undefined;
+    let stateFile: string | undefined;
+    let json = false;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === "--json") json = true;
+      else if (a === "--stack") stack = args[++i];
+      else if (a === "--state") stateFile = args[++i];
+      else if (a === "--help" || a === "-h") {
+        io.stdout(`Usage: ad-entra-link ${USAGE}\n`);
+        return EXIT_OK;
+      } else {
+        io.stderr(`ad-entra-link status: unknown argument ${a}\nUsage: ad-entra-link ${USAGE}\n`);
+        return EXIT_USAGE;
+      }
+    }
+    if ((stack === undefined) === (stateFile === undefined)) {
+      io.stderr(`ad-entra-link status: give --stack or --state\nUsage: ad-entra-link ${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    try {
+      const text =
+        stateFile !== undefined
+          ? fs.readFileSync(stateFile, "utf8")
+          : execFileSync("pulumi", ["stack", "export", "--stack", stack as string], { encoding: "utf8" });
+      const links = linksFromStackExport(JSON.parse(text));
+      const statuses = await linkStatuses(
+        new GraphJoinObserver(readEntraSettingsOnly(() => undefined)),
+        links,
+      );
+      if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
+      else for (const s of statuses) io.stdout(`${statusLine(s)}\n`);
+      return EXIT_OK;
+    } catch (err) {
+      io.stderr(`ad-entra-link status: ${(err as Error).message}\n`);
+      return EXIT_FAILURE;
+    }
+  },
+};
