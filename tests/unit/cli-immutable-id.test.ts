@@ -27,6 +27,8 @@ const USAGE = [
   "      Convert an anchor between GUID, ImmutableId, hex, LDAP filter and connector-space DN forms.",
   "  ad-entra-link discover [--search-base <dn>]... [--out <file>] [--report <prefix>] [--force]",
   "      Propose links between AD and Entra ID users with evidence; write a links file and a report.",
+  "  ad-entra-link status (--stack <name> | --state <export.json>) [--json]",
+  "      Per link: sync state, the join that happened, duplicates, provisioning errors (read-only).",
   "",
   "Run `ad-entra-link <command> --help` for a command's options.",
   "",
