@@ -126,186 +126,252 @@ function describeSelector(selector: Record<string, string | undefined>): string 
 }
 
 /**
- * Validates a links file read by a reader.
- * @throws LinksFileInvalidError listing every problem (reader's and validation's), sorted by line.
+ * Collects problems in file order of discovery. Messages are scrubbed against the values and hidden
+ * keys of the part being checked (`scope`): declaration rules quote values in full, a message shows
+ * at most an excerpt of the file's text.
  */
-export function checkLinksSource(source: SourceFile): LinksFile {
-  const problems: LinksFileProblem[] = [...source.problems];
-  const file = source.file;
-  // Declaration rules quote values in full; a message shows at most an excerpt of the file's text.
-  let values: string[] = [];
-  let hidden: string[] = [];
-  const push = (loc: SourceLocator, prefix: string, path: FieldPath, code: string, message: string) => {
+class ProblemList {
+  readonly items: LinksFileProblem[];
+  private values: string[] = [];
+  private hidden: string[] = [];
+
+  constructor(
+    private readonly file: string,
+    readerProblems: readonly LinksFileProblem[],
+  ) {
+    this.items = [...readerProblems];
+  }
+
+  /** The defaults or entry whose messages follow; returns its hidden keys. */
+  scope(raw: unknown): readonly string[] {
+    this.values = stringsIn(raw);
+    this.hidden = hiddenKeysIn(raw);
+    return this.hidden;
+  }
+
+  push(loc: SourceLocator, prefix: string, path: FieldPath, code: string, message: string): void {
     const where = loc.describe?.(path) ?? "";
-    problems.push({
-      file,
+    this.items.push({
+      file: this.file,
       line: loc.lineOf(path),
       path: formatPath(prefix, path) + where,
       code,
-      message: scrubMessage(message, values, hidden),
+      message: scrubMessage(message, this.values, this.hidden),
     });
-  };
+  }
+}
 
-  // File-level defaults.
-  const defaults: Partial<Record<DefaultKey, unknown>> = {};
-  if (source.defaults !== undefined) {
-    const d = source.defaults;
-    values = stringsIn(d.raw);
-    hidden = hiddenKeysIn(d.raw);
-    if (!isPlainObject(d.raw)) {
-      if (d.raw !== null && d.raw !== undefined) {
-        push(d, "defaults", [], "DEFAULTS_NOT_A_MAPPING", "must be a mapping such as { match: soft }.");
-      }
-    } else {
-      for (const key of Object.keys(d.raw)) {
-        if (!(DEFAULT_KEYS as readonly string[]).includes(key)) {
-          const why = (ENTRY_KEYS as readonly string[]).includes(key)
-            ? `${key} cannot have a file-wide default; write it on each entry it applies to.`
-            : `unknown key; defaults may set ${DEFAULT_KEYS.join(", ")}.`;
-          push(d, "defaults", [key], "DEFAULTS_UNKNOWN_KEY", why);
-        }
-      }
-      const given: Record<string, unknown> = {};
-      for (const key of DEFAULT_KEYS)
-        if (d.raw[key] !== undefined && d.raw[key] !== null) given[key] = d.raw[key];
-      const { failures } = validateDeclaration({ ...PLACEHOLDER, ...given });
-      const bad = new Set<string>();
-      for (const f of failures) {
-        const path = parsePropertyPath(hideKeys(f.property, hidden));
-        bad.add(String(path[0]));
-        push(d, "defaults", path, f.error.code, bareMessage(f.error.message));
-      }
-      for (const [k, v] of Object.entries(given)) if (!bad.has(k)) defaults[k as DefaultKey] = v;
+type Defaults = Partial<Record<DefaultKey, unknown>>;
+
+/** The file-level defaults that pass the declaration rules (each bad one reported at `defaults`). */
+function checkDefaults(d: NonNullable<SourceFile["defaults"]>, problems: ProblemList): Defaults {
+  const defaults: Defaults = {};
+  const hidden = problems.scope(d.raw);
+  if (!isPlainObject(d.raw)) {
+    if (d.raw !== null && d.raw !== undefined) {
+      problems.push(
+        d,
+        "defaults",
+        [],
+        "DEFAULTS_NOT_A_MAPPING",
+        "must be a mapping such as { match: soft }.",
+      );
+    }
+    return defaults;
+  }
+  for (const key of Object.keys(d.raw)) {
+    if (!(DEFAULT_KEYS as readonly string[]).includes(key)) {
+      const why = (ENTRY_KEYS as readonly string[]).includes(key)
+        ? `${key} cannot have a file-wide default; write it on each entry it applies to.`
+        : `unknown key; defaults may set ${DEFAULT_KEYS.join(", ")}.`;
+      problems.push(d, "defaults", [key], "DEFAULTS_UNKNOWN_KEY", why);
     }
   }
+  const given: Record<string, unknown> = {};
+  for (const key of DEFAULT_KEYS)
+    if (d.raw[key] !== undefined && d.raw[key] !== null) given[key] = d.raw[key];
+  const { failures } = validateDeclaration({ ...PLACEHOLDER, ...given });
+  const bad = new Set<string>();
+  for (const f of failures) {
+    const path = parsePropertyPath(hideKeys(f.property, hidden));
+    bad.add(String(path[0]));
+    problems.push(d, "defaults", path, f.error.code, bareMessage(f.error.message));
+  }
+  for (const [k, v] of Object.entries(given)) if (!bad.has(k)) defaults[k as DefaultKey] = v;
+  return defaults;
+}
 
-  const entries: LinkEntry[] = [];
-  const byAd = new Map<string, SourceEntry>();
-  const byCloud = new Map<string, { entry: SourceEntry; adKey: string | undefined }>();
-  const byName = new Map<string, SourceEntry>();
-  const lineOfEntry = (e: SourceEntry) => e.lineOf([]);
+/** Reports unknown keys of an entry; returns its explicit resource name when that is usable. */
+function checkEntryKeys(
+  entry: SourceEntry,
+  raw: Record<string, unknown>,
+  prefix: string,
+  problems: ProblemList,
+): string | undefined {
+  for (const key of Object.keys(raw)) {
+    if (!(ENTRY_KEYS as readonly string[]).includes(key)) {
+      problems.push(
+        entry,
+        prefix,
+        [key],
+        "ENTRY_UNKNOWN_KEY",
+        `unknown key; an entry may have ${ENTRY_KEYS.join(", ")}.`,
+      );
+    }
+  }
+  const rawName = raw["name"];
+  if (rawName === undefined || rawName === null) return undefined;
+  if (typeof rawName === "string" && LINK_NAME_PATTERN.test(rawName)) return rawName;
+  problems.push(
+    entry,
+    prefix,
+    ["name"],
+    "LINK_NAME_INVALID",
+    `${typeof rawName === "string" ? excerpt(rawName) : "the value"} is not a usable resource name: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
+  );
+  return undefined;
+}
 
-  for (const entry of source.entries) {
-    const prefix = `entries[${entry.index}]`;
-    values = stringsIn(entry.raw);
-    hidden = hiddenKeysIn(entry.raw);
-    if (!isPlainObject(entry.raw)) {
-      push(entry, prefix, [], "ENTRY_NOT_A_MAPPING", "must be a mapping with at least onPremises and cloud.");
-      continue;
-    }
-    const raw = entry.raw;
-    for (const key of Object.keys(raw)) {
-      if (!(ENTRY_KEYS as readonly string[]).includes(key)) {
-        push(
-          entry,
-          prefix,
-          [key],
-          "ENTRY_UNKNOWN_KEY",
-          `unknown key; an entry may have ${ENTRY_KEYS.join(", ")}.`,
-        );
-      }
-    }
-    let name: string | undefined;
-    const rawName = raw["name"];
-    if (rawName !== undefined && rawName !== null) {
-      if (typeof rawName !== "string" || !LINK_NAME_PATTERN.test(rawName)) {
-        push(
-          entry,
-          prefix,
-          ["name"],
-          "LINK_NAME_INVALID",
-          `${typeof rawName === "string" ? excerpt(rawName) : "the value"} is not a usable resource name: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
-        );
-      } else name = rawName;
-    }
+/** The entry's declaration (defaults applied) when it passes the declaration rules; else undefined. */
+function declarationOf(
+  entry: SourceEntry,
+  raw: Record<string, unknown>,
+  prefix: string,
+  defaults: Defaults,
+  hidden: readonly string[],
+  problems: ProblemList,
+): UserLinkDeclaration | undefined {
+  const declared: Record<string, unknown> = {};
+  for (const key of ENTRY_KEYS) {
+    if (key !== "name" && raw[key] !== undefined && raw[key] !== null) declared[key] = raw[key];
+  }
+  const { decl, failures } = validateDeclaration({ ...defaults, ...declared });
+  const reported = new Set<string>();
+  for (const f of failures) {
+    // "onPremises is required" and "needs exactly one of …" say the same thing once the value is absent.
+    const key = `${f.property}/${f.error.code}`;
+    if (reported.has(key) || entry.reportedByReader?.has(key)) continue;
+    reported.add(key);
+    const path = parsePropertyPath(hideKeys(f.property, hidden));
+    const top = String(path[0]);
+    const fromDefaults = !(top in declared) && (DEFAULT_KEYS as readonly string[]).includes(top);
+    // A bad default is reported once, at `defaults`; a contradiction with the entry's own keys is the entry's.
+    if (fromDefaults && f.error.code !== "INPUT_CONTRADICTORY") continue;
+    const message = bareMessage(f.error.message) + (fromDefaults ? " (the value comes from defaults)" : "");
+    problems.push(entry, prefix, path, f.error.code, message);
+  }
+  return decl;
+}
 
-    const declared: Record<string, unknown> = {};
-    for (const key of ENTRY_KEYS) {
-      if (key !== "name" && raw[key] !== undefined && raw[key] !== null) declared[key] = raw[key];
-    }
-    const { decl, failures } = validateDeclaration({ ...defaults, ...declared });
-    const reported = new Set<string>();
-    for (const f of failures) {
-      // "onPremises is required" and "needs exactly one of …" say the same thing once the value is absent.
-      const key = `${f.property}/${f.error.code}`;
-      if (reported.has(key) || entry.reportedByReader?.has(key)) continue;
-      reported.add(key);
-      const path = parsePropertyPath(hideKeys(f.property, hidden));
-      const top = String(path[0]);
-      const fromDefaults = !(top in declared) && (DEFAULT_KEYS as readonly string[]).includes(top);
-      // A bad default is reported once, at `defaults`; a contradiction with the entry's own keys is the entry's.
-      if (fromDefaults && f.error.code !== "INPUT_CONTRADICTORY") continue;
-      const message = bareMessage(f.error.message) + (fromDefaults ? " (the value comes from defaults)" : "");
-      push(entry, prefix, path, f.error.code, message);
-    }
-    if (decl === undefined) continue;
+/** The whole-file rules: one link per AD user, per cloud user and per resource name. */
+class Claims {
+  private readonly byAd = new Map<string, SourceEntry>();
+  private readonly byCloud = new Map<string, SourceEntry>();
+  private readonly byName = new Map<string, SourceEntry>();
 
-    const explicitName = name !== undefined;
-    const linkName = name ?? deriveLinkName(decl.onPremises);
-    const adKey = selectorKey(decl.onPremises as Record<string, string | undefined>);
-    const cloudKey = selectorKey(decl.cloud as Record<string, string | undefined>);
-    let conflict = false;
+  constructor(private readonly problems: ProblemList) {}
 
-    const sameAd = adKey === undefined ? undefined : byAd.get(adKey);
-    const sameCloud = cloudKey === undefined ? undefined : byCloud.get(cloudKey);
-    if (sameAd !== undefined && sameCloud !== undefined && sameCloud.entry === sameAd) {
-      push(
+  /** Claims the entry's users and name; true when it conflicts with an earlier entry (reported). */
+  conflicts(
+    entry: SourceEntry,
+    prefix: string,
+    decl: UserLinkDeclaration,
+    linkName: string,
+    explicitName: boolean,
+  ): boolean {
+    const conflict = this.usersConflict(entry, prefix, decl);
+    const nameKey = linkName.toLowerCase();
+    const sameName = this.byName.get(nameKey);
+    if (sameName === undefined) this.byName.set(nameKey, entry);
+    if (sameName === undefined || conflict) return conflict;
+    this.problems.push(
+      entry,
+      prefix,
+      explicitName ? ["name"] : [],
+      "LINK_NAME_DUPLICATE",
+      `resource name "${linkName}" is already used by entries[${sameName.index}] (line ${lineOfEntry(sameName)})${explicitName ? "" : " (derived from the on-premises selector)"}; give this entry a unique name.`,
+    );
+    return true;
+  }
+
+  private usersConflict(entry: SourceEntry, prefix: string, decl: UserLinkDeclaration): boolean {
+    const onPremises = decl.onPremises as Record<string, string | undefined>;
+    const cloud = decl.cloud as Record<string, string | undefined>;
+    const adKey = selectorKey(onPremises);
+    const cloudKey = selectorKey(cloud);
+    const sameAd = adKey === undefined ? undefined : this.byAd.get(adKey);
+    const sameCloud = cloudKey === undefined ? undefined : this.byCloud.get(cloudKey);
+    if (adKey !== undefined && sameAd === undefined) this.byAd.set(adKey, entry);
+    if (cloudKey !== undefined && sameCloud === undefined) this.byCloud.set(cloudKey, entry);
+    if (sameAd !== undefined && sameCloud === sameAd) {
+      this.problems.push(
         entry,
         prefix,
         [],
         "LINK_DUPLICATE",
-        `duplicate of entries[${sameAd.index}] (line ${lineOfEntry(sameAd)}): both link ${describeSelector(decl.onPremises as Record<string, string>)} to cloud ${describeSelector(decl.cloud as Record<string, string>)}. Remove one.`,
+        `duplicate of entries[${sameAd.index}] (line ${lineOfEntry(sameAd)}): both link ${describeSelector(onPremises)} to cloud ${describeSelector(cloud)}. Remove one.`,
       );
-      conflict = true;
-    } else {
-      if (sameAd !== undefined) {
-        push(
-          entry,
-          prefix,
-          ["onPremises"],
-          "LINK_CONFLICT_AD",
-          `the AD user ${describeSelector(decl.onPremises as Record<string, string>)} is already linked by entries[${sameAd.index}] (line ${lineOfEntry(sameAd)}); one AD user can be linked to one cloud user only.`,
-        );
-        conflict = true;
-      }
-      if (sameCloud !== undefined) {
-        push(
-          entry,
-          prefix,
-          ["cloud"],
-          "LINK_CONFLICT_CLOUD",
-          `the cloud user ${describeSelector(decl.cloud as Record<string, string>)} is already claimed by entries[${sameCloud.entry.index}] (line ${lineOfEntry(sameCloud.entry)}); one cloud user can be taken over by one AD user only.`,
-        );
-        conflict = true;
-      }
+      return true;
     }
-    if (adKey !== undefined && sameAd === undefined) byAd.set(adKey, entry);
-    if (cloudKey !== undefined && sameCloud === undefined) byCloud.set(cloudKey, { entry, adKey });
-
-    const nameKey = linkName.toLowerCase();
-    const sameName = byName.get(nameKey);
-    if (sameName !== undefined && !conflict) {
-      push(
+    if (sameAd !== undefined) {
+      this.problems.push(
         entry,
         prefix,
-        explicitName ? ["name"] : [],
-        "LINK_NAME_DUPLICATE",
-        `resource name "${linkName}" is already used by entries[${sameName.index}] (line ${lineOfEntry(sameName)})${explicitName ? "" : " (derived from the on-premises selector)"}; give this entry a unique name.`,
+        ["onPremises"],
+        "LINK_CONFLICT_AD",
+        `the AD user ${describeSelector(onPremises)} is already linked by entries[${sameAd.index}] (line ${lineOfEntry(sameAd)}); one AD user can be linked to one cloud user only.`,
       );
-      conflict = true;
     }
-    if (sameName === undefined) byName.set(nameKey, entry);
-    if (!conflict)
-      entries.push({
-        name: linkName,
-        explicitName,
-        index: entry.index,
-        line: lineOfEntry(entry),
-        args: decl,
-      });
+    if (sameCloud !== undefined) {
+      this.problems.push(
+        entry,
+        prefix,
+        ["cloud"],
+        "LINK_CONFLICT_CLOUD",
+        `the cloud user ${describeSelector(cloud)} is already claimed by entries[${sameCloud.index}] (line ${lineOfEntry(sameCloud)}); one cloud user can be taken over by one AD user only.`,
+      );
+    }
+    return sameAd !== undefined || sameCloud !== undefined;
+  }
+}
+
+function lineOfEntry(e: SourceEntry): number {
+  return e.lineOf([]);
+}
+
+/**
+ * Validates a links file read by a reader.
+ * @throws LinksFileInvalidError listing every problem (reader's and validation's), sorted by line.
+ */
+export function checkLinksSource(source: SourceFile): LinksFile {
+  const file = source.file;
+  const problems = new ProblemList(file, source.problems);
+  const defaults = source.defaults === undefined ? {} : checkDefaults(source.defaults, problems);
+  const claims = new Claims(problems);
+  const entries: LinkEntry[] = [];
+  for (const entry of source.entries) {
+    const prefix = `entries[${entry.index}]`;
+    const hidden = problems.scope(entry.raw);
+    if (!isPlainObject(entry.raw)) {
+      problems.push(
+        entry,
+        prefix,
+        [],
+        "ENTRY_NOT_A_MAPPING",
+        "must be a mapping with at least onPremises and cloud.",
+      );
+      continue;
+    }
+    const name = checkEntryKeys(entry, entry.raw, prefix, problems);
+    const decl = declarationOf(entry, entry.raw, prefix, defaults, hidden, problems);
+    if (decl === undefined) continue;
+    const explicitName = name !== undefined;
+    const linkName = name ?? deriveLinkName(decl.onPremises);
+    if (claims.conflicts(entry, prefix, decl, linkName, explicitName)) continue;
+    entries.push({ name: linkName, explicitName, index: entry.index, line: lineOfEntry(entry), args: decl });
   }
 
-  if (problems.length > 0) throw new LinksFileInvalidError(file, problems);
+  if (problems.items.length > 0) throw new LinksFileInvalidError(file, problems.items);
   return {
     file,
     format: source.format,
