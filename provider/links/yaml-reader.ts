@@ -13,139 +13,16 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  Parser,
   parseDocument,
   type Scalar,
+  type YAMLMap,
 } from "yaml";
 import type { FieldPath, SourceEntry, SourceFile, SourceLocator } from "./check";
 import { describeValue, escapeExcerpt, escapeMessage, excerpt, isPathKey } from "./excerpt";
-import {
-  MAX_LINKS_ENTRIES,
-  MAX_YAML_ALIASES,
-  MAX_YAML_DEPTH,
-  MAX_YAML_INDICATOR_RUN,
-  MAX_YAML_MAP_KEYS,
-  MAX_YAML_NODES,
-} from "./limits";
+import { MAX_YAML_DEPTH, MAX_YAML_NODES } from "./limits";
 import type { LinksFileProblem } from "./problems";
 import { FILE_KEYS, isStringPath, LINKS_FILE_VERSION } from "./schema";
-
-/** The structural limits of a links file, checked before the YAML is composed (which recurses). */
-interface ShapeProblem {
-  offset: number;
-  code: string;
-  message: string;
-}
-
-/** 1-based line of `offset` in `text`. */
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
-
-/**
- * A run of block indicators (`-`, `?`, `:` followed by a blank), anchors (`&a`) and tags (`!t`) on
- * one line is read by the YAML lexer with one recursive call each; a long run overflows the stack
- * before any limit on the parsed document could apply. Returns the offset of the first line whose
- * run is longer than {@link MAX_YAML_INDICATOR_RUN}.
- */
-function longIndicatorRun(text: string): number | undefined {
-  let lineStart = 0;
-  while (lineStart <= text.length) {
-    let end = text.indexOf("\n", lineStart);
-    if (end < 0) end = text.length;
-    let run = 0;
-    let i = lineStart;
-    while (i < end) {
-      while (i < end && (text[i] === " " || text[i] === "\t" || text[i] === "\r")) i++;
-      if (i >= end) break;
-      let j = i;
-      while (j < end && text[j] !== " " && text[j] !== "\t" && text[j] !== "\r") j++;
-      const ch = text[i]!;
-      const indicator = (j === i + 1 && (ch === "-" || ch === "?" || ch === ":")) || ch === "&" || ch === "!";
-      if (indicator) {
-        run++;
-        if (run > MAX_YAML_INDICATOR_RUN) return lineStart;
-      } else run = 0;
-      i = j;
-    }
-    lineStart = end + 1;
-  }
-  return undefined;
-}
-
-type CstNode = { type?: string; offset?: number; [key: string]: unknown };
-
-/**
- * Walks the concrete syntax tree (built without recursion by yaml's Parser) with an explicit stack
- * and reports the first structural limit exceeded: nesting depth, aliases, keys per mapping, items
- * per list. Only a document within every limit is composed.
- */
-function shapeProblem(text: string): ShapeProblem | undefined {
-  let aliases = 0;
-  let nodes = 0;
-  for (const doc of new Parser().parse(text)) {
-    const stack: [unknown, number][] = [[doc, 0]];
-    while (stack.length > 0) {
-      const [value, depth] = stack.pop()!;
-      if (Array.isArray(value)) {
-        for (const v of value) stack.push([v, depth]);
-        continue;
-      }
-      if (typeof value !== "object" || value === null) continue;
-      const node = value as CstNode;
-      if (++nodes > MAX_YAML_NODES) {
-        return {
-          offset: node.offset ?? 0,
-          code: "LINKS_FILE_TOO_COMPLEX",
-          message: `the file has more than ${MAX_YAML_NODES} YAML nodes; a links file is a flat list of entries.`,
-        };
-      }
-      let d = depth;
-      if (node.type === "alias" && ++aliases > MAX_YAML_ALIASES) {
-        return {
-          offset: node.offset ?? 0,
-          code: "LINKS_FILE_TOO_COMPLEX",
-          message: `more than ${MAX_YAML_ALIASES} YAML aliases (*name); write the values out.`,
-        };
-      }
-      if (node.type === "block-map" || node.type === "block-seq" || node.type === "flow-collection") {
-        d = depth + 1;
-        if (d > MAX_YAML_DEPTH) {
-          return {
-            offset: node.offset ?? 0,
-            code: "LINKS_FILE_TOO_DEEP",
-            message: `YAML nested more than ${MAX_YAML_DEPTH} levels deep; a links file needs 4 (file, entries, entry, selector).`,
-          };
-        }
-        const items = (node["items"] as unknown[] | undefined) ?? [];
-        const isMapping =
-          node.type === "block-map" ||
-          (node.type === "flow-collection" &&
-            (node["start"] as { source?: string } | undefined)?.source === "{");
-        if (isMapping && items.length > MAX_YAML_MAP_KEYS) {
-          return {
-            offset: node.offset ?? 0,
-            code: "LINKS_FILE_TOO_COMPLEX",
-            message: `a mapping with more than ${MAX_YAML_MAP_KEYS} keys; an entry has at most 13.`,
-          };
-        }
-        if (!isMapping && items.length > MAX_LINKS_ENTRIES) {
-          return {
-            offset: node.offset ?? 0,
-            code: "LINKS_FILE_TOO_MANY_ENTRIES",
-            message: `a list with more than ${MAX_LINKS_ENTRIES} items; a links file declares at most ${MAX_LINKS_ENTRIES} links (split it into several stacks).`,
-          };
-        }
-      }
-      for (const [k, v] of Object.entries(node)) {
-        if (k !== "source" && typeof v === "object" && v !== null) stack.push([v, d]);
-      }
-    }
-  }
-  return undefined;
-}
+import { lineAt, precomposeProblem } from "./yaml-limits";
 
 /** yaml's message for a syntax error, as one escaped line with at most a short excerpt of the source. */
 function yamlMessage(message: string): string {
@@ -240,29 +117,19 @@ function locator(root: Node | null | undefined, fallbackLine: number, lines: Lin
   };
 }
 
-/** Reads YAML text. `file` is the name used in problems (e.g. `links.yaml`). Never throws. */
-export function readLinksYaml(text: string, file: string): SourceFile {
-  const problems: LinksFileProblem[] = [];
-  const source: SourceFile = { file, format: "yaml", problems, entries: [] };
-  const runAt = longIndicatorRun(text);
-  const shape =
-    runAt !== undefined
-      ? {
-          offset: runAt,
-          code: "LINKS_FILE_TOO_DEEP",
-          message: `a line with more than ${MAX_YAML_INDICATOR_RUN} nested "- ", "? ", ": ", anchors or tags; a links file needs at most two.`,
-        }
-      : shapeProblem(text);
-  if (shape !== undefined) {
-    problems.push({
-      file,
-      line: lineAt(text, shape.offset),
-      path: "",
-      code: shape.code,
-      message: shape.message,
-    });
-    return source;
-  }
+/** A problem of the whole file (no property path). */
+function fileProblem(file: string, line: number, code: string, message: string): LinksFileProblem {
+  return { file, line, path: "", code, message };
+}
+
+/** The composed document, or the problems that stop reading (limits, syntax). */
+function compose(
+  text: string,
+  file: string,
+): { doc: Document.Parsed; lines: LineCounter } | { problems: LinksFileProblem[] } {
+  const shape = precomposeProblem(text);
+  if (shape !== undefined)
+    return { problems: [fileProblem(file, lineAt(text, shape.offset), shape.code, shape.message)] };
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -270,63 +137,53 @@ export function readLinksYaml(text: string, file: string): SourceFile {
   } catch (err) {
     // A backstop: the checks above bound what the composer recurses on.
     if (!(err instanceof RangeError)) throw err;
-    problems.push({
-      file,
-      line: 1,
-      path: "",
-      code: "LINKS_FILE_TOO_DEEP",
-      message: "the YAML is nested too deeply to read; a links file needs 4 levels.",
-    });
-    return source;
+    return {
+      problems: [
+        fileProblem(
+          file,
+          1,
+          "LINKS_FILE_TOO_DEEP",
+          "the YAML is nested too deeply to read; a links file needs 4 levels.",
+        ),
+      ],
+    };
   }
-  for (const e of doc.errors) {
-    problems.push({
-      file,
-      line: e.linePos?.[0]?.line ?? 1,
-      path: "",
-      code: `YAML_${e.code}`,
-      message: yamlMessage(e.message),
-    });
-  }
-  if (doc.errors.length > 0) return source; // positions after a syntax error are not trustworthy
+  // Positions after a syntax error are not trustworthy: stop at the syntax errors.
+  if (doc.errors.length > 0)
+    return {
+      problems: doc.errors.map((e) =>
+        fileProblem(file, e.linePos?.[0]?.line ?? 1, `YAML_${e.code}`, yamlMessage(e.message)),
+      ),
+    };
+  return { doc, lines };
+}
 
-  const root = doc.contents;
+/** The problem when the document is not a mapping (empty, or a scalar or list at the top). */
+function rootProblem(root: unknown, file: string, lines: LineCounter): LinksFileProblem | undefined {
   if (root === null || (isScalar(root) && (root.value === null || root.value === ""))) {
-    problems.push({
+    return fileProblem(
       file,
-      line: 1,
-      path: "",
-      code: "LINKS_FILE_EMPTY",
-      message:
-        "the file is empty; it needs `entries:` with a list of links (an empty list `entries: []` is allowed).",
-    });
-    return source;
+      1,
+      "LINKS_FILE_EMPTY",
+      "the file is empty; it needs `entries:` with a list of links (an empty list `entries: []` is allowed).",
+    );
   }
-  if (!isMap(root)) {
-    problems.push({
-      file,
-      line: lines.linePos(root.range?.[0] ?? 0).line,
-      path: "",
-      code: "LINKS_FILE_NOT_A_MAPPING",
-      message: "the top level must be a mapping with `entries:` (and optionally `version:` and `defaults:`).",
-    });
-    return source;
-  }
-  const top = locator(root, 1, lines);
-  let value: Record<string, unknown>;
-  try {
-    value = toValue(root, [], { doc, nodes: 0 }) as Record<string, unknown>;
-  } catch (err) {
-    if (!(err instanceof ExpansionLimit || err instanceof RangeError)) throw err;
-    problems.push({
-      file,
-      line: 1,
-      path: "",
-      code: "LINKS_FILE_TOO_COMPLEX",
-      message: `the YAML aliases expand to more than ${MAX_YAML_NODES} nodes or ${MAX_YAML_DEPTH} levels (an alias inside its own anchor, or nested aliases); write the values out.`,
-    });
-    return source;
-  }
+  if (isMap(root)) return undefined;
+  return fileProblem(
+    file,
+    lines.linePos((root as Node).range?.[0] ?? 0).line,
+    "LINKS_FILE_NOT_A_MAPPING",
+    "the top level must be a mapping with `entries:` (and optionally `version:` and `defaults:`).",
+  );
+}
+
+/** Reports unknown top-level keys and an unsupported version. */
+function checkTopLevel(
+  value: Record<string, unknown>,
+  top: SourceLocator,
+  file: string,
+  problems: LinksFileProblem[],
+): void {
   for (const key of Object.keys(value)) {
     if (!(FILE_KEYS as readonly string[]).includes(key)) {
       problems.push({
@@ -348,11 +205,17 @@ export function readLinksYaml(text: string, file: string): SourceFile {
       message: `unsupported version ${describeValue(version)}; this release reads version ${LINKS_FILE_VERSION}.`,
     });
   }
-  if ("defaults" in value) {
-    const node = root.get("defaults", true) as Node | null | undefined;
-    const line = top.lineOf(["defaults"]);
-    source.defaults = { ...locator(node, line, lines), raw: value["defaults"], line };
-  }
+}
+
+/** The entries with their locators, or the problem with `entries:` itself. */
+function readEntries(
+  root: YAMLMap,
+  value: Record<string, unknown>,
+  top: SourceLocator,
+  lines: LineCounter,
+  file: string,
+  problems: LinksFileProblem[],
+): SourceEntry[] {
   const entriesNode = root.get("entries", true) as Node | null | undefined;
   if (!("entries" in value)) {
     problems.push({
@@ -362,7 +225,9 @@ export function readLinksYaml(text: string, file: string): SourceFile {
       code: "LINKS_FILE_NO_ENTRIES",
       message: "missing; list the links under `entries:` (an empty list `entries: []` is allowed).",
     });
-  } else if (entriesNode !== null && entriesNode !== undefined && !isSeq(entriesNode)) {
+    return [];
+  }
+  if (entriesNode !== null && entriesNode !== undefined && !isSeq(entriesNode)) {
     problems.push({
       file,
       line: top.lineOf(["entries"]),
@@ -370,13 +235,54 @@ export function readLinksYaml(text: string, file: string): SourceFile {
       code: "LINKS_FILE_ENTRIES_NOT_A_LIST",
       message: "must be a list (each item starting with `- `).",
     });
-  } else if (isSeq(entriesNode)) {
-    const raw = value["entries"] as unknown[];
-    entriesNode.items.forEach((item, index) => {
-      const loc = locator(item as Node, top.lineOf(["entries"]), lines);
-      const entry: SourceEntry = { ...loc, index, line: loc.lineOf([]), raw: raw[index] };
-      source.entries.push(entry);
-    });
+    return [];
   }
+  if (!isSeq(entriesNode)) return [];
+  const raw = value["entries"] as unknown[];
+  return entriesNode.items.map((item, index) => {
+    const loc = locator(item as Node, top.lineOf(["entries"]), lines);
+    return { ...loc, index, line: loc.lineOf([]), raw: raw[index] };
+  });
+}
+
+/** Reads YAML text. `file` is the name used in problems (e.g. `links.yaml`). Never throws. */
+export function readLinksYaml(text: string, file: string): SourceFile {
+  const problems: LinksFileProblem[] = [];
+  const source: SourceFile = { file, format: "yaml", problems, entries: [] };
+  const composed = compose(text, file);
+  if ("problems" in composed) {
+    problems.push(...composed.problems);
+    return source;
+  }
+  const { doc, lines } = composed;
+  const root = doc.contents;
+  const notAMapping = rootProblem(root, file, lines);
+  if (notAMapping !== undefined || !isMap(root)) {
+    if (notAMapping !== undefined) problems.push(notAMapping);
+    return source;
+  }
+  const top = locator(root, 1, lines);
+  let value: Record<string, unknown>;
+  try {
+    value = toValue(root, [], { doc, nodes: 0 }) as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof ExpansionLimit || err instanceof RangeError)) throw err;
+    problems.push(
+      fileProblem(
+        file,
+        1,
+        "LINKS_FILE_TOO_COMPLEX",
+        `the YAML aliases expand to more than ${MAX_YAML_NODES} nodes or ${MAX_YAML_DEPTH} levels (an alias inside its own anchor, or nested aliases); write the values out.`,
+      ),
+    );
+    return source;
+  }
+  checkTopLevel(value, top, file, problems);
+  if ("defaults" in value) {
+    const node = root.get("defaults", true) as Node | null | undefined;
+    const line = top.lineOf(["defaults"]);
+    source.defaults = { ...locator(node, line, lines), raw: value["defaults"], line };
+  }
+  source.entries.push(...readEntries(root, value, top, lines, file, problems));
   return source;
 }
