@@ -48,30 +48,18 @@ function kindOf(st: fs.Stats): string {
 
 const SETTING = "ad-entra-link:linksFile";
 
-/**
- * Reads the links file at `filePath` (relative to the project folder, or absolute).
- * @throws ConfigurationError with code
- *   `LINKS_FILE_UNREADABLE` (missing, no permission),
- *   `LINKS_FILE_OUTSIDE_PROJECT` (the path or a symlink on it leads outside the project folder),
- *   `LINKS_FILE_NOT_REGULAR` (directory, device, FIFO, socket, /proc or /sys file),
- *   `LINKS_FILE_TOO_LARGE` (more than the size limit),
- *   `LINKS_FILE_NOT_TEXT` (NUL bytes or invalid UTF-8).
- */
-export function readLinksFileText(filePath: string, options: ReadLinksFileOptions): string {
-  const shown = displayFileName(options.displayName);
-  const maxBytes = options.maxBytes ?? MAX_LINKS_FILE_BYTES;
-  const refuse = (code: string, what: string, cause?: unknown): never => {
-    throw new ConfigurationError(
-      code,
-      `ad-entra-link: ${SETTING} "${shown}" ${what}`,
-      cause === undefined ? undefined : { cause },
-    );
-  };
-  const errno = (e: unknown) => (e as NodeJS.ErrnoException).code ?? "error";
+/** Throws the ConfigurationError `code` for the file: `what` completes the sentence naming it. */
+type Refuse = (code: string, what: string, cause?: unknown) => never;
 
+function errno(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? "error";
+}
+
+/** The file's real path, refused unless it and every symlink on the way stay inside the project. */
+function resolveInsideProject(filePath: string, projectDir: string, refuse: Refuse): string {
   let projectReal: string;
   try {
-    projectReal = fs.realpathSync.native(path.resolve(options.projectDir));
+    projectReal = fs.realpathSync.native(path.resolve(projectDir));
   } catch (cause) {
     return refuse(
       "LINKS_FILE_UNREADABLE",
@@ -79,9 +67,9 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
       cause,
     );
   }
-  const absolute = path.resolve(options.projectDir, filePath);
+  const absolute = path.resolve(projectDir, filePath);
   // Refused by its name first: nothing outside the project is even looked at.
-  if (!isInside(absolute, path.resolve(options.projectDir)) && !isInside(absolute, projectReal)) {
+  if (!isInside(absolute, path.resolve(projectDir)) && !isInside(absolute, projectReal)) {
     refuse(
       "LINKS_FILE_OUTSIDE_PROJECT",
       "is outside the project folder; a links file must be a file inside the folder of Pulumi.yaml (give a path relative to it).",
@@ -106,6 +94,11 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
       "is a symbolic link (or lies under one) that leads outside the project folder; a links file must be a regular file inside the folder of Pulumi.yaml.",
     );
   }
+  return real;
+}
+
+/** The file's stats, refused unless it is a regular file within the size limit. */
+function statRegularFile(real: string, maxBytes: number, refuse: Refuse): fs.Stats {
   if (SPECIAL_ROOTS.some((root) => real === root || real.startsWith(`${root}/`))) {
     refuse(
       "LINKS_FILE_NOT_REGULAR",
@@ -120,13 +113,22 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
   }
   // Checked before opening: opening a FIFO for reading would wait for a writer.
   if (!st.isFile()) refuse("LINKS_FILE_NOT_REGULAR", `is ${kindOf(st)}, not a regular file.`);
-  const tooLarge = () =>
-    refuse(
-      "LINKS_FILE_TOO_LARGE",
-      `is larger than ${maxBytes} bytes (the limit for a links file); split it or remove entries.`,
-    );
-  if (st.size > maxBytes) tooLarge();
+  if (st.size > maxBytes) refuseTooLarge(maxBytes, refuse);
+  return st;
+}
 
+function refuseTooLarge(maxBytes: number, refuse: Refuse): never {
+  return refuse(
+    "LINKS_FILE_TOO_LARGE",
+    `is larger than ${maxBytes} bytes (the limit for a links file); split it or remove entries.`,
+  );
+}
+
+/**
+ * The file's bytes, read from the very file that was checked (`st`), at most one byte past the
+ * limit whatever size it reports.
+ */
+function readBounded(real: string, st: fs.Stats, maxBytes: number, refuse: Refuse): Buffer {
   let fd: number;
   try {
     const c = fs.constants;
@@ -141,7 +143,7 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
     if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev) {
       refuse("LINKS_FILE_NOT_REGULAR", "changed while it was being opened; run again.");
     }
-    if (opened.size > maxBytes) tooLarge();
+    if (opened.size > maxBytes) refuseTooLarge(maxBytes, refuse);
     // Never trust the reported size (a kernel file reports 0): read at most one byte past the limit.
     const buffer = Buffer.alloc(maxBytes + 1);
     let total = 0;
@@ -157,7 +159,12 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
   } finally {
     fs.closeSync(fd);
   }
-  if (bytes.length > maxBytes) tooLarge();
+  if (bytes.length > maxBytes) refuseTooLarge(maxBytes, refuse);
+  return bytes;
+}
+
+/** The bytes as text, refused when they hold a NUL byte or are not valid UTF-8. */
+function decodeText(bytes: Buffer, refuse: Refuse): string {
   if (bytes.includes(0)) {
     refuse(
       "LINKS_FILE_NOT_TEXT",
@@ -173,4 +180,28 @@ export function readLinksFileText(filePath: string, options: ReadLinksFileOption
       cause,
     );
   }
+}
+
+/**
+ * Reads the links file at `filePath` (relative to the project folder, or absolute).
+ * @throws ConfigurationError with code
+ *   `LINKS_FILE_UNREADABLE` (missing, no permission),
+ *   `LINKS_FILE_OUTSIDE_PROJECT` (the path or a symlink on it leads outside the project folder),
+ *   `LINKS_FILE_NOT_REGULAR` (directory, device, FIFO, socket, /proc or /sys file),
+ *   `LINKS_FILE_TOO_LARGE` (more than the size limit),
+ *   `LINKS_FILE_NOT_TEXT` (NUL bytes or invalid UTF-8).
+ */
+export function readLinksFileText(filePath: string, options: ReadLinksFileOptions): string {
+  const shown = displayFileName(options.displayName);
+  const maxBytes = options.maxBytes ?? MAX_LINKS_FILE_BYTES;
+  const refuse: Refuse = (code, what, cause) => {
+    throw new ConfigurationError(
+      code,
+      `ad-entra-link: ${SETTING} "${shown}" ${what}`,
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  const real = resolveInsideProject(filePath, options.projectDir, refuse);
+  const st = statRegularFile(real, maxBytes, refuse);
+  return decodeText(readBounded(real, st, maxBytes, refuse), refuse);
 }
