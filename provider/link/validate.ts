@@ -182,92 +182,118 @@ export function unknownPaths(value: unknown, path = ""): string[] {
   return out.sort();
 }
 
-/** Validates and normalizes a declaration. Returns failures instead of throwing, to report all at once. */
-export function validateDeclaration(raw: Record<string, unknown>): {
-  decl?: UserLinkDeclaration;
-  failures: InputFailure[];
-} {
-  const failures: InputFailure[] = [];
+/** Runs `check`, recording an InvalidInputError it throws as a failure (anything else propagates). */
+function collect(failures: InputFailure[], property: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof InvalidInputError) failures.push({ property, error: err });
+    else throw err;
+  }
+}
 
-  const onPrem = selectorObject(failures, raw, "onPremises");
-  const onPremKey = exactlyOne(failures, onPrem, "onPremises", [
+/** Records each problem as a failure of `property`; true when there were none. */
+function noProblems(
+  failures: InputFailure[],
+  property: string,
+  problems: readonly InvalidInputError[],
+): boolean {
+  for (const p of problems) failures.push({ property, error: p });
+  return problems.length === 0;
+}
+
+/** A sAMAccountName AD would accept: at most 20 characters, none of the forbidden ones. */
+function samAccountNameOk(failures: InputFailure[], property: string, value: string): boolean {
+  if (value.length > 20) {
+    fail(
+      failures,
+      "SAM_ACCOUNT_NAME_TOO_LONG",
+      property,
+      `${property} "${value.slice(0, 40)}…" is longer than the 20 characters AD allows.`,
+    );
+    return false;
+  }
+  if (SAM_ACCOUNT_NAME_FORBIDDEN.test(value)) {
+    fail(
+      failures,
+      "SAM_ACCOUNT_NAME_INVALID_CHARACTER",
+      property,
+      `${property} "${value}" contains a character AD does not allow in sAMAccountName (" / \\ [ ] : ; | = , + * ? < > @).`,
+    );
+    return false;
+  }
+  return true;
+}
+
+/** The on-premises selector: exactly one of its four keys, its value checked for that key. */
+function onPremisesSelector(
+  failures: InputFailure[],
+  raw: Record<string, unknown>,
+): UserLinkDeclaration["onPremises"] {
+  const obj = selectorObject(failures, raw, "onPremises");
+  const key = exactlyOne(failures, obj, "onPremises", [
     "samAccountName",
     "distinguishedName",
     "objectGuid",
     "userPrincipalName",
   ]);
   const onPremises: UserLinkDeclaration["onPremises"] = {};
-  if (onPremKey !== undefined) {
-    const property = `onPremises.${onPremKey}`;
-    const value = optionalString(failures, onPrem!, onPremKey, property);
-    if (value !== undefined) {
-      try {
-        if (onPremKey === "objectGuid") onPremises.objectGuid = normalizeGuid(value, property);
-        else if (onPremKey === "distinguishedName") {
-          parseDn(value, property);
-          onPremises.distinguishedName = value;
-        } else if (onPremKey === "samAccountName") {
-          if (value.length > 20) {
-            fail(
-              failures,
-              "SAM_ACCOUNT_NAME_TOO_LONG",
-              property,
-              `${property} "${value.slice(0, 40)}…" is longer than the 20 characters AD allows.`,
-            );
-          } else if (SAM_ACCOUNT_NAME_FORBIDDEN.test(value)) {
-            fail(
-              failures,
-              "SAM_ACCOUNT_NAME_INVALID_CHARACTER",
-              property,
-              `${property} "${value}" contains a character AD does not allow in sAMAccountName (" / \\ [ ] : ; | = , + * ? < > @).`,
-            );
-          } else onPremises.samAccountName = value;
-        } else {
-          // On-prem UPNs may use non-routable suffixes (corp.local), so only the shape is checked.
-          if (!/^[^@\s]+@[^@\s]+$/.test(value)) {
-            fail(
-              failures,
-              "UPN_INVALID_FORMAT",
-              property,
-              `${property} "${value}" is not of the form name@suffix.`,
-            );
-          } else onPremises.userPrincipalName = value;
-        }
-      } catch (err) {
-        if (err instanceof InvalidInputError) failures.push({ property, error: err });
-        else throw err;
-      }
-    }
-  }
+  if (key === undefined) return onPremises;
+  const property = `onPremises.${key}`;
+  const value = optionalString(failures, obj!, key, property);
+  if (value === undefined) return onPremises;
+  collect(failures, property, () => {
+    if (key === "objectGuid") onPremises.objectGuid = normalizeGuid(value, property);
+    else if (key === "distinguishedName") {
+      parseDn(value, property);
+      onPremises.distinguishedName = value;
+    } else if (key === "samAccountName") {
+      if (samAccountNameOk(failures, property, value)) onPremises.samAccountName = value;
+    } else if (!/^[^@\s]+@[^@\s]+$/.test(value)) {
+      // On-prem UPNs may use non-routable suffixes (corp.local), so only the shape is checked.
+      fail(
+        failures,
+        "UPN_INVALID_FORMAT",
+        property,
+        `${property} "${value}" is not of the form name@suffix.`,
+      );
+    } else onPremises.userPrincipalName = value;
+  });
+  return onPremises;
+}
 
-  const cloudRaw = selectorObject(failures, raw, "cloud");
-  const cloudKey = exactlyOne(failures, cloudRaw, "cloud", ["userPrincipalName", "id"]);
+/** The cloud selector: a UPN Entra ID accepts, or an object id without braces. */
+function cloudSelector(failures: InputFailure[], raw: Record<string, unknown>): UserLinkDeclaration["cloud"] {
+  const obj = selectorObject(failures, raw, "cloud");
+  const key = exactlyOne(failures, obj, "cloud", ["userPrincipalName", "id"]);
   const cloud: UserLinkDeclaration["cloud"] = {};
-  if (cloudKey !== undefined) {
-    const property = `cloud.${cloudKey}`;
-    const value = optionalString(failures, cloudRaw!, cloudKey, property);
-    if (value !== undefined) {
-      if (cloudKey === "id") {
-        try {
-          cloud.id = normalizeGuid(value, property);
-          if (/[{}]/.test(value))
-            throw new InvalidInputError(
-              "GUID_BRACES",
-              property,
-              `ad-entra-link: ${property} must be a plain object id without braces.`,
-            );
-        } catch (err) {
-          if (err instanceof InvalidInputError) failures.push({ property, error: err });
-          else throw err;
-        }
-      } else {
-        const problems = upnProblems(value, property);
-        for (const p of problems) failures.push({ property, error: p });
-        if (problems.length === 0) cloud.userPrincipalName = value;
-      }
-    }
+  if (key === undefined) return cloud;
+  const property = `cloud.${key}`;
+  const value = optionalString(failures, obj!, key, property);
+  if (value === undefined) return cloud;
+  if (key === "id") {
+    collect(failures, property, () => {
+      cloud.id = normalizeGuid(value, property);
+      if (/[{}]/.test(value))
+        throw new InvalidInputError(
+          "GUID_BRACES",
+          property,
+          `ad-entra-link: ${property} must be a plain object id without braces.`,
+        );
+    });
+  } else if (noProblems(failures, property, upnProblems(value, property))) {
+    cloud.userPrincipalName = value;
   }
+  return cloud;
+}
 
+type LinkOptions = Pick<
+  UserLinkDeclaration,
+  "match" | "sourceAnchor" | "writeConsistencyGuid" | "onDelete" | "allowPrivilegedCloudUser"
+>;
+
+/** The link's modes and switches, defaulted, with the one contradiction between them. */
+function linkOptions(failures: InputFailure[], raw: Record<string, unknown>): LinkOptions {
   const match = oneOf<MatchMode>(failures, raw, "match", ["soft", "hard"], "soft");
   const sourceAnchor = oneOf<SourceAnchorChoice>(
     failures,
@@ -287,22 +313,18 @@ export function validateDeclaration(raw: Record<string, unknown>): {
       `writeConsistencyGuid: true contradicts sourceAnchor "objectGUID"; use "auto" or "mS-DS-ConsistencyGuid".`,
     );
   }
+  return { match, sourceAnchor, writeConsistencyGuid, onDelete, allowPrivilegedCloudUser };
+}
 
-  const decl: UserLinkDeclaration = {
-    onPremises,
-    cloud,
-    match,
-    sourceAnchor,
-    writeConsistencyGuid,
-    onDelete,
-    allowPrivilegedCloudUser,
-  };
-
+/** The target UPN, mail and primary SMTP address the link writes, each checked; set on `decl`. */
+function targetAddresses(
+  failures: InputFailure[],
+  raw: Record<string, unknown>,
+  decl: UserLinkDeclaration,
+): void {
   const upn = optionalString(failures, raw, "userPrincipalName", "userPrincipalName");
-  if (upn !== undefined) {
-    const problems = upnProblems(upn, "userPrincipalName");
-    for (const p of problems) failures.push({ property: "userPrincipalName", error: p });
-    if (problems.length === 0) decl.userPrincipalName = upn;
+  if (upn !== undefined && noProblems(failures, "userPrincipalName", upnProblems(upn, "userPrincipalName"))) {
+    decl.userPrincipalName = upn;
   }
   for (const key of ["mail", "primarySmtpAddress"] as const) {
     const v = optionalString(failures, raw, key, key);
@@ -316,47 +338,64 @@ export function validateDeclaration(raw: Record<string, unknown>): {
       );
       continue;
     }
-    const problems = mailAddressProblems(v, key);
-    for (const p of problems) failures.push({ property: key, error: p });
-    if (problems.length === 0) decl[key] = v;
+    if (noProblems(failures, key, mailAddressProblems(v, key))) decl[key] = v;
   }
+}
+
+/** The extra proxy addresses: a list of strings, none primary; undefined when not given or not a list. */
+function additionalProxyAddresses(
+  failures: InputFailure[],
+  raw: Record<string, unknown>,
+): string[] | undefined {
   const additional = raw["additionalProxyAddresses"];
-  if (additional !== undefined && additional !== null) {
-    if (!Array.isArray(additional)) {
+  if (additional === undefined || additional === null) return undefined;
+  if (!Array.isArray(additional)) {
+    fail(
+      failures,
+      "INPUT_NOT_A_LIST",
+      "additionalProxyAddresses",
+      "additionalProxyAddresses must be a list of strings.",
+    );
+    return undefined;
+  }
+  const values: string[] = [];
+  additional.forEach((item, i) => {
+    if (typeof item !== "string") {
       fail(
         failures,
-        "INPUT_NOT_A_LIST",
-        "additionalProxyAddresses",
-        "additionalProxyAddresses must be a list of strings.",
+        "INPUT_NOT_A_STRING",
+        `additionalProxyAddresses[${i}]`,
+        `additionalProxyAddresses[${i}] must be a string.`,
       );
-    } else {
-      const values: string[] = [];
-      additional.forEach((item, i) => {
-        if (typeof item !== "string") {
-          fail(
-            failures,
-            "INPUT_NOT_A_STRING",
-            `additionalProxyAddresses[${i}]`,
-            `additionalProxyAddresses[${i}] must be a string.`,
-          );
-        } else values.push(item);
-      });
-      for (const p of proxyAddressProblems(values, "additionalProxyAddresses")) {
-        failures.push({ property: p.property, error: p });
-      }
-      if (values.some((v) => v.startsWith("SMTP:"))) {
-        fail(
-          failures,
-          "PROXY_PRIMARY_NOT_ALLOWED",
-          "additionalProxyAddresses",
-          "additionalProxyAddresses must not contain a primary SMTP: address; set primarySmtpAddress instead.",
-        );
-      }
-      decl.additionalProxyAddresses = values;
-    }
+    } else values.push(item);
+  });
+  for (const p of proxyAddressProblems(values, "additionalProxyAddresses")) {
+    failures.push({ property: p.property, error: p });
   }
+  if (values.some((v) => v.startsWith("SMTP:"))) {
+    fail(
+      failures,
+      "PROXY_PRIMARY_NOT_ALLOWED",
+      "additionalProxyAddresses",
+      "additionalProxyAddresses must not contain a primary SMTP: address; set primarySmtpAddress instead.",
+    );
+  }
+  return values;
+}
+
+/** Validates and normalizes a declaration. Returns failures instead of throwing, to report all at once. */
+export function validateDeclaration(raw: Record<string, unknown>): {
+  decl?: UserLinkDeclaration;
+  failures: InputFailure[];
+} {
+  const failures: InputFailure[] = [];
+  const onPremises = onPremisesSelector(failures, raw);
+  const cloud = cloudSelector(failures, raw);
+  const decl: UserLinkDeclaration = { onPremises, cloud, ...linkOptions(failures, raw) };
+  targetAddresses(failures, raw, decl);
+  const additional = additionalProxyAddresses(failures, raw);
+  if (additional !== undefined) decl.additionalProxyAddresses = additional;
   const reason = optionalString(failures, raw, "reason", "reason");
   if (reason !== undefined) decl.reason = reason;
-
   return failures.length === 0 ? { decl, failures } : { failures };
 }
