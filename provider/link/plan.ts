@@ -59,16 +59,18 @@ function valueChange(current: string | null | undefined, planned: string | null)
   return c === planned ? undefined : { current: c, planned };
 }
 
+/** The anchor Entra Connect will send, the attribute it comes from, and bytes to stamp first if asked. */
+interface AnchorChoice {
+  anchorBytes: Buffer;
+  sourceAnchorAttribute: LinkPlan["sourceAnchorAttribute"];
+  writeConsistencyGuid?: Buffer;
+}
+
 /**
- * Computes the plan of one link.
- * @throws InvalidInputError when the declaration asks for something the AD user cannot give
- *   (e.g. sourceAnchor mS-DS-ConsistencyGuid on a user without one).
+ * Which anchor Entra Connect will send: mS-DS-ConsistencyGuid when set, else objectGUID (E3).
+ * @throws InvalidInputError when the declared sourceAnchor contradicts what the AD user holds
  */
-export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFacts): LinkPlan {
-  // Which anchor Entra Connect will send: mS-DS-ConsistencyGuid when set, else objectGUID (E3).
-  let anchorBytes: Buffer;
-  let sourceAnchorAttribute: LinkPlan["sourceAnchorAttribute"];
-  let writeConsistencyGuid: Buffer | undefined;
+function chooseAnchor(decl: UserLinkDeclaration, ad: AdFacts): AnchorChoice {
   if (decl.sourceAnchor === "objectGUID") {
     if (ad.consistencyGuid !== undefined && !ad.consistencyGuid.equals(ad.objectGuidBytes)) {
       throw new InvalidInputError(
@@ -77,44 +79,43 @@ export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFac
         `ad-entra-link: sourceAnchor is "objectGUID", but ${ad.dn} has a different mS-DS-ConsistencyGuid (${bytesToGuid(ad.consistencyGuid)}); Entra Connect with the ConsistencyGuid anchor would send that value instead. Use sourceAnchor "auto" or "mS-DS-ConsistencyGuid", or clear the attribute on purpose first.`,
       );
     }
-    anchorBytes = ad.objectGuidBytes;
-    sourceAnchorAttribute = "objectGUID";
-  } else if (ad.consistencyGuid !== undefined) {
-    anchorBytes = ad.consistencyGuid;
-    sourceAnchorAttribute = "mS-DS-ConsistencyGuid";
-  } else if (decl.writeConsistencyGuid) {
-    anchorBytes = ad.objectGuidBytes;
-    writeConsistencyGuid = ad.objectGuidBytes;
-    sourceAnchorAttribute = "mS-DS-ConsistencyGuid";
-  } else if (decl.sourceAnchor === "mS-DS-ConsistencyGuid") {
+    return { anchorBytes: ad.objectGuidBytes, sourceAnchorAttribute: "objectGUID" };
+  }
+  if (ad.consistencyGuid !== undefined) {
+    return { anchorBytes: ad.consistencyGuid, sourceAnchorAttribute: "mS-DS-ConsistencyGuid" };
+  }
+  if (decl.writeConsistencyGuid) {
+    return {
+      anchorBytes: ad.objectGuidBytes,
+      writeConsistencyGuid: ad.objectGuidBytes,
+      sourceAnchorAttribute: "mS-DS-ConsistencyGuid",
+    };
+  }
+  if (decl.sourceAnchor === "mS-DS-ConsistencyGuid") {
     throw new InvalidInputError(
       "SOURCE_ANCHOR_MISSING",
       "sourceAnchor",
       `ad-entra-link: sourceAnchor is "mS-DS-ConsistencyGuid", but ${ad.dn} has none. Set writeConsistencyGuid: true to stamp its objectGUID there first, or use sourceAnchor "auto".`,
     );
-  } else {
-    anchorBytes = ad.objectGuidBytes;
-    sourceAnchorAttribute = "objectGUID";
   }
-  const immutableId = bytesToImmutableId(anchorBytes);
+  return { anchorBytes: ad.objectGuidBytes, sourceAnchorAttribute: "objectGUID" };
+}
 
-  const targetUpn = decl.userPrincipalName ?? cloud.userPrincipalName;
-  const cloudPrimary = primarySmtpOf(cloud.proxyAddresses, cloud.mail ?? undefined) ?? null;
-  const targetMail = decl.mail ?? cloud.mail ?? cloudPrimary ?? null;
-  const targetPrimary = decl.primarySmtpAddress ?? targetMail;
-
-  const proxyPlan = planProxyAddresses(ad.proxyAddresses, {
-    ...(targetPrimary !== null ? { primarySmtp: targetPrimary } : {}),
-    ...(decl.additionalProxyAddresses !== undefined ? { additional: decl.additionalProxyAddresses } : {}),
-  });
-
-  const targetImmutableId = decl.match === "hard" ? immutableId : (cloud.onPremisesImmutableId ?? null);
-
+/** The changes from what both sides hold to the target values. */
+function plannedChanges(
+  decl: UserLinkDeclaration,
+  ad: AdFacts,
+  cloud: CloudFacts,
+  target: LinkPlan["target"],
+  proxyPlan: ReturnType<typeof planProxyAddresses>,
+  immutableId: string,
+  writeConsistencyGuid: Buffer | undefined,
+): PlannedChanges {
   const changes: PlannedChanges = { onPremises: {}, cloud: {} };
-  const upn = valueChange(ad.userPrincipalName, targetUpn);
+  const upn = valueChange(ad.userPrincipalName, target.userPrincipalName);
   if (upn) changes.onPremises.userPrincipalName = upn;
   // Mail is only managed when there is a value to align to; a cloud user without a mailbox leaves it alone.
-  const mail = targetMail === null ? undefined : valueChange(ad.mail, targetMail);
+  const mail = target.mail === null ? undefined : valueChange(ad.mail, target.mail);
   if (mail) changes.onPremises.mail = mail;
   if (proxyPlan.add.length > 0 || proxyPlan.remove.length > 0) {
     const change: ProxyAddressChange = {
@@ -135,7 +136,11 @@ export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFac
     const immutable = valueChange(cloud.onPremisesImmutableId, immutableId);
     if (immutable) changes.cloud.onPremisesImmutableId = immutable;
   }
+  return changes;
+}
 
+/** One line per change, "side attribute: current → planned". */
+function summarize(changes: PlannedChanges): string[] {
   const summary: string[] = [];
   const show = (v: string | null) => (v === null ? "(not set)" : v);
   for (const [attr, c] of Object.entries(changes.onPremises)) {
@@ -150,17 +155,40 @@ export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFac
     const v = changes.cloud.onPremisesImmutableId;
     summary.push(`cloud onPremisesImmutableId: ${show(v.current)} → ${show(v.planned)}`);
   }
+  return summary;
+}
 
+/**
+ * Computes the plan of one link.
+ * @throws InvalidInputError when the declaration asks for something the AD user cannot give
+ *   (e.g. sourceAnchor mS-DS-ConsistencyGuid on a user without one).
+ */
+export function planLink(decl: UserLinkDeclaration, ad: AdFacts, cloud: CloudFacts): LinkPlan {
+  const { anchorBytes, sourceAnchorAttribute, writeConsistencyGuid } = chooseAnchor(decl, ad);
+  const immutableId = bytesToImmutableId(anchorBytes);
+
+  const targetUpn = decl.userPrincipalName ?? cloud.userPrincipalName;
+  const cloudPrimary = primarySmtpOf(cloud.proxyAddresses, cloud.mail ?? undefined) ?? null;
+  const targetMail = decl.mail ?? cloud.mail ?? cloudPrimary ?? null;
+  const targetPrimary = decl.primarySmtpAddress ?? targetMail;
+  const proxyPlan = planProxyAddresses(ad.proxyAddresses, {
+    ...(targetPrimary !== null ? { primarySmtp: targetPrimary } : {}),
+    ...(decl.additionalProxyAddresses !== undefined ? { additional: decl.additionalProxyAddresses } : {}),
+  });
+  const target: LinkPlan["target"] = {
+    userPrincipalName: targetUpn,
+    mail: targetMail,
+    primarySmtp: targetPrimary,
+    proxyAddresses: proxyPlan.result,
+    onPremisesImmutableId: decl.match === "hard" ? immutableId : (cloud.onPremisesImmutableId ?? null),
+  };
+
+  const changes = plannedChanges(decl, ad, cloud, target, proxyPlan, immutableId, writeConsistencyGuid);
+  const summary = summarize(changes);
   const plan: LinkPlan = {
     immutableId,
     sourceAnchorAttribute,
-    target: {
-      userPrincipalName: targetUpn,
-      mail: targetMail,
-      primarySmtp: targetPrimary,
-      proxyAddresses: proxyPlan.result,
-      onPremisesImmutableId: targetImmutableId,
-    },
+    target,
     proxy: { add: proxyPlan.add, remove: proxyPlan.remove },
     changes,
     summary,
