@@ -205,41 +205,55 @@ export class Evaluation {
     outcome: "softMatchSmtp" | "softMatchUpn",
     what: string,
   ): Verdict {
-    const f = this.facts;
     const refs = [ref(outcome === "softMatchSmtp" ? "r9" : "r11")];
-    if (found.kind === "other") {
-      const h = found.holder;
-      if (h.objectType !== "user") {
-        return {
-          outcome: "blocked",
-          reason: `The ${what} belongs to cloud ${h.objectType} ${h.name} (${h.id}); a user cannot match it (ObjectTypeMismatch).`,
-          refs,
-          errorName: "ObjectTypeMismatch",
-        };
-      }
-      if (h.onPremisesSyncEnabled === true) {
-        return {
-          outcome: "blocked",
-          reason: `The ${what} belongs to ${h.name} (${h.id}), which is synced from another AD object; the export conflicts (AttributeValueMustBeUnique).`,
-          refs,
-          errorName: "AttributeValueMustBeUnique",
-        };
-      }
-      if (h.onPremisesImmutableId != null) {
-        return this.provision(
-          `The ${what} belongs to ${h.name} (${h.id}), which carries another ImmutableId (InvalidSoftMatch)`,
-          refs,
-          "InvalidSoftMatch",
-        );
-      }
-      // Its roles were not read: it is matched unless it holds an active role (then a new object).
+    return found.kind === "other"
+      ? this.judgeOther(found.holder, outcome, what, refs)
+      : this.judgeCandidate(outcome, what, refs);
+  }
+
+  /** Rows 17, 19, 20: the value belongs to another cloud object than the declared user. */
+  private judgeOther(
+    h: CloudHolder,
+    outcome: "softMatchSmtp" | "softMatchUpn",
+    what: string,
+    refs: string[],
+  ): Verdict {
+    const f = this.facts;
+    if (h.objectType !== "user") {
       return {
-        outcome,
-        target: h.id,
-        reason: `The ${what} belongs to ${h.name} (${h.id}), not to ${f.candidate.userPrincipalName}: Entra Connect soft-matches that user (a takeover of the wrong account) unless it holds an admin role.`,
+        outcome: "blocked",
+        reason: `The ${what} belongs to cloud ${h.objectType} ${h.name} (${h.id}); a user cannot match it (ObjectTypeMismatch).`,
         refs,
+        errorName: "ObjectTypeMismatch",
       };
     }
+    if (h.onPremisesSyncEnabled === true) {
+      return {
+        outcome: "blocked",
+        reason: `The ${what} belongs to ${h.name} (${h.id}), which is synced from another AD object; the export conflicts (AttributeValueMustBeUnique).`,
+        refs,
+        errorName: "AttributeValueMustBeUnique",
+      };
+    }
+    if (h.onPremisesImmutableId != null) {
+      return this.provision(
+        `The ${what} belongs to ${h.name} (${h.id}), which carries another ImmutableId (InvalidSoftMatch)`,
+        refs,
+        "InvalidSoftMatch",
+      );
+    }
+    // Its roles were not read: it is matched unless it holds an active role (then a new object).
+    return {
+      outcome,
+      target: h.id,
+      reason: `The ${what} belongs to ${h.name} (${h.id}), not to ${f.candidate.userPrincipalName}: Entra Connect soft-matches that user (a takeover of the wrong account) unless it holds an admin role.`,
+      refs,
+    };
+  }
+
+  /** Rows 13, 14, 15: the value belongs to the declared cloud user. */
+  private judgeCandidate(outcome: "softMatchSmtp" | "softMatchUpn", what: string, refs: string[]): Verdict {
+    const f = this.facts;
     const c = f.candidate;
     if (c.onPremisesSyncEnabled === true) {
       const sameSid = eqi(c.onPremisesSecurityIdentifier, f.onPremisesSecurityIdentifier);
