@@ -125,101 +125,125 @@ export function parseDn(dn: string, property = "dn"): Rdn[] {
   }
   const rdns: Rdn[] = [];
   let rdn: Rdn = [];
-  let i = 0;
-  const n = dn.length;
-  const skipSpaces = (): void => {
-    while (i < n && dn[i] === " ") i++;
-  };
+  const at: DnCursor = { dn, property, i: 0 };
   for (;;) {
-    // attribute type
-    skipSpaces();
-    const typeStart = i;
-    while (i < n && dn[i] !== "=" && dn[i] !== "," && dn[i] !== "+") i++;
-    const type = dn.slice(typeStart, i).trimEnd();
-    if (dn[i] !== "=" || !ATTRIBUTE_TYPE.test(type)) {
-      throw malformed(dn, property, "DN_MALFORMED", `expected "type=value" at position ${typeStart}`);
-    }
-    i++; // "="
-    skipSpaces();
-    if (dn[i] === "#" || dn[i] === '"') {
-      throw malformed(
-        dn,
-        property,
-        "DN_UNSUPPORTED_VALUE",
-        `the value of ${type} starts with a raw ${dn[i]}; escape it as \\${dn[i]}`,
-      );
-    }
-    // attribute value: collect UTF-8 bytes so that \c3\a9 decodes to "é"
-    const bytes: number[] = [];
-    let pendingSpaces = 0; // unescaped spaces, dropped if they turn out to be trailing
-    const push = (s: string): void => {
-      for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
-      pendingSpaces = 0;
-      bytes.push(...Buffer.from(s, "utf8"));
-    };
-    while (i < n && dn[i] !== "," && dn[i] !== "+") {
-      const c = dn[i] as string;
-      if (c === "\\") {
-        const pair = dn.slice(i + 1, i + 3);
-        const next = dn[i + 1];
-        if (HEX_PAIR.test(pair)) {
-          for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
-          pendingSpaces = 0;
-          bytes.push(Number.parseInt(pair, 16));
-          i += 3;
-        } else if (next !== undefined && ESCAPABLE.has(next)) {
-          push(next);
-          i += 2;
-        } else {
-          throw malformed(dn, property, "DN_INVALID_ESCAPE", `invalid escape at position ${i}`);
-        }
-        continue;
-      }
-      if (FORBIDDEN_RAW.has(c)) {
-        throw malformed(
-          dn,
-          property,
-          "DN_MALFORMED",
-          `raw ${JSON.stringify(c)} at position ${i} must be escaped`,
-        );
-      }
-      if (c === " ") {
-        pendingSpaces++;
-      } else {
-        push(c);
-      }
-      i++;
-    }
-    let value: string;
-    try {
-      value = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
-    } catch (cause) {
-      throw malformed(dn, property, "DN_INVALID_ESCAPE", `the escaped bytes of ${type} are not UTF-8`, cause);
-    }
-    if (value.length === 0) {
-      throw malformed(dn, property, "DN_EMPTY_VALUE", `the value of ${type} is empty`);
-    }
-    // Raw or escaped (`\00`, `\0a`): a directory may cut the value at a NUL and so name another entry.
-    const control = CONTROL_CHARACTER.exec(value);
-    if (control !== null) {
-      throw malformed(
-        dn,
-        property,
-        "DN_CONTROL_CHARACTER",
-        `the value of ${type} contains the control character U+${hex2(control[0].charCodeAt(0)).toUpperCase().padStart(4, "0")}`,
-      );
-    }
+    const type = readAttributeType(at);
+    const value = decodeAttributeValue(at, type, readValueBytes(at));
     rdn.push({ type, value });
-    if (i >= n) {
+    if (at.i >= dn.length) {
       rdns.push(rdn);
       return rdns;
     }
-    if (dn[i] === ",") {
+    if (dn[at.i] === ",") {
       rdns.push(rdn);
       rdn = [];
     }
-    i++; // "," or "+"
+    at.i++; // "," or "+"
   }
+}
+
+/** Where {@link parseDn} is in the DN, and what to name in its errors. */
+interface DnCursor {
+  readonly dn: string;
+  readonly property: string;
+  i: number;
+}
+
+function skipSpaces(at: DnCursor): void {
+  while (at.i < at.dn.length && at.dn[at.i] === " ") at.i++;
+}
+
+/** `type=` (spaces allowed around it); leaves the cursor at the value's first character. */
+function readAttributeType(at: DnCursor): string {
+  const { dn, property } = at;
+  skipSpaces(at);
+  const typeStart = at.i;
+  while (at.i < dn.length && dn[at.i] !== "=" && dn[at.i] !== "," && dn[at.i] !== "+") at.i++;
+  const type = dn.slice(typeStart, at.i).trimEnd();
+  if (dn[at.i] !== "=" || !ATTRIBUTE_TYPE.test(type)) {
+    throw malformed(dn, property, "DN_MALFORMED", `expected "type=value" at position ${typeStart}`);
+  }
+  at.i++; // "="
+  skipSpaces(at);
+  if (dn[at.i] === "#" || dn[at.i] === '"') {
+    throw malformed(
+      dn,
+      property,
+      "DN_UNSUPPORTED_VALUE",
+      `the value of ${type} starts with a raw ${dn[at.i]}; escape it as \\${dn[at.i]}`,
+    );
+  }
+  return type;
+}
+
+/**
+ * The value's UTF-8 bytes up to the next unescaped `,` or `+` (so that `\c3\a9` decodes to "é"),
+ * with escapes resolved and unescaped trailing spaces dropped.
+ */
+function readValueBytes(at: DnCursor): number[] {
+  const { dn, property } = at;
+  const n = dn.length;
+  const bytes: number[] = [];
+  let pendingSpaces = 0; // unescaped spaces, dropped if they turn out to be trailing
+  const push = (...b: number[]): void => {
+    for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
+    pendingSpaces = 0;
+    bytes.push(...b);
+  };
+  while (at.i < n && dn[at.i] !== "," && dn[at.i] !== "+") {
+    const c = dn[at.i] as string;
+    if (c === "\\") {
+      const pair = dn.slice(at.i + 1, at.i + 3);
+      const next = dn[at.i + 1];
+      if (HEX_PAIR.test(pair)) {
+        push(Number.parseInt(pair, 16));
+        at.i += 3;
+      } else if (next !== undefined && ESCAPABLE.has(next)) {
+        push(...Buffer.from(next, "utf8"));
+        at.i += 2;
+      } else {
+        throw malformed(dn, property, "DN_INVALID_ESCAPE", `invalid escape at position ${at.i}`);
+      }
+      continue;
+    }
+    if (FORBIDDEN_RAW.has(c)) {
+      throw malformed(
+        dn,
+        property,
+        "DN_MALFORMED",
+        `raw ${JSON.stringify(c)} at position ${at.i} must be escaped`,
+      );
+    }
+    if (c === " ") pendingSpaces++;
+    else push(...Buffer.from(c, "utf8"));
+    at.i++;
+  }
+  return bytes;
+}
+
+/** The value as text: valid UTF-8, not empty, no control character. */
+function decodeAttributeValue(at: DnCursor, type: string, bytes: readonly number[]): string {
+  const { dn, property } = at;
+  let value: string;
+  try {
+    value = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch (cause) {
+    throw malformed(dn, property, "DN_INVALID_ESCAPE", `the escaped bytes of ${type} are not UTF-8`, cause);
+  }
+  if (value.length === 0) {
+    throw malformed(dn, property, "DN_EMPTY_VALUE", `the value of ${type} is empty`);
+  }
+  // Raw or escaped (`\00`, `\0a`): a directory may cut the value at a NUL and so name another entry.
+  const control = CONTROL_CHARACTER.exec(value);
+  if (control !== null) {
+    throw malformed(
+      dn,
+      property,
+      "DN_CONTROL_CHARACTER",
+      `the value of ${type} contains the control character U+${hex2(control[0].charCodeAt(0)).toUpperCase().padStart(4, "0")}`,
+    );
+  }
+  return value;
 }
 
 /**
