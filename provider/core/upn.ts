@@ -70,9 +70,81 @@ export function domainNameProblem(domain: string): string | undefined {
   return undefined;
 }
 
-/** True when {@link domainNameProblem} finds nothing. */
-export function isValidDomainName(domain: string): boolean {
-  return domainNameProblem(domain) === undefined;
+/** Records one problem: its code, what is wrong (after the quoted value), and what to do. */
+type AddProblem = (code: string, what: string, fix: string) => void;
+
+/**
+ * The parts before and after the one "@", or undefined (with `<prefix>MISSING_AT` or
+ * `<prefix>MULTIPLE_AT` recorded) when there is none or more than one.
+ */
+function splitAtSign(
+  value: string,
+  add: AddProblem,
+  prefix: string,
+  writeAs: string,
+): [string, string] | undefined {
+  const at = value.split("@");
+  if (at.length === 1) {
+    add(`${prefix}MISSING_AT`, 'has no "@"', `Write it as ${writeAs}.`);
+    return undefined;
+  }
+  if (at.length > 2) {
+    add(`${prefix}MULTIPLE_AT`, `has ${at.length - 1} "@" characters`, 'Keep exactly one "@".');
+    return undefined;
+  }
+  return at as [string, string];
+}
+
+const UPN_CONSEQUENCE =
+  "Entra Connect would replace it with <mailNickname>@<tenant>.onmicrosoft.com and no UPN soft match could happen.";
+
+/** The rules on the part before the "@" of a UPN. */
+function upnLocalPartProblems(local: string, add: AddProblem): void {
+  if (local.length === 0) {
+    add("UPN_LOCAL_PART_EMPTY", 'has nothing before the "@"', "Put the user name before the @.");
+    return;
+  }
+  const invalid = [...local].filter((c) => !/\s/.test(c) && c <= "\u007f" && !UPN_LOCAL_ALLOWED.test(c));
+  if (invalid.length > 0) {
+    add(
+      "UPN_INVALID_CHARACTER",
+      `contains ${distinct(invalid)} before the "@"`,
+      `Only A-Z a-z 0-9 ' . - _ ! # ^ ~ are allowed there; ${UPN_CONSEQUENCE}`,
+    );
+  }
+  if (local.startsWith(".")) {
+    add("UPN_LEADING_DOT", 'starts with "."', "Remove the leading dot.");
+  }
+  if (local.endsWith(".")) {
+    add("UPN_DOT_BEFORE_AT", 'has "." right before the "@"', "Remove that dot.");
+  }
+  // Not in Microsoft's policy text; IdFix's RFC 2822 check flags it and Exchange rejects such addresses.
+  if (local.includes("..")) {
+    add("UPN_CONSECUTIVE_DOTS", 'contains ".." before the "@"', "Use single dots.");
+  }
+  if (local.length > UPN_MAX_LOCAL_PART_LENGTH) {
+    add(
+      "UPN_LOCAL_PART_TOO_LONG",
+      `has ${local.length} characters before the "@"`,
+      `Entra ID allows at most ${UPN_MAX_LOCAL_PART_LENGTH} there; shorten it.`,
+    );
+  }
+}
+
+/** The rules on the suffix after the "@" of a UPN. */
+function upnDomainProblems(domain: string, add: AddProblem): void {
+  if (domain.length > UPN_MAX_DOMAIN_LENGTH) {
+    add(
+      "UPN_DOMAIN_TOO_LONG",
+      `has ${domain.length} characters after the "@"`,
+      `Entra ID allows at most ${UPN_MAX_DOMAIN_LENGTH} there; use a shorter UPN suffix.`,
+    );
+  }
+  // Whitespace and non-ASCII were reported on the whole UPN; don't report the same characters twice.
+  const domainProblem = /[\s\u0080-\uffff]/.test(domain) ? undefined : domainNameProblem(domain);
+  if (domainProblem !== undefined) {
+    add("UPN_INVALID_DOMAIN", `has an invalid suffix: ${domainProblem}`, "Use a routable, verified domain.");
+  }
 }
 
 /**
@@ -84,10 +156,8 @@ export function isValidDomainName(domain: string): boolean {
  */
 export function upnProblems(upn: string, property = "userPrincipalName"): InvalidInputError[] {
   const quoted = JSON.stringify(upn);
-  const consequence =
-    "Entra Connect would replace it with <mailNickname>@<tenant>.onmicrosoft.com and no UPN soft match could happen.";
   const problems: InvalidInputError[] = [];
-  const add = (code: string, what: string, fix: string): void => {
+  const add: AddProblem = (code, what, fix) => {
     problems.push(new InvalidInputError(code, property, `userPrincipalName: ${quoted} ${what}. ${fix}`));
   };
   if (upn.length === 0) {
@@ -95,14 +165,14 @@ export function upnProblems(upn: string, property = "userPrincipalName"): Invali
     return problems;
   }
   if (/\s/.test(upn)) {
-    add("UPN_WHITESPACE", "contains whitespace", `Remove spaces and line breaks; ${consequence}`);
+    add("UPN_WHITESPACE", "contains whitespace", `Remove spaces and line breaks; ${UPN_CONSEQUENCE}`);
   }
   const nonAscii = upn.match(NON_ASCII);
   if (nonAscii !== null) {
     add(
       "UPN_NON_ASCII_CHARACTER",
       `contains ${distinct(nonAscii)} (accented or non-ASCII characters are not allowed)`,
-      `Use A-Z a-z 0-9 ' . - _ ! # ^ ~ only, e.g. replace "é" with "e"; ${consequence}`,
+      `Use A-Z a-z 0-9 ' . - _ ! # ^ ~ only, e.g. replace "é" with "e"; ${UPN_CONSEQUENCE}`,
     );
   }
   if (upn.length > UPN_MAX_LENGTH) {
@@ -112,57 +182,10 @@ export function upnProblems(upn: string, property = "userPrincipalName"): Invali
       `Entra ID allows at most ${UPN_MAX_LENGTH}; shorten it.`,
     );
   }
-  const at = upn.split("@");
-  if (at.length === 1) {
-    add("UPN_MISSING_AT", 'has no "@"', "Write it as name@verified-domain.");
-    return problems;
-  }
-  if (at.length > 2) {
-    add("UPN_MULTIPLE_AT", `has ${at.length - 1} "@" characters`, 'Keep exactly one "@".');
-    return problems;
-  }
-  const [local, domain] = at as [string, string];
-  if (local.length === 0) {
-    add("UPN_LOCAL_PART_EMPTY", 'has nothing before the "@"', "Put the user name before the @.");
-  } else {
-    const invalid = [...local].filter((c) => !/\s/.test(c) && c <= "\u007f" && !UPN_LOCAL_ALLOWED.test(c));
-    if (invalid.length > 0) {
-      add(
-        "UPN_INVALID_CHARACTER",
-        `contains ${distinct(invalid)} before the "@"`,
-        `Only A-Z a-z 0-9 ' . - _ ! # ^ ~ are allowed there; ${consequence}`,
-      );
-    }
-    if (local.startsWith(".")) {
-      add("UPN_LEADING_DOT", 'starts with "."', "Remove the leading dot.");
-    }
-    if (local.endsWith(".")) {
-      add("UPN_DOT_BEFORE_AT", 'has "." right before the "@"', "Remove that dot.");
-    }
-    // Not in Microsoft's policy text; IdFix's RFC 2822 check flags it and Exchange rejects such addresses.
-    if (local.includes("..")) {
-      add("UPN_CONSECUTIVE_DOTS", 'contains ".." before the "@"', "Use single dots.");
-    }
-    if (local.length > UPN_MAX_LOCAL_PART_LENGTH) {
-      add(
-        "UPN_LOCAL_PART_TOO_LONG",
-        `has ${local.length} characters before the "@"`,
-        `Entra ID allows at most ${UPN_MAX_LOCAL_PART_LENGTH} there; shorten it.`,
-      );
-    }
-  }
-  if (domain.length > UPN_MAX_DOMAIN_LENGTH) {
-    add(
-      "UPN_DOMAIN_TOO_LONG",
-      `has ${domain.length} characters after the "@"`,
-      `Entra ID allows at most ${UPN_MAX_DOMAIN_LENGTH} there; use a shorter UPN suffix.`,
-    );
-  }
-  // Whitespace and non-ASCII were reported above; don't report the same characters twice.
-  const domainProblem = /[\s\u0080-\uffff]/.test(domain) ? undefined : domainNameProblem(domain);
-  if (domainProblem !== undefined) {
-    add("UPN_INVALID_DOMAIN", `has an invalid suffix: ${domainProblem}`, "Use a routable, verified domain.");
-  }
+  const parts = splitAtSign(upn, add, "UPN_", "name@verified-domain");
+  if (parts === undefined) return problems;
+  upnLocalPartProblems(parts[0], add);
+  upnDomainProblems(parts[1], add);
   return problems;
 }
 
@@ -219,7 +242,7 @@ export function smtpAddressProblems(
 ): InvalidInputError[] {
   const quoted = JSON.stringify(address);
   const problems: InvalidInputError[] = [];
-  const add = (code: string, what: string, fix: string): void => {
+  const add: AddProblem = (code, what, fix) => {
     problems.push(
       new InvalidInputError(`${codePrefix}_${code}`, property, `${label}: ${quoted} ${what}. ${fix}`),
     );
@@ -250,16 +273,9 @@ export function smtpAddressProblems(
       `Remove them; < > ( ) ; , [ ] " : are not allowed in an SMTP address.`,
     );
   }
-  const at = address.split("@");
-  if (at.length === 1) {
-    add("MISSING_AT", 'has no "@"', "Write it as name@domain.");
-    return problems;
-  }
-  if (at.length > 2) {
-    add("MULTIPLE_AT", `has ${at.length - 1} "@" characters`, 'Keep exactly one "@".');
-    return problems;
-  }
-  const [local, domain] = at as [string, string];
+  const parts = splitAtSign(address, add, "", "name@domain");
+  if (parts === undefined) return problems;
+  const [local, domain] = parts;
   const atoms = local.split(".");
   if (local.length === 0 || atoms.some((a) => a.length === 0)) {
     add(
