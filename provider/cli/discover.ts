@@ -2,19 +2,20 @@
  * `ad-entra-link discover`: reads AD under the search bases and the whole tenant, proposes links with
  * their evidence, and writes a links file to review plus a Markdown and an HTML report.
  *
- * Connection settings come from the same environment variables the provider falls back to
- * (README "Configuration"): AD_ENTRA_LINK_LDAP_URL, AD_ENTRA_LINK_LDAP_BIND_DN,
- * AD_ENTRA_LINK_LDAP_BIND_PASSWORD, AD_ENTRA_LINK_LDAP_CA_CERTIFICATE(_PATH), AD_ENTRA_LINK_LDAP_BASE_DN,
- * AD_ENTRA_LINK_ALLOWED_SEARCH_BASES, AZURE_TENANT_ID, AZURE_CLIENT_ID and one credential
- * (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or
- * AD_ENTRA_LINK_CREDENTIAL=managedIdentity|azureCli), AZURE_AUTHORITY_HOST, AD_ENTRA_LINK_GRAPH_BASE_URL.
+ * Connection settings are read as the provider reads them (`readSettings`, README "Configuration"):
+ * with `--stack <name>` that stack's `ad-entra-link:` config first (../discover/stack-config), then
+ * the environment variables the provider falls back to (AD_ENTRA_LINK_LDAP_URL, AZURE_TENANT_ID, ...).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Settings } from "../config/settings";
+import type { DiscoveryProgress, DiscoveryRun } from "../discover";
+import type { RunSummary } from "../discover/output";
+import type { StackConfigCommand } from "../discover/stack-config";
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE } from "./io";
 
 const USAGE =
-  "discover [--search-base <dn>]... [--out <links.yaml>] [--report <prefix>] [--json <file>] " +
+  "discover [--stack <name>] [--search-base <dn>]... [--out <links.yaml>] [--report <prefix>] [--json <file>] " +
   "[--min-confidence <0-1>] [--ambiguity-margin <0-1>] [--no-roles] [--force]";
 
 const HELP = `Usage: ad-entra-link ${USAGE}
@@ -22,6 +23,8 @@ const HELP = `Usage: ad-entra-link ${USAGE}
 Reads Active Directory under the search bases (default: ad-entra-link allowed search bases, else the
 base DN) and every Entra ID user, and proposes links with the evidence for each pair.
 
+  --stack <name>            read that stack's ad-entra-link: config, as the provider does (runs
+                            \`pulumi config --json --stack <name>\` here; secrets stay in memory)
   --search-base <dn>        where to read AD users (repeatable)
   --out <file>              links file to write (default links.discovered.yaml); only proposals
                             predicted to join are written, each with its evidence as a comment
@@ -32,10 +35,11 @@ base DN) and every Entra ID user, and proposes links with the evidence for each 
   --no-roles                do not read directory roles (privileged users are then NOT flagged)
   --force                   overwrite existing output files
 
-Connection settings: the environment variables the provider reads (README "Configuration"),
-e.g. AD_ENTRA_LINK_LDAP_URL, AD_ENTRA_LINK_LDAP_BIND_DN, AD_ENTRA_LINK_LDAP_BIND_PASSWORD,
-AD_ENTRA_LINK_LDAP_CA_CERTIFICATE_PATH, AD_ENTRA_LINK_LDAP_BASE_DN, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE.
+Connection settings: the provider's (README "Configuration"): with --stack, that stack's config
+first, then the environment variables, e.g. AD_ENTRA_LINK_LDAP_URL, AD_ENTRA_LINK_LDAP_BIND_DN,
+AD_ENTRA_LINK_LDAP_BIND_PASSWORD, AD_ENTRA_LINK_LDAP_CA_CERTIFICATE_PATH, AD_ENTRA_LINK_LDAP_BASE_DN,
+AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE. Without
+--stack only the environment is read.
 Exit codes: 0 done (review the files), 1 directory or configuration failure, 2 usage error.
 `;
 
@@ -104,6 +108,8 @@ export function writeOutput(file: string, text: string, force: boolean): void {
 }
 
 export interface DiscoverArgs {
+  /** The stack whose config is read before the environment; absent = environment only. */
+  stack?: string;
   searchBases: string[];
   out: string;
   report: string;
@@ -144,6 +150,12 @@ export function parseDiscoverArgs(
       case "-h":
       case "--help":
         return { help: true };
+      case "--stack": {
+        const v = value();
+        if (v === undefined || v.trim() === "") return { error: "--stack needs a stack name." };
+        parsed.stack = v;
+        break;
+      }
       case "--search-base": {
         const v = value();
         if (v === undefined || v.trim() === "") return { error: "--search-base needs a DN." };
@@ -190,8 +202,167 @@ export interface DiscoverCommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Show a progress line (only ever on an interactive terminal). Default: stderr is a TTY. */
   progress?: boolean;
-  /** Directory relative output paths are resolved against. Default process.cwd(). */
+  /** Directory relative output paths are resolved against, and where `pulumi config` runs. Default process.cwd(). */
   cwd?: string;
+  /** How a stack's config is read (`--stack`). Default: the pulumi CLI on PATH. */
+  stackConfigCommand?: StackConfigCommand;
+}
+
+interface OutputFiles {
+  links: string;
+  markdown: string;
+  html: string;
+  json?: string;
+}
+
+function outputFiles(parsed: DiscoverArgs, cwd: string): OutputFiles {
+  return {
+    links: path.resolve(cwd, parsed.out),
+    markdown: path.resolve(cwd, `${parsed.report}.md`),
+    html: path.resolve(cwd, `${parsed.report}.html`),
+    ...(parsed.json !== undefined ? { json: path.resolve(cwd, parsed.json) } : {}),
+  };
+}
+
+/**
+ * The provider's settings for this run: `readSettings` over the stack's config (with `--stack`) and
+ * the environment, so the same keys win as in the provider (config before environment).
+ * @throws ConfigurationError like readSettings, or when the stack's config cannot be read
+ */
+export async function discoverSettings(
+  stack: string | undefined,
+  options: Pick<DiscoverCommandOptions, "env" | "cwd" | "stackConfigCommand">,
+): Promise<Settings> {
+  const { readSettings } = await import("../config/settings");
+  const { readStackConfig } = await import("../discover/stack-config");
+  const lookup =
+    stack === undefined
+      ? () => undefined
+      : await readStackConfig(stack, options.cwd ?? process.cwd(), options.stackConfigCommand);
+  return readSettings(lookup, options.env ?? process.env);
+}
+
+/** Why a --search-base is refused (outside the allowed search bases), or undefined. */
+async function searchBaseRefusal(
+  searchBases: readonly string[],
+  allowed: readonly string[],
+): Promise<string | undefined> {
+  const { isDnUnder } = await import("../core/ldap-escape");
+  // Discover proposes only links the provider may make: it reads nowhere else.
+  for (const base of searchBases) {
+    let inside = false;
+    try {
+      inside = allowed.some((a) => isDnUnder(base, a));
+    } catch {
+      inside = false;
+    }
+    if (!inside) {
+      return (
+        `--search-base ${cliExcerpt(base)} is not inside ad-entra-link:allowedSearchBases ` +
+        `(AD_ENTRA_LINK_ALLOWED_SEARCH_BASES, default the base DN); discover only proposes links the provider may make.`
+      );
+    }
+  }
+  return undefined;
+}
+
+/** A progress line redrawn at most every 100 ms while reading, on stderr. */
+function progressLine(io: CliIo, show: boolean): (p: DiscoveryProgress) => void {
+  let lastDraw = 0;
+  return (p) => {
+    if (!show) return;
+    const now = Date.now();
+    if (p.phase === "reading" && now - lastDraw < 100) return;
+    lastDraw = now;
+    io.stderr(
+      `\r\x1b[2Kdiscover: ${p.adUsersRead} AD users, ${p.cloudUsersRead} cloud users read; ${p.phase}…`,
+    );
+    if (p.phase === "done") io.stderr("\n");
+  };
+}
+
+/** Renders every output, then writes them: a rendering failure leaves no file behind. */
+async function writeOutputs(
+  summary: RunSummary & DiscoveryRun,
+  outputs: OutputFiles,
+  force: boolean,
+): Promise<void> {
+  const discover = await import("../discover");
+  const texts: [string, string][] = [
+    [outputs.links, discover.renderDiscoveredLinks(summary)],
+    [outputs.markdown, discover.renderMarkdownReport(summary)],
+    [outputs.html, discover.renderHtmlReport(summary)],
+  ];
+  if (outputs.json !== undefined) {
+    texts.push([outputs.json, `${JSON.stringify({ ...summary, timingsMs: summary.timingsMs }, null, 2)}\n`]);
+  }
+  for (const [file, text] of texts) writeOutput(file, text, force);
+}
+
+/** What the run found and where it wrote it, for stdout. */
+async function runReport(summary: RunSummary & DiscoveryRun, outputs: OutputFiles): Promise<string> {
+  const { written, unwritten } = (await import("../discover/output")).partitionProposals(summary);
+  const r = summary.result;
+  return (
+    `discover: ${r.stats.adUsers} AD users, ${r.stats.cloudUsers} cloud users read in ${(summary.timingsMs.total / 1000).toFixed(1)} s\n` +
+    `  ${written.length} links written to ${outputs.links}\n` +
+    (unwritten.length > 0
+      ? `  ${unwritten.length} predicted to join but not written (the links file or the provider would refuse them; see the report)\n`
+      : "") +
+    `  ${r.stats.proposals - r.stats.proposalsThatJoin} proposals not predicted to join, ${r.conflicts.length} conflicts, ` +
+    `${r.unmatchedAd.length} unmatched AD users, ${r.unmatchedCloud.length} unmatched cloud users\n` +
+    `  report: ${outputs.markdown}, ${outputs.html}${outputs.json !== undefined ? `, ${outputs.json}` : ""}\n` +
+    "Review every entry before committing the links file.\n"
+  );
+}
+
+/** Runs a parsed `discover`: settings, checks, the run, the files, the summary. */
+async function runDiscover(
+  parsed: DiscoverArgs,
+  io: CliIo,
+  options: DiscoverCommandOptions,
+): Promise<number> {
+  const outputs = outputFiles(parsed, options.cwd ?? process.cwd());
+  const refusals = Object.values(outputs)
+    .map((file) => outputRefusal(file, parsed.force))
+    .filter((x): x is string => x !== undefined);
+  if (refusals.length > 0) {
+    io.stderr(refusals.map((r) => `ad-entra-link discover: ${r}\n`).join(""));
+    return EXIT_USAGE;
+  }
+  // Heavy modules only now (inside the helpers): `--help` and usage errors stay instant.
+  let settings: Settings;
+  try {
+    settings = await discoverSettings(parsed.stack, options);
+  } catch (err) {
+    if (parsed.stack === undefined) {
+      io.stderr(
+        "ad-entra-link discover: no --stack given, so only environment variables were read; " +
+          "pass --stack <name> to read that stack's config as the provider does.\n",
+      );
+    }
+    throw err;
+  }
+  const allowed = settings.ldap.allowedSearchBases;
+  const refused = await searchBaseRefusal(parsed.searchBases, allowed);
+  if (refused !== undefined) {
+    io.stderr(`ad-entra-link discover: ${refused}\nUsage: ad-entra-link ${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const { runDiscovery } = await import("../discover");
+  const run = await runDiscovery(settings, {
+    ...(parsed.searchBases.length > 0 ? { searchBases: parsed.searchBases } : {}),
+    match: {
+      ...(parsed.minConfidence !== undefined ? { minConfidence: parsed.minConfidence } : {}),
+      ...(parsed.ambiguityMargin !== undefined ? { ambiguityMargin: parsed.ambiguityMargin } : {}),
+    },
+    readRoles: parsed.readRoles,
+    onProgress: progressLine(io, options.progress ?? process.stderr.isTTY === true),
+  });
+  const summary = { ...run, notes: run.notes, allowedSearchBases: allowed };
+  await writeOutputs(summary, outputs, parsed.force);
+  io.stdout(await runReport(summary, outputs));
+  return EXIT_OK;
 }
 
 /** Builds the command; tests pass their own environment. */
@@ -209,89 +380,7 @@ export function createDiscoverCommand(options: DiscoverCommandOptions = {}): Cli
         io.stderr(`ad-entra-link discover: ${parsed.error}\nUsage: ad-entra-link ${USAGE}\n`);
         return EXIT_USAGE;
       }
-      const cwd = options.cwd ?? process.cwd();
-      const outputs = {
-        links: path.resolve(cwd, parsed.out),
-        markdown: path.resolve(cwd, `${parsed.report}.md`),
-        html: path.resolve(cwd, `${parsed.report}.html`),
-        ...(parsed.json !== undefined ? { json: path.resolve(cwd, parsed.json) } : {}),
-      };
-      const refusals = Object.values(outputs)
-        .map((file) => outputRefusal(file, parsed.force))
-        .filter((x): x is string => x !== undefined);
-      if (refusals.length > 0) {
-        io.stderr(refusals.map((r) => `ad-entra-link discover: ${r}\n`).join(""));
-        return EXIT_USAGE;
-      }
-
-      // Heavy modules only now: `--help` and usage errors stay instant.
-      const { readSettings } = await import("../config/settings");
-      const { isDnUnder } = await import("../core/ldap-escape");
-      const discover = await import("../discover");
-      const settings = readSettings(() => undefined, options.env ?? process.env);
-      const allowed = settings.ldap.allowedSearchBases;
-      // Discover proposes only links the provider may make: it reads nowhere else.
-      for (const base of parsed.searchBases) {
-        let inside = false;
-        try {
-          inside = allowed.some((a) => isDnUnder(base, a));
-        } catch {
-          inside = false;
-        }
-        if (!inside) {
-          io.stderr(
-            `ad-entra-link discover: --search-base ${cliExcerpt(base)} is not inside ad-entra-link:allowedSearchBases ` +
-              `(AD_ENTRA_LINK_ALLOWED_SEARCH_BASES, default the base DN); discover only proposes links the provider may make.\n` +
-              `Usage: ad-entra-link ${USAGE}\n`,
-          );
-          return EXIT_USAGE;
-        }
-      }
-      const showProgress = options.progress ?? process.stderr.isTTY === true;
-      let lastDraw = 0;
-      const run = await discover.runDiscovery(settings, {
-        ...(parsed.searchBases.length > 0 ? { searchBases: parsed.searchBases } : {}),
-        match: {
-          ...(parsed.minConfidence !== undefined ? { minConfidence: parsed.minConfidence } : {}),
-          ...(parsed.ambiguityMargin !== undefined ? { ambiguityMargin: parsed.ambiguityMargin } : {}),
-        },
-        readRoles: parsed.readRoles,
-        onProgress: (p) => {
-          if (!showProgress) return;
-          const now = Date.now();
-          if (p.phase === "reading" && now - lastDraw < 100) return;
-          lastDraw = now;
-          io.stderr(
-            `\r\x1b[2Kdiscover: ${p.adUsersRead} AD users, ${p.cloudUsersRead} cloud users read; ${p.phase}…`,
-          );
-          if (p.phase === "done") io.stderr("\n");
-        },
-      });
-      const summary = { ...run, notes: run.notes, allowedSearchBases: allowed };
-      // Everything is rendered before anything is written: a rendering failure leaves no file behind.
-      const texts: [string, string][] = [
-        [outputs.links, discover.renderDiscoveredLinks(summary)],
-        [outputs.markdown, discover.renderMarkdownReport(summary)],
-        [outputs.html, discover.renderHtmlReport(summary)],
-      ];
-      if (outputs.json !== undefined) {
-        texts.push([outputs.json, `${JSON.stringify({ ...summary, timingsMs: run.timingsMs }, null, 2)}\n`]);
-      }
-      for (const [file, text] of texts) writeOutput(file, text, parsed.force);
-      const { written, unwritten } = (await import("../discover/output")).partitionProposals(summary);
-      const r = run.result;
-      io.stdout(
-        `discover: ${r.stats.adUsers} AD users, ${r.stats.cloudUsers} cloud users read in ${(run.timingsMs.total / 1000).toFixed(1)} s\n` +
-          `  ${written.length} links written to ${outputs.links}\n` +
-          (unwritten.length > 0
-            ? `  ${unwritten.length} predicted to join but not written (the links file or the provider would refuse them; see the report)\n`
-            : "") +
-          `  ${r.stats.proposals - r.stats.proposalsThatJoin} proposals not predicted to join, ${r.conflicts.length} conflicts, ` +
-          `${r.unmatchedAd.length} unmatched AD users, ${r.unmatchedCloud.length} unmatched cloud users\n` +
-          `  report: ${outputs.markdown}, ${outputs.html}${outputs.json !== undefined ? `, ${outputs.json}` : ""}\n` +
-          "Review every entry before committing the links file.\n",
-      );
-      return EXIT_OK;
+      return runDiscover(parsed, io, options);
     },
   };
 }
