@@ -41,23 +41,26 @@ function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
   else if (list[list.length - 1] !== value) list.push(value);
 }
 
-/** Cloud users that may be link targets (guests excluded), by each value evidence is looked up on. */
-export interface CloudIndex {
-  byAnchor: Map<string, number[]>;
-  byEmployeeId: Map<string, number[]>;
-  byPrimary: Map<string, number[]>;
-  byUpn: Map<string, number[]>;
-  byAnyProxy: Map<string, number[]>;
-  byNickname: Map<string, number[]>;
-  byDisplay: Map<string, number[]>;
-  byGivenSurname: Map<string, number[]>;
+/** The values evidence is looked up on (see match-score.ts), one index each. */
+type EvidenceIndexKey =
+  | "byAnchor"
+  | "byEmployeeId"
+  | "byPrimary"
+  | "byUpn"
+  | "byAnyProxy"
+  | "byNickname"
+  | "byDisplay"
+  | "byGivenSurname";
+
+/** Cloud users that may be link targets (guests excluded), by position, under each evidence value. */
+export type CloudIndex = Record<EvidenceIndexKey, Map<string, number[]>> & {
   /** Per cloud user (same order as the input): false for a guest, which is never a target. */
   eligible: boolean[];
   guests: number;
   alreadySynced: number;
   /** Name keys dropped because more than `maxNameBucket` users share them. */
   namesTooCommon: number;
-}
+};
 
 /** Indexes the cloud users that may be targets, then drops names too common to be evidence. */
 export function indexCloudTargets(

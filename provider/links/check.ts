@@ -201,13 +201,17 @@ function checkDefaults(d: NonNullable<SourceFile["defaults"]>, problems: Problem
   return defaults;
 }
 
+/** One entry being checked: where it is, its mapping, its path prefix and hidden keys, where problems go. */
+interface EntryCheck {
+  entry: SourceEntry;
+  raw: Record<string, unknown>;
+  prefix: string;
+  hidden: readonly string[];
+  problems: ProblemList;
+}
+
 /** Reports unknown keys of an entry; returns its explicit resource name when that is usable. */
-function checkEntryKeys(
-  entry: SourceEntry,
-  raw: Record<string, unknown>,
-  prefix: string,
-  problems: ProblemList,
-): string | undefined {
+function checkEntryKeys({ entry, raw, prefix, problems }: EntryCheck): string | undefined {
   for (const key of Object.keys(raw)) {
     if (!(ENTRY_KEYS as readonly string[]).includes(key)) {
       problems.push(
@@ -234,12 +238,8 @@ function checkEntryKeys(
 
 /** The entry's declaration (defaults applied) when it passes the declaration rules; else undefined. */
 function declarationOf(
-  entry: SourceEntry,
-  raw: Record<string, unknown>,
-  prefix: string,
+  { entry, raw, prefix, hidden, problems }: EntryCheck,
   defaults: Defaults,
-  hidden: readonly string[],
-  problems: ProblemList,
 ): UserLinkDeclaration | undefined {
   const declared: Record<string, unknown> = {};
   for (const key of ENTRY_KEYS) {
@@ -362,8 +362,9 @@ export function checkLinksSource(source: SourceFile): LinksFile {
       );
       continue;
     }
-    const name = checkEntryKeys(entry, entry.raw, prefix, problems);
-    const decl = declarationOf(entry, entry.raw, prefix, defaults, hidden, problems);
+    const check: EntryCheck = { entry, raw: entry.raw, prefix, hidden, problems };
+    const name = checkEntryKeys(check);
+    const decl = declarationOf(check, defaults);
     if (decl === undefined) continue;
     const explicitName = name !== undefined;
     const linkName = name ?? deriveLinkName(decl.onPremises);
