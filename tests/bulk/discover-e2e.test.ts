@@ -10,6 +10,7 @@
  * the sync cycle does not, so "nothing provisioned" is about the links, not about unrelated users.
  */
 import assert from "node:assert/strict";
+import { parseJoinLine } from "../../provider/link/review";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
@@ -19,6 +20,7 @@ import type { DiscoveryRun } from "../../provider/discover";
 import { parseLinksText } from "../../provider/links";
 import { AD_BASE_DN, AD_USERS, marketingUsers } from "../fixtures/seed-scenario";
 import { cloneSeedUsers, createOu, type SeededUser, seedUsersInto } from "../infra/samba";
+import { syncCycle } from "../safety/support/harness";
 import { linkEnvironment } from "../support/link-config";
 import { type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
 import { isolatedScenario, type Scenario } from "../support/scenario";
@@ -194,10 +196,10 @@ test("the written links file drives the root program: preview plans 52 links, up
   const up = await stack.up();
   assert.equal(up.summary.result, "succeeded");
   assert.equal(up.outputs["linkCount"]?.value, 52);
-  const links = up.outputs["links"]?.value as Record<string, { predictedJoin: string; onPremises: string }>;
+  const links = up.outputs["links"]?.value as Record<string, { join: string; objects: string }>;
   for (const p of run.result.proposals.filter((x) => x.joins)) {
     assert.equal(
-      links[p.name]?.predictedJoin,
+      parseJoinLine(links[p.name]?.join)?.outcome,
       p.predictedJoin.outcome,
       `${p.name}: the provider predicts what discover did`,
     );
@@ -206,15 +208,7 @@ test("the written links file drives the root program: preview plans 52 links, up
 
 test("the next sync cycle joins every proposed link as predicted and provisions nobody new", async () => {
   const usersBefore = await env.control.listUsers(s.tenantId);
-  const report = await env.control.runSyncCycle(s.tenantId, {
-    ldap: {
-      url: env.samba.url,
-      bindDn: env.samba.adminBindDn,
-      bindPassword: env.samba.adminPassword,
-      caCertPem: env.sambaCaPem,
-    },
-    scope: [s.ou],
-  });
+  const report = await syncCycle(env, { ...env.samba, caCertPem: env.sambaCaPem }, s.tenantId, [s.ou]);
   const byDn = new Map(report.entries.map((e) => [e.dn.toLowerCase(), e]));
   const proposals = run.result.proposals.filter((p) => p.joins);
   assert.equal(proposals.length, 52);

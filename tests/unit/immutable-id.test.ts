@@ -19,15 +19,7 @@ import {
   validateImmutableIdForGraph,
   wrongImmutableIdEncodings,
 } from "../../provider/core";
-import { InvalidInputError } from "../../provider/errors";
-
-function assertCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  });
-}
+import { assertCode } from "./assert-code";
 
 // matching-rules §1.4, first table: GUID -> correct ImmutableId, stored hex, and the two wrong encodings.
 const FORWARD = [

@@ -12,15 +12,7 @@ import {
   isDnUnder,
   parseDn,
 } from "../../provider/core";
-import { InvalidInputError } from "../../provider/errors";
-
-function assertCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  });
-}
+import { assertCode } from "./assert-code";
 
 describe("escapeFilterValue (RFC 4515)", () => {
   const cases = [
