@@ -34,102 +34,97 @@ function problemsOf(fn: () => unknown): { line: number; path: string; code: stri
   assert.fail("expected the links file to be rejected");
 }
 
+/** The problems of a fixture file loaded as the root program loads `displayName`. */
+function fixtureProblems(file: string, displayName: string) {
+  return problemsOf(() => loadLinksFile(path.join(FIXTURES, file), { displayName, projectDir: REPO_ROOT }));
+}
+
+/** One of the problem lines starts with `start`. */
+function assertSomeStartsWith(text: readonly string[], start: string): void {
+  assert.ok(
+    text.some((t) => t.startsWith(start)),
+    `a problem line starts with ${start}`,
+  );
+}
+
+/** Where a problem is: line, path and code (its text is asserted separately). */
+const where = ({ line, path: p, code }: { line: number; path: string; code: string }) => ({
+  line,
+  path: p,
+  code,
+});
+
 test("a broken links.yaml reports every problem with its line and field", () => {
-  const problems = problemsOf(() =>
-    loadLinksFile(path.join(FIXTURES, "broken-links.yaml"), {
-      displayName: "links.yaml",
-      projectDir: REPO_ROOT,
-    }),
-  );
-  assert.deepEqual(
-    problems.map(({ line, path: p, code }) => ({ line, path: p, code })),
-    [
-      { line: 3, path: "defaults.match", code: "INPUT_NOT_ALLOWED" },
-      { line: 4, path: "defaults.reason", code: "DEFAULTS_UNKNOWN_KEY" },
-      { line: 9, path: "entries[1]", code: "LINK_DUPLICATE" },
-      { line: 14, path: "entries[2].cloud.userPrincipalName", code: "UPN_WHITESPACE" },
-      { line: 15, path: "entries[2].colour", code: "ENTRY_UNKNOWN_KEY" },
-      { line: 17, path: "entries[3].cloud", code: "LINK_CONFLICT_CLOUD" },
-      { line: 21, path: "entries[4].cloud.id", code: "GUID_INVALID_FORMAT" },
-      { line: 23, path: "entries[4].writeConsistencyGuid", code: "INPUT_CONTRADICTORY" },
-      { line: 24, path: "entries[5].name", code: "LINK_NAME_DUPLICATE" },
-      { line: 27, path: "entries[6].onPremises", code: "SELECTOR_MULTIPLE" },
-      { line: 31, path: "entries[6].allowPrivilegedCloudUser", code: "INPUT_NOT_A_BOOLEAN" },
-      { line: 32, path: "entries[7].onPremises", code: "LINK_CONFLICT_AD" },
-    ],
-  );
+  const problems = fixtureProblems("broken-links.yaml", "links.yaml");
+  assert.deepEqual(problems.map(where), [
+    { line: 3, path: "defaults.match", code: "INPUT_NOT_ALLOWED" },
+    { line: 4, path: "defaults.reason", code: "DEFAULTS_UNKNOWN_KEY" },
+    { line: 9, path: "entries[1]", code: "LINK_DUPLICATE" },
+    { line: 14, path: "entries[2].cloud.userPrincipalName", code: "UPN_WHITESPACE" },
+    { line: 15, path: "entries[2].colour", code: "ENTRY_UNKNOWN_KEY" },
+    { line: 17, path: "entries[3].cloud", code: "LINK_CONFLICT_CLOUD" },
+    { line: 21, path: "entries[4].cloud.id", code: "GUID_INVALID_FORMAT" },
+    { line: 23, path: "entries[4].writeConsistencyGuid", code: "INPUT_CONTRADICTORY" },
+    { line: 24, path: "entries[5].name", code: "LINK_NAME_DUPLICATE" },
+    { line: 27, path: "entries[6].onPremises", code: "SELECTOR_MULTIPLE" },
+    { line: 31, path: "entries[6].allowPrivilegedCloudUser", code: "INPUT_NOT_A_BOOLEAN" },
+    { line: 32, path: "entries[7].onPremises", code: "LINK_CONFLICT_AD" },
+  ]);
   const text = problems.map((p) => p.text);
   assert.ok(
     text.includes('links.yaml:3: defaults.match: match must be one of "soft", "hard" (got "gentle").'),
   );
-  assert.ok(text.some((t) => t.startsWith("links.yaml:9: entries[1]: duplicate of entries[0] (line 6)")));
-  assert.ok(
-    text.some((t) =>
-      t.startsWith(
-        'links.yaml:17: entries[3].cloud: the cloud user userPrincipalName "ADAM.Anderson@contoso.com" is already claimed by entries[0] (line 6)',
-      ),
-    ),
+  assertSomeStartsWith(text, "links.yaml:9: entries[1]: duplicate of entries[0] (line 6)");
+  assertSomeStartsWith(
+    text,
+    'links.yaml:17: entries[3].cloud: the cloud user userPrincipalName "ADAM.Anderson@contoso.com" is already claimed by entries[0] (line 6)',
   );
-  assert.ok(
-    text.some((t) =>
-      t.startsWith(
-        'links.yaml:32: entries[7].onPremises: the AD user samAccountName "aanderson" is already linked by entries[0] (line 6)',
-      ),
-    ),
+  assertSomeStartsWith(
+    text,
+    'links.yaml:32: entries[7].onPremises: the AD user samAccountName "aanderson" is already linked by entries[0] (line 6)',
   );
 });
 
 test("a broken links.csv reports every problem with its line, field and column", () => {
-  const problems = problemsOf(() =>
-    loadLinksFile(path.join(FIXTURES, "broken-links.csv"), {
-      displayName: "links.csv",
-      projectDir: REPO_ROOT,
-    }),
-  );
-  assert.deepEqual(
-    problems.map(({ line, path: p, code }) => ({ line, path: p, code })),
-    [
-      { line: 2, path: "defaults.onDelete", code: "INPUT_NOT_ALLOWED" },
-      { line: 3, path: 'column 6 "Department"', code: "CSV_UNKNOWN_COLUMN" },
-      // Get-ADUser's own UPN next to the sAMAccountName: two AD user columns may name two users.
-      {
-        line: 4,
-        path: "entries[0].onPremises (columns SamAccountName, UserPrincipalName)",
-        code: "CSV_AD_COLUMNS_CONFLICT",
-      },
-      {
-        line: 5,
-        path: "entries[1].onPremises (columns SamAccountName, UserPrincipalName)",
-        code: "CSV_AD_COLUMNS_CONFLICT",
-      },
-      { line: 5, path: "entries[1].reason (column Reason)", code: "INPUT_CONTROL_CHARACTER" },
-      {
-        line: 8,
-        path: "entries[3].cloud.userPrincipalName (column CloudUserPrincipalName)",
-        code: "UPN_WHITESPACE",
-      },
-      { line: 9, path: "", code: "CSV_SYNTAX" },
-      { line: 9, path: "entries[4]", code: "CSV_FIELD_COUNT" },
-      { line: 9, path: "entries[4].cloud (column CloudUserPrincipalName)", code: "LINK_CONFLICT_CLOUD" },
-      {
-        line: 10,
-        path: "entries[5].onPremises (column SamAccountName/UserPrincipalName)",
-        code: "SELECTOR_MISSING",
-      },
-    ],
-  );
+  const problems = fixtureProblems("broken-links.csv", "links.csv");
+  assert.deepEqual(problems.map(where), [
+    { line: 2, path: "defaults.onDelete", code: "INPUT_NOT_ALLOWED" },
+    { line: 3, path: 'column 6 "Department"', code: "CSV_UNKNOWN_COLUMN" },
+    // Get-ADUser's own UPN next to the sAMAccountName: two AD user columns may name two users.
+    {
+      line: 4,
+      path: "entries[0].onPremises (columns SamAccountName, UserPrincipalName)",
+      code: "CSV_AD_COLUMNS_CONFLICT",
+    },
+    {
+      line: 5,
+      path: "entries[1].onPremises (columns SamAccountName, UserPrincipalName)",
+      code: "CSV_AD_COLUMNS_CONFLICT",
+    },
+    { line: 5, path: "entries[1].reason (column Reason)", code: "INPUT_CONTROL_CHARACTER" },
+    {
+      line: 8,
+      path: "entries[3].cloud.userPrincipalName (column CloudUserPrincipalName)",
+      code: "UPN_WHITESPACE",
+    },
+    { line: 9, path: "", code: "CSV_SYNTAX" },
+    { line: 9, path: "entries[4]", code: "CSV_FIELD_COUNT" },
+    { line: 9, path: "entries[4].cloud (column CloudUserPrincipalName)", code: "LINK_CONFLICT_CLOUD" },
+    {
+      line: 10,
+      path: "entries[5].onPremises (column SamAccountName/UserPrincipalName)",
+      code: "SELECTOR_MISSING",
+    },
+  ]);
   const text = problems.map((p) => p.text);
   assert.ok(
     text.includes(
       "links.csv:9: entries[4]: has 7 fields, the header has 6; quote values that contain commas.",
     ),
   );
-  assert.ok(
-    text.some((t) =>
-      t.startsWith(
-        "links.csv:4: entries[0].onPremises (columns SamAccountName, UserPrincipalName): the row fills 2 AD user columns",
-      ),
-    ),
+  assertSomeStartsWith(
+    text,
+    "links.csv:4: entries[0].onPremises (columns SamAccountName, UserPrincipalName): the row fills 2 AD user columns",
   );
   // The same AD user in two rows is still found across rows.
   const conflict = problemsOf(() =>
