@@ -39,7 +39,7 @@ for (const entry of file.entries) declared[entry.name] = new UserLink(entry.name
 export const links = Object.fromEntries(
   Object.entries(declared).map(([name, link]) => [
     name,
-    { adUser: link.adUser, plan: link.plan, join: link.join },
+    { objects: link.objects, plan: link.plan, join: link.join },
   ]),
 );
 // The run's table, printed after the links in every preview and up.

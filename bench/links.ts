@@ -85,9 +85,7 @@ async function child(): Promise<void> {
   const connections = runtime.sessionStats()?.ldapConnections;
   const created = await timed(() => Promise.all(shared.value.map((r) => runtime.create(r.inputs as never))));
   const clean = await timed(() => Promise.all(keys.map((k) => runtime.check({}, decl(k)))));
-  const unchanged = clean.value.filter(
-    (r) => ((r.inputs["planSummary"] as string[]) ?? []).length === 0,
-  ).length;
+  const unchanged = clean.value.filter((r) => ((r.inputs["plan"] as string[]) ?? []).length === 0).length;
   await runtime.shutdown();
 
   const n = keys.length;

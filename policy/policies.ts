@@ -1,18 +1,17 @@
 /**
  * The policies of the ad-entra-link pack, on resources of type
  * `pulumi-nodejs:dynamic/ad-entra-link:UserLink`. They read the link's checked inputs: what the
- * program declared plus what the provider resolved at preview (`resolved`, `predictedJoin`).
+ * program declared plus what the provider resolved at preview (`objects`, `join`).
  * Kept apart from index.ts (which starts the policy server) so they can be read and reused alone.
  */
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 // The provider's own DN rule, through the package (so `pulumi policy publish` can bundle it).
-import { isDnUnder } from "ad-entra-link";
+import { isDnUnder, parseJoinLine, parseObjectsLine } from "ad-entra-link";
 
 /** The type token of a UserLink (dynamic resource with its own module and type name). */
 export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
 
 interface UserLinkProps {
-  linkName?: string;
   onPremises?: {
     distinguishedName?: string;
     samAccountName?: string;
@@ -23,8 +22,10 @@ interface UserLinkProps {
   match?: string;
   allowPrivilegedCloudUser?: boolean;
   reason?: string;
-  resolved?: { onPremisesDistinguishedName?: string; cloudUserId?: string };
-  predictedJoin?: { outcome?: string; reason?: string };
+  /** `AD <distinguished name> ⇄ cloud <object id>`, resolved at preview. */
+  objects?: string;
+  /** `<outcome>, <certain|uncertain>: <what Entra Connect will do>`, predicted at preview. */
+  join?: string;
 }
 
 function selector(s: Record<string, string | undefined> | undefined): string {
@@ -55,7 +56,7 @@ export const noPrivilegedCloudUsers: ResourceValidationPolicy = {
     const p = args.props as UserLinkProps;
     if (p.allowPrivilegedCloudUser === true) {
       reportViolation(
-        `UserLink ${p.linkName ?? args.name} sets allowPrivilegedCloudUser: true for cloud user ${selector(p.cloud)}. ` +
+        `UserLink ${args.name} sets allowPrivilegedCloudUser: true for cloud user ${selector(p.cloud)}. ` +
           "Linking a privileged cloud account hands it to whoever controls the AD user (SyncJacking); remove its roles first and drop the flag.",
       );
     }
@@ -70,10 +71,8 @@ export const predictedJoinNotBlocked: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (args.type !== USER_LINK_TYPE) return;
     const p = args.props as UserLinkProps;
-    if (p.predictedJoin?.outcome === "blocked") {
-      reportViolation(
-        `UserLink ${p.linkName ?? args.name}: Entra Connect is predicted to refuse this join (${p.predictedJoin.reason ?? "no reason given"}).`,
-      );
+    if (parseJoinLine(p.join)?.outcome === "blocked") {
+      reportViolation(`UserLink ${args.name}: Entra Connect is predicted to refuse this join (${p.join}).`);
     }
   },
 };
@@ -101,16 +100,16 @@ export const allowedOus: ResourceValidationPolicy = {
     );
     if (allowed.length === 0) {
       reportViolation(
-        `UserLink ${p.linkName ?? args.name}: the policy ad-entra-link-allowed-ous has no allowedOus configured; list the OUs whose users may be linked (--policy-pack-config).`,
+        `UserLink ${args.name}: the policy ad-entra-link-allowed-ous has no allowedOus configured; list the OUs whose users may be linked (--policy-pack-config).`,
       );
       return;
     }
     // The declared DN, else the DN the provider resolved at preview (selectors by name or GUID).
-    const dn = p.onPremises?.distinguishedName ?? p.resolved?.onPremisesDistinguishedName;
+    const dn = p.onPremises?.distinguishedName ?? parseObjectsLine(p.objects)?.adDn;
     if (dn === undefined) return; // not resolved yet (unknown during preview); checked again at up
     if (!allowed.some((base) => isDnInside(dn, base))) {
       reportViolation(
-        `UserLink ${p.linkName ?? args.name}: the AD user ${dn} is not inside an allowed OU (${allowed.join("; ")}).`,
+        `UserLink ${args.name}: the AD user ${dn} is not inside an allowed OU (${allowed.join("; ")}).`,
       );
     }
   },
@@ -126,7 +125,7 @@ export const hardMatchNeedsReason: ResourceValidationPolicy = {
     const p = args.props as UserLinkProps;
     if (p.match === "hard" && (typeof p.reason !== "string" || p.reason.trim() === "")) {
       reportViolation(
-        `UserLink ${p.linkName ?? args.name} hard-matches ${selector(p.onPremises)} to ${selector(p.cloud)} without a reason; add reason: "<ticket or approval>".`,
+        `UserLink ${args.name} hard-matches ${selector(p.onPremises)} to ${selector(p.cloud)} without a reason; add reason: "<ticket or approval>".`,
       );
     }
   },

@@ -14,7 +14,7 @@ export {
   userLinkProvider,
 } from "./resource";
 export { SETTING_KEYS } from "./config/settings";
-export { JOIN_OUTCOMES, joinLine, parseJoinLine } from "./link/review";
+export { JOIN_OUTCOMES, joinLine, objectsLine, parseJoinLine, parseObjectsLine } from "./link/review";
 export { type LinkRow, renderSummary, summarizeLinks } from "./run-summary";
 export { bytesToGuid, guidToBytes } from "./core/guid";
 export { isDnUnder } from "./core/ldap-escape";

@@ -126,8 +126,8 @@ function guardDuplicateSelector(name: string, side: string, selector: unknown): 
  * them on its next cycle. Type token: `pulumi-nodejs:dynamic/ad-entra-link:UserLink`.
  */
 export class UserLink extends pulumi.dynamic.Resource {
-  /** Distinguished name of the AD user the selector resolved to (known at preview). */
-  declare readonly adUser: pulumi.Output<string>;
+  /** `AD <distinguished name> ⇄ cloud <object id>`: what the selectors resolved to (known at preview). */
+  declare readonly objects: pulumi.Output<string>;
   /** One line per planned change, `current → planned`; empty when converged (known at preview). */
   declare readonly plan: pulumi.Output<string[]>;
   /**
@@ -168,7 +168,7 @@ export class UserLink extends pulumi.dynamic.Resource {
           `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
           name,
         ),
-        adUser: undefined,
+        objects: undefined,
         plan: undefined,
         join: undefined,
         resolved: undefined,

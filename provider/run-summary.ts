@@ -5,7 +5,7 @@
  * while any of them is unknown (a dependency not created yet) nothing is printed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseJoinLine } from "./link/review";
+import { parseJoinLine, parseObjectsLine } from "./link/review";
 import type { UserLink } from "./resource";
 
 export interface LinkRow {
@@ -50,14 +50,14 @@ export function renderSummary(rows: readonly LinkRow[]): string {
 export function summarizeLinks(links: readonly UserLink[] | Record<string, UserLink>): pulumi.Output<string> {
   const list = Array.isArray(links) ? links : Object.values(links);
   const rows = list.map((l) =>
-    pulumi.all([l.urn, l.plan, l.join, l.adUser]).apply(([urn, plan, join, adUser]): LinkRow => {
+    pulumi.all([l.urn, l.plan, l.join, l.objects]).apply(([urn, plan, join, objects]): LinkRow => {
       const parsed = parseJoinLine(join);
       return {
         name: nameOf(urn),
         changes: (plan ?? []).length,
         join: parsed?.outcome ?? "?",
         certainty: parsed === undefined ? "?" : parsed.uncertain ? "uncertain" : "certain",
-        adUser: adUser ?? "?",
+        adUser: parseObjectsLine(objects)?.adDn ?? "?",
       };
     }),
   );

@@ -193,7 +193,7 @@ function identityFor(inputs: Record<string, unknown>): LinkIdentity {
 function shownInputs(
   news: Record<string, unknown>,
   decl: UserLinkDeclaration,
-  review: Pick<UserLinkInputs, "adUser" | "plan" | "join">,
+  review: Pick<UserLinkInputs, "objects" | "plan" | "join">,
 ): UserLinkInputs {
   const shown: Record<string, unknown> = {};
   for (const k of DECLARATION_KEYS) {

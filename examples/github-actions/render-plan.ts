@@ -29,14 +29,26 @@ export const MARKER = "<!-- ad-entra-link-plan -->";
 /** Longest single message shown in the comment (a refusal can quote many objects). */
 const MAX_MESSAGE = 600;
 
+/** A UserLink's checked inputs as preview shows them (see the package's link/types.ts). */
 interface LinkInputs {
-  linkName?: string;
   onPremises?: Record<string, string>;
   cloud?: Record<string, string>;
   match?: string;
-  planSummary?: string[];
-  predictedJoin?: { outcome?: string; reason?: string; uncertain?: boolean; warnings?: string[] };
-  resolved?: { onPremisesDistinguishedName?: string; cloudUserId?: string };
+  /** `AD <distinguished name> ⇄ cloud <object id>`: what the selectors resolved to. */
+  objects?: string;
+  /** One line per planned change, `current → planned`. */
+  plan?: string[];
+  /** `<outcome>, <certain|uncertain>: <what Entra Connect will do>`. */
+  join?: string;
+}
+
+/**
+ * The outcome and certainty of a join line: the grammar of the package's `parseJoinLine`, repeated
+ * here so this file stays self-contained (tests/unit/gitops holds both to the same answers).
+ */
+export function joinOf(line: unknown): { outcome: string; uncertain: boolean } | undefined {
+  const m = typeof line === "string" ? /^([A-Za-z]+), (certain|uncertain): /.exec(line) : null;
+  return m === null ? undefined : { outcome: m[1]!, uncertain: m[2] === "uncertain" };
 }
 
 interface LinkState {
@@ -120,7 +132,7 @@ function collect(text: string) {
     const step = e.resourcePreEvent?.metadata;
     if (step !== undefined && step.type === USER_LINK_TYPE) {
       const inputs = (step.op === "delete" ? step.old : step.new)?.inputs ?? {};
-      links.set(step.urn, { name: inputs.linkName ?? nameOf(step.urn), op: step.op, inputs });
+      links.set(step.urn, { name: nameOf(step.urn), op: step.op, inputs });
     }
     const p = e.policyEvent;
     if (p !== undefined) {
@@ -152,29 +164,26 @@ function countBy<T>(items: T[], key: (t: T) => string): [string, number][] {
   return [...m.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }
 
-const outcomeOf = (l: Link): string => l.inputs.predictedJoin?.outcome ?? "unknown";
-const certaintyOf = (l: Link): string =>
-  l.inputs.predictedJoin === undefined
-    ? "unknown"
-    : l.inputs.predictedJoin.uncertain
-      ? "uncertain"
-      : "certain";
+const outcomeOf = (l: Link): string => joinOf(l.inputs.join)?.outcome ?? "unknown";
+const certaintyOf = (l: Link): string => {
+  const j = joinOf(l.inputs.join);
+  return j === undefined ? "unknown" : j.uncertain ? "uncertain" : "certain";
+};
 
 function tableLine(l: Link): string {
   const i = l.inputs;
-  const ad = i.resolved?.onPremisesDistinguishedName ?? selector(i.onPremises);
+  const ad = /^AD (.+) ⇄ cloud [0-9a-f-]{36}$/.exec(i.objects ?? "")?.[1] ?? selector(i.onPremises);
   return (
     `| ${cell(l.name, 80)} | ${l.op} | ${outcomeOf(l)}${i.match === "hard" ? " (hard match)" : ""} | ` +
-    `${certaintyOf(l)} | ${cell(ad, 120)} | ${cell(selector(i.cloud), 100)} | ${(i.planSummary ?? []).length} |`
+    `${certaintyOf(l)} | ${cell(ad, 120)} | ${cell(selector(i.cloud), 100)} | ${(i.plan ?? []).length} |`
   );
 }
 
 function detailBlock(l: Link): string {
   const i = l.inputs;
   const lines = [`**${cell(l.name, 80)}** (${l.op})`, ""];
-  for (const c of i.planSummary ?? []) lines.push(`- ${cell(c, 300)}`);
-  if (i.predictedJoin?.reason) lines.push(`- predicted join: ${cell(i.predictedJoin.reason, MAX_MESSAGE)}`);
-  for (const w of i.predictedJoin?.warnings ?? []) lines.push(`- warning: ${cell(w, 300)}`);
+  for (const c of i.plan ?? []) lines.push(`- ${cell(c, 300)}`);
+  if (i.join) lines.push(`- predicted join: ${cell(i.join, MAX_MESSAGE)}`);
   lines.push("");
   return lines.join("\n");
 }

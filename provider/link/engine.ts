@@ -24,7 +24,7 @@ import { type LinkPlan, planLink, syncStateOf } from "./plan";
 import { exportedViewOf, predictLinkJoin } from "./predict";
 import { assessSafety } from "./safety";
 import { formatLinkIdentity } from "./identity";
-import { joinLine } from "./review";
+import { joinLine, objectsLine } from "./review";
 import {
   type BeforeState,
   type CloudState,
@@ -231,8 +231,12 @@ export class LinkEngine {
   }
 
   /** The review fields of the checked inputs (review.ts): what preview shows per link. */
-  review(r: Resolution): Pick<UserLinkInputs, "adUser" | "plan" | "join"> {
-    return { adUser: r.ad.dn, plan: r.plan.summary, join: joinLine(r.prediction, r.cloud.id) };
+  review(r: Resolution): Pick<UserLinkInputs, "objects" | "plan" | "join"> {
+    return {
+      objects: objectsLine(r.ad.dn, r.cloud.id),
+      plan: r.plan.summary,
+      join: joinLine(r.prediction, r.cloud.id),
+    };
   }
 
   /**

@@ -87,3 +87,19 @@ export function parseJoinLine(line: unknown): { outcome: JoinOutcome; uncertain:
   if (m === null || outcome === undefined || !JOIN_OUTCOMES.includes(outcome)) return undefined;
   return { outcome, uncertain: m[2] === "uncertain" };
 }
+
+const OBJECTS = /^AD (.+) ⇄ cloud ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * `AD <distinguished name> ⇄ cloud <object id>`: the two objects the selectors resolved to. A
+ * reviewed plan whose objects changed (a user deleted and re-created under the same name) differs here.
+ */
+export function objectsLine(adDn: string, cloudId: string): string {
+  return `AD ${adDn} ⇄ cloud ${cloudId}`;
+}
+
+/** The AD distinguished name and cloud object id of an `objects` line (undefined for anything else). */
+export function parseObjectsLine(line: unknown): { adDn: string; cloudId: string } | undefined {
+  const m = typeof line === "string" ? OBJECTS.exec(line) : null;
+  return m === null ? undefined : { adDn: m[1]!, cloudId: m[2]! };
+}

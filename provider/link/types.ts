@@ -107,8 +107,8 @@ export interface UserLinkInputs extends Partial<Omit<UserLinkDeclaration, "onPre
   /** Before 0.3.0: the resource name and `<organization>/<project>/<stack>`, now in `link`. */
   linkName?: string;
   stackOwner?: string;
-  /** Distinguished name of the AD user the selector resolved to. */
-  adUser?: string;
+  /** `AD <distinguished name> ⇄ cloud <object id>` (review.ts). */
+  objects?: string;
   /** One line per planned change, `current → planned`; empty when converged. */
   plan?: string[];
   /** `<outcome>, <certain|uncertain>: <what Entra Connect will do>` (review.ts). */
@@ -121,7 +121,7 @@ export const INPUT_KEYS = [
   "link",
   "linkName",
   "stackOwner",
-  "adUser",
+  "objects",
   "plan",
   "join",
 ] as const satisfies readonly (keyof UserLinkInputs)[];

@@ -41,6 +41,7 @@ import {
   type TenantSpec,
 } from "../support/agreement/generate";
 import { sharedDc } from "../support/scenario";
+import { recordedMatchesPreview } from "../support/join-view";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 
 const PER_PROFILE = Number(process.env["AEL_AGREEMENT_E2E_CASES"] ?? 60);
@@ -296,7 +297,7 @@ for (const [g, profile] of PROFILES.entries()) {
       config,
     });
     stacks.push(st);
-    const predictions = new Map<string, JoinPrediction>();
+    const previewLines = new Map<string, string>();
     for (let attempt = 0; accepted.length > 0; attempt++) {
       await st.setLinks(accepted.map((c) => ({ name: name(c), args: c.args })));
       const { json, result } = await st.previewJson();
@@ -309,8 +310,8 @@ for (const [g, profile] of PROFILES.entries()) {
       if (refused.size === 0) {
         assert.equal(result.code, 0, output(result));
         for (const step of json.steps ?? []) {
-          const p = step.newState?.inputs?.["predictedJoin"] as JoinPrediction | undefined;
-          if (p !== undefined) predictions.set(step.urn.split("::").pop()!, p);
+          const line = step.newState?.inputs?.["join"];
+          if (typeof line === "string") previewLines.set(step.urn.split("::").pop()!, line);
         }
         break;
       }
@@ -322,14 +323,23 @@ for (const [g, profile] of PROFILES.entries()) {
       accepted = accepted.filter((c) => !refused.has(name(c)));
       assert.ok(attempt < 6, `preview keeps refusing links: ${output(result)}`);
     }
-    for (const c of accepted) if (!predictions.has(name(c))) report(c, "preview shows no predictedJoin");
-    accepted = accepted.filter((c) => predictions.has(name(c)));
+    for (const c of accepted) if (!previewLines.has(name(c))) report(c, "preview shows no join line");
+    accepted = accepted.filter((c) => previewLines.has(name(c)));
+    const predictions = new Map<string, JoinPrediction>();
 
     // 2. Up of the accepted links only (a refusal stops a whole `up`), then one sync cycle of them.
     if (accepted.length > 0) {
       await st.setLinks(accepted.map((c) => ({ name: name(c), args: c.args })));
       const up = await st.up();
       assert.equal(up.code, 0, output(up));
+      // The full prediction is recorded at up; preview showed its join line.
+      const state = await st.links();
+      for (const c of accepted) {
+        predictions.set(
+          name(c),
+          recordedMatchesPreview(name(c), previewLines.get(name(c)), state.get(name(c))?.outputs),
+        );
+      }
       const subjects = accepted.map((c) => ids.get(`${c.index}/S`)!.dn);
       const cycle = await syncCycle(env, dc, tenantId, subjects);
       for (const c of accepted) {

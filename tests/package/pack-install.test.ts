@@ -48,6 +48,7 @@ const links: Record<string, UserLinkArgs> = {
 export const runtimeEntryPoints: (keyof typeof runtime)[] = ["configure", "check", "diff"];
 const created = Object.entries(links).map(([name, args]) => new UserLink(name, args));
 export const predictedJoin = created.map((l) => l.predictedJoin.apply((p) => p.outcome));
+export const joinAtPreview = created.map((l) => l.join);
 export const syncState = created.map((l) => l.syncState);
 `;
 
@@ -202,6 +203,10 @@ test("preview and up of the new project converge both links through the installe
   const up = await stack.up();
   assert.equal(up.summary.result, "succeeded");
   assert.deepEqual(up.outputs["predictedJoin"]?.value, ["softMatchSmtp", "softMatchSmtp"]);
+  // The join line is a checked input: the installed package's parser reads its outcome.
+  for (const line of up.outputs["joinAtPreview"]?.value as string[]) {
+    assert.match(line, /^softMatchSmtp, (un)?certain: joins the cloud user on the primary SMTP address/);
+  }
   assert.deepEqual(up.outputs["syncState"]?.value, ["pendingSync", "pendingSync"]);
   for (const key of ["adam", "alva"]) {
     const user = await readUser(s.dc, s.users[key]!.dn);

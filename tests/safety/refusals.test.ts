@@ -93,7 +93,7 @@ async function checkWritesNothing(
 }
 
 function prediction(o: CheckOutcome): PredictedJoin {
-  return o.inputs["predictedJoin"] as PredictedJoin;
+  return o.prediction!;
 }
 
 before(async () => {

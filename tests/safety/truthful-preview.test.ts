@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { guidToImmutableId } from "../../provider/core/immutable-id";
-import type { PredictedJoin } from "../../provider/link/types";
 import type { CheckFailure } from "../../provider/runtime";
 import type { SeedAdUser } from "../fixtures/seed-scenario";
 import { seedUsersInto } from "../infra/samba";
+import { parseJoinLine } from "../../provider/link/review";
+import { recordedMatchesPreview } from "../support/join-view";
 import { getTestEnv, type TestEnv } from "../support/test-env";
 import { type LinkEntry, LinkStack, output, previewInputs, snapshotBoth, syncCycle } from "./support/harness";
 import { type CheckOutcome, checkLinks, clearSettingEnvironment, configLookup } from "./support/in-process";
@@ -183,12 +184,12 @@ test("an unmanaged AD mail equal to another user's primary is a takeover: refuse
   // Letting the link manage mail removes the old address from the export: no takeover left.
   const [managed] = await check([link("alice2", "alice", { mail: `alice.${TAG}@contoso.com` })]);
   assert.deepEqual(codes(managed!), []);
-  assert.equal((managed!.inputs["predictedJoin"] as PredictedJoin).targetObjectId, ids["alice"]);
+  assert.equal(managed!.prediction!.targetObjectId, ids["alice"]);
 });
 
 test("a primary on the initial domain never soft matches: the UPN rule decides, per the tenant's setting", async () => {
   const [unknown] = await check([link("rita", "rita")]);
-  const p = unknown!.inputs["predictedJoin"] as PredictedJoin;
+  const p = unknown!.prediction!;
   assert.deepEqual(codes(unknown!), []);
   assert.equal(p.uncertain, true);
   assert.ok(p.variants?.some((v) => v.outcome === "softMatchUpn" && v.targetObjectId === ids["rita"]));
@@ -200,7 +201,7 @@ test("a primary on the initial domain never soft matches: the UPN rule decides, 
       softMatchOnUpnEnabled: false,
     }),
   });
-  const offPrediction = off!.inputs["predictedJoin"] as PredictedJoin;
+  const offPrediction = off!.prediction!;
   assert.equal(offPrediction.outcome, "newObject");
   assert.equal(offPrediction.uncertain, false);
   assert.match(offPrediction.reason, /NEW cloud user/);
@@ -217,7 +218,7 @@ test("a group holding the exported mail: ObjectTypeMismatch predicted, refused, 
   const f = failure(o!, "VALUE_HELD_BY_OTHER_CLOUD_OBJECT");
   assert.match(f.reason, new RegExp(`group Sales ${TAG}`));
   assert.match(f.reason, /primary SMTP: address/);
-  const p = o!.inputs["predictedJoin"] as PredictedJoin;
+  const p = o!.prediction!;
   assert.equal(p.outcome, "blocked");
   assert.equal(p.errorName, "ObjectTypeMismatch");
 });
@@ -307,14 +308,16 @@ test("through the CLI: the preview's prediction is what the sync cycle does", as
   stacks.push(st);
   const { json, result } = await st.previewJson();
   assert.equal(result.code, 0, output(result));
-  const predicted = new Map(
-    links.map((l) => [l.name, previewInputs(json, l.name)?.["predictedJoin"] as PredictedJoin]),
-  );
-  assert.equal(predicted.get("rita")?.outcome, "softMatchUpn");
+  const lines = new Map(links.map((l) => [l.name, previewInputs(json, l.name)?.["join"]]));
+  assert.deepEqual(parseJoinLine(lines.get("rita")), { outcome: "softMatchUpn", uncertain: false });
   // Alice's cloud user has no mailbox: with her old mail replaced, only the UPN can join her.
-  assert.equal(predicted.get("alice")?.outcome, "softMatchUpn");
+  assert.deepEqual(parseJoinLine(lines.get("alice")), { outcome: "softMatchUpn", uncertain: false });
   const up = await st.up();
   assert.equal(up.code, 0, output(up));
+  const state = await st.links();
+  const predicted = new Map(
+    links.map((l) => [l.name, recordedMatchesPreview(l.name, lines.get(l.name), state.get(l.name)?.outputs)]),
+  );
   const report = await syncCycle(env, s.dc, s.tenantId, [s.ou]);
   for (const l of links) {
     const key = l.name;

@@ -81,8 +81,13 @@ export interface CheckOutcome {
   name: string;
   /** Failures, as the engine prints them: property and `<ErrorName> [<CODE>]: <message>`. */
   failures: CheckFailure[];
-  /** The checked inputs (the plan and predictedJoin when the link resolved). */
+  /** The checked inputs (objects, plan and the join line when the link resolved). */
   inputs: Record<string, unknown>;
+  /**
+   * The full prediction behind the join line (the engine's own resolve, run again right after the
+   * check in the same session): what `predictedJoin` will record at `up`.
+   */
+  prediction?: PredictedJoin;
   /** An error check threw instead of returning failures (configuration, directory trouble). */
   thrown?: Error;
   /** What the runtime logged (the provider process's stderr, which Pulumi shows) during this check. */
@@ -122,7 +127,18 @@ export async function checkLinks(
       captured = "";
       try {
         const r = await runtime.check({}, { ...link.args, linkName: link.name });
-        out.push({ name: link.name, failures: r.failures, inputs: r.inputs, log: captured });
+        const { decl } = validateDeclaration(link.args);
+        const resolution =
+          decl === undefined || typeof r.inputs["join"] !== "string"
+            ? undefined
+            : await runtime.getSession().engine.resolve(decl);
+        out.push({
+          name: link.name,
+          failures: r.failures,
+          inputs: r.inputs,
+          log: captured,
+          ...(resolution !== undefined ? { prediction: resolution.prediction } : {}),
+        });
       } catch (err) {
         out.push({ name: link.name, failures: [], inputs: {}, thrown: err as Error, log: captured });
       }

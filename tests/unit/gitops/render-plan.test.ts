@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { JOIN_OUTCOMES, parseJoinLine } from "../../../provider/link/review";
 import {
   DEFAULT_MAX_CHARS,
   GITHUB_COMMENT_LIMIT,
+  joinOf,
   MARKER,
   renderPlan,
 } from "../../../examples/github-actions/render-plan";
@@ -43,16 +45,15 @@ function events(n: number, refused: number): string {
           type: TYPE,
           new: {
             inputs: {
-              linkName: name,
               onPremises: { samAccountName: `u${i}` },
               cloud: { userPrincipalName: `${name}@contoso.com` },
-              match: outcome === "hardMatch" ? "hard" : "soft",
-              planSummary: [
+              ...(outcome === "hardMatch" ? { match: "hard" } : {}),
+              plan: [
                 `on-premises userPrincipalName: u${i}@corp.local → ${name}@contoso.com`,
                 `on-premises mail: (not set) → ${name}@contoso.com`,
               ],
-              predictedJoin: { outcome, uncertain: i % 3 === 0, reason: `Because rule ${i} says so.` },
-              resolved: { onPremisesDistinguishedName: `CN=User ${i},OU=Staff,DC=corp,DC=local` },
+              join: `${outcome}, ${i % 3 === 0 ? "uncertain" : "certain"}: Because rule ${i} says so.`,
+              objects: `AD CN=User ${i},OU=Staff,DC=corp,DC=local ⇄ cloud 00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
             },
           },
         },
@@ -115,8 +116,25 @@ test("--full renders every link and every detail (the artifact and the job summa
   assert.ok(!md.includes("Truncated"));
 });
 
+test("the join line grammar is the package's: joinOf and parseJoinLine agree", () => {
+  for (const line of [
+    "softMatchSmtp, certain: joins the cloud user on the primary SMTP address",
+    "newObject, uncertain: Entra Connect creates a NEW cloud user; hard match if x=true",
+    "blocked, certain: ObjectTypeMismatch: a group holds it",
+    "Hardmatch, certain: not an outcome",
+    "softMatchSmtp certain: no comma",
+    "",
+  ]) {
+    const pkg = parseJoinLine(line);
+    const ours = joinOf(line);
+    if (pkg === undefined)
+      assert.ok(ours === undefined || !JOIN_OUTCOMES.includes(ours.outcome as never), line);
+    else assert.deepEqual(ours, pkg, line);
+  }
+});
+
 test("a small plan is not truncated, and cells cannot break the table or inject HTML", () => {
-  const ev = events(3, 0).replace('"linkName":"user-0000"', '"linkName":"user-0000 | <img src=x>"');
+  const ev = events(3, 0).replaceAll('::user-0000"', '::user-0000 | <img src=x>"');
   const md = renderPlan(ev, { stack: "prod" });
   assert.match(md, /: ✅ ready/);
   assert.ok(!md.includes("Truncated"));
