@@ -3,7 +3,7 @@
 // dependencies are what the preview job runs from the base branch (README "Threat model").
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type LinksFile, loadLinksFile, UserLink } from "ad-entra-link";
+import { type LinksFile, loadLinksFile, summarizeLinks, UserLink } from "ad-entra-link";
 
 const config = new pulumi.Config("ad-entra-link");
 const linksFile = config.get("linksFile") ?? "links.yaml";
@@ -20,19 +20,19 @@ try {
   throw err;
 }
 
+const declared: UserLink[] = [];
 const links: Record<
   string,
-  pulumi.Output<{ plan: string[]; predictedJoin: string; uncertain: boolean }>
+  { objects: pulumi.Output<string>; plan: pulumi.Output<string[]>; join: pulumi.Output<string> }
 > = {};
 for (const entry of file.entries) {
   const link = new UserLink(entry.name, entry.args);
-  links[entry.name] = pulumi.all([link.planSummary, link.predictedJoin]).apply(([plan, prediction]) => ({
-    plan: plan ?? [],
-    predictedJoin: prediction?.outcome ?? "unknown",
-    uncertain: prediction?.uncertain ?? true,
-  }));
+  declared.push(link);
+  links[entry.name] = { objects: link.objects, plan: link.plan, join: link.join };
 }
+// One table row per link at the end of the run (known at preview).
+summarizeLinks(declared);
 
-/** Per link: what changed (current → planned) and the predicted Entra Connect join. */
+/** Per link, known at preview: the objects resolved, what changes (current → planned), the predicted join. */
 export const summary = links;
 export const linkCount = file.entries.length;

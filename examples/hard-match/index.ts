@@ -34,4 +34,6 @@ const chen = new UserLink("chen-li", {
 export const plan = { bruno: bruno.plan, chen: chen.plan };
 export const join = { bruno: bruno.join, chen: chen.join };
 export const immutableIds = { bruno: bruno.immutableId, chen: chen.immutableId };
+export const sourceAnchors = { bruno: bruno.sourceAnchorAttribute, chen: chen.sourceAnchorAttribute };
+export const syncState = { bruno: bruno.syncState, chen: chen.syncState };
 summarizeLinks([bruno, chen]);

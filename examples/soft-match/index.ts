@@ -25,4 +25,6 @@ const alva = new UserLink("alva-wood", {
 // the run (under "Diagnostics") sums it up.
 export const plan = { adam: adam.plan, alva: alva.plan };
 export const join = { adam: adam.join, alva: alva.join };
+// After `up`: pendingSync until Entra Connect's next cycle, then synced.
+export const syncState = { adam: adam.syncState, alva: alva.syncState };
 summarizeLinks([adam, alva]);

@@ -39,7 +39,7 @@ function sentence(outcome: JoinOutcome, target: string | undefined, cloudId: str
     case "alreadyJoined":
       return `already joined to ${other ?? "the cloud user"}`;
     case "newObject":
-      return "Entra Connect creates a NEW cloud user beside the cloud user (a duplicate account)";
+      return "the sync service creates a NEW cloud user beside the cloud user (a duplicate account)";
     case "blocked":
       return reason;
   }

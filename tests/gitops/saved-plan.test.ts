@@ -250,7 +250,7 @@ test("AD changed by hand after the review: up refuses before writing, naming the
   assert.match(
     summary,
     new RegExp(
-      `\\| adam-anderson \\| \`changes.onPremises.mail.current\` \\| null \\| "changed.${tag}@contoso.com" \\|`,
+      `\\| adam-anderson \\| \`plan.1\` \\| "on-premises mail: \\(not set\\) → [^"]+" \\| "on-premises mail: changed.${tag}@contoso.com → [^"]+" \\|`,
     ),
   );
   assert.match(
