@@ -253,16 +253,16 @@ test("AD changed by hand after the review: up refuses before writing, naming the
       `\\| adam-anderson \\| \`plan.1\` \\| "on-premises mail: \\(not set\\) → [^"]+" \\| "on-premises mail: changed.${tag}@contoso.com → [^"]+" \\|`,
     ),
   );
-  assert.match(
-    output,
-    /refused: link adam-anderson changed since the review \(.*plan\.1\)/,
-  );
+  assert.match(output, /refused: link adam-anderson changed since the review \(.*plan\.1\)/);
   assert.deepEqual(await snapshots(), before, "nothing written");
 
   // Pulumi's own guard, without the check: `up --plan` refuses the link whose checked inputs moved.
   const direct = await run.run("up");
   assert.notEqual(direct.status, 0);
-  assert.match(direct.output, /adam-anderson violates plan: properties changed: .*plan.*on-premises mail: changed/);
+  assert.match(
+    direct.output,
+    /adam-anderson violates plan: properties changed: .*plan.*on-premises mail: changed/,
+  );
   assert.deepEqual(await snapshots(), before, "nothing written");
 });
 
