@@ -7,11 +7,25 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { readEntraSettingsOnly } from "../config/settings";
+import { assertStackName } from "../discover/stack-config";
 import { GraphJoinObserver } from "../entra/join-observation";
 import { linkStatuses, linksFromStackExport, statusLine } from "../status/status";
 import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
 
 const USAGE = "status (--stack <name> | --state <pulumi-stack-export.json>) [--json]";
+/** A stack export of 10,000 links is about 100 MB; anything far larger is not one. */
+const MAX_STATE_BYTES = 512 * 1024 * 1024;
+
+/** A regular file of bounded size (not a FIFO or device, which would block or never end). */
+function readStateFile(file: string): string {
+  const st = fs.statSync(file);
+  if (!st.isFile() || st.size > MAX_STATE_BYTES) {
+    throw new Error(
+      `${file} is not a regular file of at most ${MAX_STATE_BYTES / 1024 / 1024} MiB (a \`pulumi stack export\` document)`,
+    );
+  }
+  return fs.readFileSync(file, "utf8");
+}
 
 export const statusCommand: CliCommand = {
   name: "status",
@@ -38,10 +52,14 @@ export const statusCommand: CliCommand = {
       return EXIT_USAGE;
     }
     try {
+      if (stack !== undefined) assertStackName(stack);
       const text =
         stateFile !== undefined
-          ? fs.readFileSync(stateFile, "utf8")
-          : execFileSync("pulumi", ["stack", "export", "--stack", stack as string], { encoding: "utf8" });
+          ? readStateFile(stateFile)
+          : execFileSync("pulumi", ["stack", "export", "--stack", stack as string], {
+              encoding: "utf8",
+              maxBuffer: MAX_STATE_BYTES,
+            });
       const links = linksFromStackExport(JSON.parse(text));
       const statuses = await linkStatuses(
         new GraphJoinObserver(readEntraSettingsOnly(() => undefined)),

@@ -98,6 +98,20 @@ function hasSecretSetting(json: string): boolean {
 }
 
 /**
+ * Refuses anything but a Pulumi stack name before it reaches a `pulumi` command line: a value such
+ * as `--show-secrets` would otherwise be read by the CLI as a flag.
+ * @throws ConfigurationError `STACK_NAME_INVALID`
+ */
+export function assertStackName(stack: string): void {
+  if (!STACK_NAME.test(stack)) {
+    throw new ConfigurationError(
+      "STACK_NAME_INVALID",
+      "ad-entra-link: --stack needs a Pulumi stack name (letters, digits, '.', '_', '-', optionally org/ or org/project/ before it).",
+    );
+  }
+}
+
+/**
  * A lookup over the stack's `ad-entra-link:` settings, to pass to `readSettings` like the
  * provider's `configure` does. Asks for decrypted secrets only when a setting is secret.
  * @throws ConfigurationError `STACK_NAME_INVALID`, `STACK_CONFIG_UNREADABLE` or `STACK_CONFIG_INVALID`
@@ -107,12 +121,7 @@ export async function readStackConfig(
   cwd: string,
   command: StackConfigCommand = pulumiConfigCommand,
 ): Promise<ConfigLookup> {
-  if (!STACK_NAME.test(stack)) {
-    throw new ConfigurationError(
-      "STACK_NAME_INVALID",
-      "ad-entra-link: --stack needs a Pulumi stack name (letters, digits, '.', '_', '-', optionally org/ or org/project/ before it).",
-    );
-  }
+  assertStackName(stack);
   let json = await command(stack, cwd, false);
   if (hasSecretSetting(json)) json = await command(stack, cwd, true);
   const values = parseStackConfig(json);
