@@ -174,8 +174,11 @@ function selectorKey(props: Record<string, unknown>): string {
 
 /** The link's identity: in its inputs (tests, states before 0.3.0), else recorded by check. */
 function identityFor(inputs: Record<string, unknown>): LinkIdentity {
-  if (inputs["link"] !== undefined || inputs["linkName"] !== undefined) return linkIdentityOf(inputs);
+  // What check recorded wins: it came from the `link` the program set after the arguments.
   const known = identities.get(selectorKey(inputs));
+  if (known === undefined && (inputs["link"] !== undefined || inputs["linkName"] !== undefined)) {
+    return linkIdentityOf(inputs);
+  }
   if (known === undefined) {
     throw new InvalidInputError(
       "LINK_NOT_CHECKED",
@@ -200,8 +203,12 @@ function shownInputs(
     if (news[k] !== undefined && news[k] !== null && decl[k] !== undefined) shown[k] = decl[k];
   }
   // `link` is not shown (the URN above each link says the same); create/update find it by selectors.
-  for (const k of ["linkName", "stackOwner"] as const) {
-    if (typeof news[k] === "string") shown[k] = news[k];
+  // The fields it replaced are kept only for callers without `link` (tests, programs before 0.3.0):
+  // next to `link` they are arguments, and an argument must never name the owner.
+  if (news["link"] === undefined) {
+    for (const k of ["linkName", "stackOwner"] as const) {
+      if (typeof news[k] === "string") shown[k] = news[k];
+    }
   }
   return { ...(shown as unknown as UserLinkInputs), ...review };
 }

@@ -145,3 +145,19 @@ test("a Graph failure after the AD write leaves partial state, and the update co
   assert.ok(done.outs.immutableId);
   assert.deepEqual(done.outs.before, partial.properties!.before, "values before the first change are kept");
 });
+
+test("the owner recorded on the cloud user comes from `link`, never from an argument beside it", async () => {
+  const key = "mkt12";
+  const inputs = await checked(key, {
+    linkName: "forged",
+    stackOwner: "evil/other/stack",
+    link: "org/project/real-stack/link-mkt12",
+  } as Partial<UserLinkInputs>);
+  assert.equal((inputs as unknown as Record<string, unknown>)["stackOwner"], undefined, "not echoed");
+  const created = await runtime.create(inputs);
+  assert.equal(created.outs.link, "org/project/real-stack/link-mkt12");
+  const cloudId = created.outs.resolved!.cloudUserId;
+  const record = (await env.control.getExtensions(s.tenantId, cloudId))["com.adentralink.ownership"];
+  assert.equal(record?.["owner"], "org/project/real-stack");
+  assert.equal(record?.["linkName"], "link-mkt12");
+});
