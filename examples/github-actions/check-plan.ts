@@ -3,9 +3,9 @@
  *
  * Both files are Pulumi update plans (`pulumi preview --save-plan`): `reviewed` from the pull
  * request's preview, `current` from a preview made right before `up`. ad-entra-link's `check` puts
- * what it read from both directories into each link's checked inputs (resolved objects, every
- * planned change as current → planned, the predicted join), so a link whose directories changed
- * has different goal inputs in the two plans. Every difference is listed, by link and property, and
+ * what it read from both directories into each link's checked inputs (`objects`: the AD user and
+ * cloud object resolved; `plan`: every change as current → planned; `join`: the predicted join),
+ * so a link whose directories changed has different goal inputs in the two plans. Every difference is listed, by link and property, and
  * the exit code is 1: nothing is applied. `pulumi up --plan <reviewed>` then guards the remaining
  * window per resource (Pulumi checks each resource against the plan just before its step; it does
  * not check the whole plan before the first write, which is why this check runs first).
@@ -37,7 +37,7 @@ export interface UpdatePlan {
 export interface PlanDifference {
   /** The link's name (the resource name), or the URN for other resources. */
   link: string;
-  /** Property path, e.g. `changes.onPremises.mail.current`, or `(operation)`. */
+  /** Property path, e.g. `plan.1` (the second planned change), or `(operation)`. */
   path: string;
   reviewed: string;
   current: string;
@@ -103,7 +103,7 @@ export function comparePlans(reviewed: UpdatePlan, current: UpdatePlan): PlanDif
     for (const [path, x, y] of found.slice(0, MAX_PER_LINK)) {
       out.push({
         link,
-        // inputDiff.adds.changes.onPremises.mail.current → changes.onPremises.mail.current
+        // inputDiff.adds.plan.1 → plan.1
         path: path.replace(/^(adds|updates|deletes)\./, ""),
         reviewed: show(x),
         current: show(y),
