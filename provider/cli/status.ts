@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { readEntraSettingsOnly } from "../config/settings";
 import { assertStackName } from "../discover/stack-config";
 import { GraphJoinObserver } from "../entra/join-observation";
-import { linkStatuses, linksFromStackExport, statusLine } from "../status/status";
+import { linkStatuses, linksFromStackExport, renderStatus } from "../status/status";
 import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
 
 const USAGE = "status (--stack <name> | --state <pulumi-stack-export.json>) [--json]";
@@ -65,8 +65,7 @@ export const statusCommand: CliCommand = {
         new GraphJoinObserver(readEntraSettingsOnly(() => undefined)),
         links,
       );
-      if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
-      else for (const s of statuses) io.stdout(`${statusLine(s)}\n`);
+      io.stdout(renderStatus(statuses, json));
       return EXIT_OK;
     } catch (err) {
       io.stderr(`ad-entra-link status: ${(err as Error).message}\n`);

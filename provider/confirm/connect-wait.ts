@@ -6,15 +6,13 @@
  * timeout passes.
  */
 import type { JoinObservationPort, ObservedLink, SyncObservation } from "../domain/ports";
+import { readSyncState } from "../status/sync-state";
 import type { JoinResult } from "./types";
 
 export interface LinkToWatch extends ObservedLink {
   linkName: string;
   userPrincipalName?: string;
 }
-
-const errorsOf = (u: SyncObservation | undefined): string[] =>
-  (u?.provisioningErrors ?? []).map((e) => `${e.propertyCausingError} ${e.value} (${e.category})`);
 
 /**
  * The verdict for one link from one observation, or undefined while it is still pending. `final`
@@ -32,14 +30,14 @@ export function judgeObservation(
     expectedObjectId: link.cloudUserId,
     checkedAt: now.toISOString(),
   };
-  const expected = link.cloudUserId.toLowerCase();
-  const duplicates = holders
-    .filter((h) => h.id.toLowerCase() !== expected && h.onPremisesSyncEnabled === true)
-    .map((h) => ({ id: h.id, userPrincipalName: h.userPrincipalName }));
-  const errors = errorsOf(user);
-  if (duplicates.length > 0) {
-    const d = duplicates[0] as { id: string; userPrincipalName: string };
-    const dupErrors = errorsOf(holders.find((h) => h.id === d.id));
+  const {
+    state,
+    duplicates,
+    userErrors: errors,
+    duplicateErrors: dupErrors,
+  } = readSyncState(link, user, holders);
+  const d = duplicates[0];
+  if (d !== undefined) {
     return {
       ...base,
       outcome: "duplicate",
@@ -49,14 +47,14 @@ export function judgeObservation(
       summary: `Entra Connect created a NEW cloud user ${d.userPrincipalName} (${d.id}) for this AD user instead of joining ${link.userPrincipalName ?? link.cloudUserId}${dupErrors.length > 0 ? `; quarantined: ${dupErrors.join(", ")}` : ""}. Delete it and purge it from the recycle bin, fix the match (primary SMTP, UPN soft match, or match: hard), run \`pulumi up\` and a delta sync again.`,
     };
   }
-  if (user === undefined) {
+  if (user === undefined || state === "missing") {
     return {
       ...base,
       outcome: "failed",
       summary: `The cloud user ${link.cloudUserId} no longer exists; nothing can join it.`,
     };
   }
-  if (user.onPremisesSyncEnabled === true && user.onPremisesImmutableId === link.immutableId) {
+  if (state === "synced") {
     return {
       ...base,
       outcome: "joined",
@@ -65,7 +63,7 @@ export function judgeObservation(
       summary: `Entra Connect joined the AD user to ${user.userPrincipalName} (ImmutableId ${link.immutableId})${errors.length > 0 ? `; values quarantined: ${errors.join(", ")}` : ""}.`,
     };
   }
-  if (user.onPremisesSyncEnabled === true) {
+  if (state === "syncedElsewhere") {
     return {
       ...base,
       outcome: "joinedOther",
@@ -78,7 +76,7 @@ export function judgeObservation(
     ...base,
     outcome: "timedOut",
     ...(errors.length > 0 ? { provisioningErrors: errors } : {}),
-    summary: `${user.userPrincipalName} is still cloud-only${user.onPremisesImmutableId === link.immutableId ? " (ImmutableId already stamped: pending the next cycle)" : ""}: no Entra Connect cycle joined it in time. Run Start-ADSyncSyncCycle -PolicyType Delta on the Connect server, then \`ad-entra-link status\`.`,
+    summary: `${user.userPrincipalName} is still cloud-only${state === "pending" ? " (ImmutableId already stamped: pending the next cycle)" : ""}: no Entra Connect cycle joined it in time. Run Start-ADSyncSyncCycle -PolicyType Delta on the Connect server, then \`ad-entra-link status\`.`,
   };
 }
 
@@ -92,7 +90,8 @@ interface Waiting {
 /** Pools the links waiting in this process and polls them together. */
 export class JoinWaiter {
   private readonly waiting: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** True while a poll is scheduled or running: one poll loop serves every waiting link. */
+  private polling = false;
 
   constructor(
     private readonly port: JoinObservationPort,
@@ -103,7 +102,10 @@ export class JoinWaiter {
   wait(link: LinkToWatch): Promise<JoinResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ link, deadline: Date.now() + this.timeoutMs, resolve, reject });
-      this.timer ??= setTimeout(() => void this.poll(), this.pollMs);
+      if (!this.polling) {
+        this.polling = true;
+        setTimeout(() => void this.poll(), this.pollMs);
+      }
     });
   }
 
@@ -129,6 +131,7 @@ export class JoinWaiter {
         w.reject(err);
       }
     }
-    this.timer = this.waiting.length > 0 ? setTimeout(() => void this.poll(), this.pollMs) : undefined;
+    if (this.waiting.length > 0) setTimeout(() => void this.poll(), this.pollMs);
+    else this.polling = false;
   }
 }

@@ -83,15 +83,19 @@ export class GraphJoinObserver implements JoinObservationPort {
     );
     const seen = new Map<string, SyncObservation>();
     for (const items of results.values()) for (const u of items) seen.set(u.id.toLowerCase(), observation(u));
+    // Anchors are case-sensitive: only exact holders count. One index, so 1,000 links stay linear.
+    const holders = new Map<string, SyncObservation[]>();
+    for (const u of seen.values()) {
+      if (u.onPremisesImmutableId === null) continue;
+      const list = holders.get(u.onPremisesImmutableId);
+      if (list === undefined) holders.set(u.onPremisesImmutableId, [u]);
+      else list.push(u);
+    }
     const users = new Map<string, SyncObservation | undefined>();
     const byAnchor = new Map<string, SyncObservation[]>();
     for (const l of links) {
       users.set(l.cloudUserId, seen.get(l.cloudUserId.toLowerCase()));
-      // Anchors are case-sensitive: only exact holders count.
-      byAnchor.set(
-        l.immutableId,
-        [...seen.values()].filter((u) => u.onPremisesImmutableId === l.immutableId),
-      );
+      byAnchor.set(l.immutableId, holders.get(l.immutableId) ?? []);
     }
     return { users, byAnchor };
   }

@@ -3,8 +3,9 @@
  * (provider/entra/join-observation.ts: 1,000 links are 8 `$batch` requests).
  */
 import type { JoinObservationPort, SyncObservation } from "../domain/ports";
+import { type Duplicate, type LinkSyncState, readSyncState } from "./sync-state";
 
-export type LinkSyncState = "cloudOnly" | "pending" | "synced" | "syncedElsewhere" | "missing";
+export type { LinkSyncState } from "./sync-state";
 
 export interface StatusLink {
   linkName: string;
@@ -22,14 +23,11 @@ export interface LinkStatus {
   state: LinkSyncState;
   /** What joined: the linked user (synced), another object (a duplicate holding the anchor), or nothing yet. */
   join: string;
-  duplicates: { id: string; userPrincipalName: string }[];
+  duplicates: Duplicate[];
   provisioningErrors: string[];
   lastSync?: string;
   recordedOutcome?: string;
 }
-
-const errorsOf = (u: SyncObservation | undefined): string[] =>
-  (u?.provisioningErrors ?? []).map((e) => `${e.propertyCausingError} ${e.value} (${e.category})`);
 
 /** The status of one link from one observation (pure). */
 export function statusOf(
@@ -37,44 +35,38 @@ export function statusOf(
   user: SyncObservation | undefined,
   holders: readonly SyncObservation[],
 ): LinkStatus {
-  const duplicates = holders
-    .filter((h) => h.id.toLowerCase() !== link.cloudUserId.toLowerCase())
-    .map((h) => ({ id: h.id, userPrincipalName: h.userPrincipalName }));
+  const { state, duplicates, userErrors, duplicateErrors } = readSyncState(link, user, holders);
   const base = {
     linkName: link.linkName,
     cloudUserId: link.cloudUserId,
+    state,
     duplicates,
-    provisioningErrors: [...errorsOf(user), ...holders.filter((h) => h.id !== user?.id).flatMap(errorsOf)],
+    provisioningErrors: [...userErrors, ...duplicateErrors],
+    ...(user !== undefined ? { userPrincipalName: user.userPrincipalName } : {}),
+    ...(user?.onPremisesLastSyncDateTime ? { lastSync: user.onPremisesLastSyncDateTime } : {}),
     ...(link.recordedOutcome !== undefined ? { recordedOutcome: link.recordedOutcome } : {}),
   };
-  if (user === undefined)
-    return { ...base, state: "missing", join: "the linked cloud user no longer exists" };
-  const upn = { userPrincipalName: user.userPrincipalName };
-  const lastSync = user.onPremisesLastSyncDateTime ? { lastSync: user.onPremisesLastSyncDateTime } : {};
-  if (user.onPremisesSyncEnabled === true && user.onPremisesImmutableId === link.immutableId)
-    return { ...base, ...upn, ...lastSync, state: "synced", join: `joined to ${user.userPrincipalName}` };
-  if (user.onPremisesSyncEnabled === true)
-    return {
-      ...base,
-      ...upn,
-      ...lastSync,
-      state: "syncedElsewhere",
-      join: `synced from another AD object (ImmutableId ${user.onPremisesImmutableId ?? "none"})`,
-    };
   const dup = duplicates[0];
-  if (dup !== undefined)
-    return {
-      ...base,
-      ...upn,
-      state: "cloudOnly",
-      join: `a DUPLICATE ${dup.userPrincipalName} (${dup.id}) took the AD user`,
-    };
-  return {
-    ...base,
-    ...upn,
-    state: user.onPremisesImmutableId === link.immutableId ? "pending" : "cloudOnly",
-    join: "not joined yet",
-  };
+  if (user === undefined) return { ...base, join: "the linked cloud user no longer exists" };
+  switch (state) {
+    case "synced":
+      return { ...base, join: `joined to ${user.userPrincipalName}` };
+    case "syncedElsewhere":
+      return {
+        ...base,
+        join: `synced from another AD object (ImmutableId ${user.onPremisesImmutableId ?? "none"})`,
+      };
+    default:
+      return {
+        ...base,
+        join:
+          dup !== undefined
+            ? `a DUPLICATE ${dup.userPrincipalName} (${dup.id}) took the AD user`
+            : state === "pending"
+              ? "not joined yet: the ImmutableId is stamped, the next sync cycle hard-matches it"
+              : "not joined yet",
+      };
+  }
 }
 
 export async function linkStatuses(
@@ -85,14 +77,29 @@ export async function linkStatuses(
   return links.map((l) => statusOf(l, users.get(l.cloudUserId), byAnchor.get(l.immutableId) ?? []));
 }
 
+/** The state as the one-line form writes it. */
+export const STATE_WORDS: Record<LinkSyncState, string> = {
+  synced: "synced",
+  syncedElsewhere: "synced elsewhere",
+  pending: "pending",
+  cloudOnly: "cloud-only",
+  missing: "missing",
+};
+
 /** One line per link, for people. */
 export function statusLine(s: LinkStatus): string {
-  const parts = [`${s.linkName}: ${s.state}`, s.join];
+  const parts = [`${s.linkName}: ${STATE_WORDS[s.state]}`, s.join];
   if (s.duplicates.length > 0)
     parts.push(`duplicates: ${s.duplicates.map((d) => d.userPrincipalName).join(", ")}`);
   if (s.provisioningErrors.length > 0) parts.push(`provisioning errors: ${s.provisioningErrors.join("; ")}`);
   if (s.recordedOutcome !== undefined) parts.push(`last up: ${s.recordedOutcome}`);
   return parts.join(" — ");
+}
+
+/** What `status` prints: one line per link, or (`json`) the LinkStatus array. */
+export function renderStatus(statuses: readonly LinkStatus[], json: boolean): string {
+  if (json) return `${JSON.stringify(statuses, null, 2)}\n`;
+  return statuses.map((s) => `${statusLine(s)}\n`).join("");
 }
 
 /** The links recorded in a `pulumi stack export` document. */
