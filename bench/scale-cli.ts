@@ -97,7 +97,7 @@ export async function cliRuns(
   s: { tenantId: string; ou: string },
   links: LinkSpec[],
   tag: string,
-  o: { up: boolean },
+  o: { up: boolean; hold?: string },
 ): Promise<string[]> {
   const n = links.length;
   const out: string[] = [];
@@ -153,6 +153,13 @@ export async function cliRuns(
   };
 
   try {
+    if (o.hold !== undefined) {
+      await holdForProfiling(o.hold, {
+        links: { dir: stack.workDir, stack: stack.stackName, env: stack.sandbox.envVars },
+        floor: { dir: floorDir, stack: "floor", env: floorSandbox.envVars },
+      });
+      return out;
+    }
     for (let round = 1; round <= 2; round++) {
       for (const variant of ["ts", "js"] as const) await compare(`preview r${round}`, variant, []);
     }
@@ -217,4 +224,21 @@ export async function cliRuns(
     fs.rmSync(floorRoot, { recursive: true, force: true });
   }
   return out;
+}
+
+/**
+ * `--hold <file>`: writes both programs' folders, stack names and environments to `file` and waits
+ * for SIGINT, so one can run `pulumi preview` by hand (e.g. with NODE_OPTIONS=--cpu-prof) against
+ * the seeded DC and tenant.
+ */
+async function holdForProfiling(file: string, what: Record<string, unknown>): Promise<void> {
+  fs.writeFileSync(file, JSON.stringify(what, null, 2));
+  console.log(`bench/scale: holding; programs and environments in ${file}; Ctrl-C to end`);
+  // A pending promise does not keep Node alive; the interval does until a signal arrives.
+  const alive = setInterval(() => undefined, 60_000);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  clearInterval(alive);
 }

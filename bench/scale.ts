@@ -6,6 +6,7 @@
  *   node dist/bench/scale.js --n 1000               N = 1,000
  *   node dist/bench/scale.js --n 1000 --no-up       previews only
  *   node dist/bench/scale.js --n 10000 --in-process-only
+ *   node dist/bench/scale.js --n 1000 --hold f.json  set up, write folders/env to f.json, wait
  *   AEL_BENCH_IP=127.0.0.x                          the DC address (default 127.0.0.6)
  *
  * Seeds N users on both sides (AD copies in an OU of their own, cloud users with a mailbox), then:
@@ -36,13 +37,17 @@ interface Options {
   inProcessOnly: boolean;
   /** Previews only (no throttled `up`, no checkpoint size, no no-change previews). */
   noUp: boolean;
+  /** Set up, write the programs' folders and environments to this file, and wait for Ctrl-C. */
+  hold: string | undefined;
 }
 
 function options(argv: string[]): Options {
   const at = argv.indexOf("--n");
   const n = at >= 0 ? Number(argv[at + 1]) : 100;
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error("--n must be an integer 1..100000");
-  return { n, inProcessOnly: argv.includes("--in-process-only"), noUp: argv.includes("--no-up") };
+  const holdAt = argv.indexOf("--hold");
+  const hold = holdAt >= 0 ? argv[holdAt + 1] : undefined;
+  return { n, inProcessOnly: argv.includes("--in-process-only"), noUp: argv.includes("--no-up"), hold };
 }
 
 async function parent(): Promise<void> {
@@ -125,7 +130,7 @@ async function child(): Promise<void> {
     console.log(rows[rows.length - 1]);
   };
   for (const mode of ["off", "on"] as const) {
-    if (mode === "off" && o.n > 1000) continue;
+    if ((mode === "off" && o.n > 1000) || o.hold !== undefined) continue;
     const r = await inProcess(env, s, links, mode);
     row(
       `in-process check, bulkRead ${mode}`,
@@ -134,7 +139,7 @@ async function child(): Promise<void> {
   }
 
   if (!o.inProcessOnly) {
-    const cli = await cliRuns(env, s, links, tag, { up: !o.noUp });
+    const cli = await cliRuns(env, s, links, tag, { up: !o.noUp, hold: o.hold });
     for (const line of cli) rows.push(line);
   }
   console.log(

@@ -157,33 +157,51 @@ export class UserLink extends pulumi.dynamic.Resource {
   constructor(name: string, args: UserLinkArgs, opts?: pulumi.CustomResourceOptions) {
     guardDuplicateSelector(name, "onPremises", args.onPremises);
     guardDuplicateSelector(name, "cloud", args.cloud);
-    super(
-      userLinkProvider,
-      name,
-      {
-        ...args,
-        // Set here, after the arguments, so no links file or argument can claim another stack's users.
-        // Defaults (match, sourceAnchor, onDelete, …) are applied by the provider, so preview does not echo them.
-        link: formatLinkIdentity(
-          `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-          name,
-        ),
-        objects: undefined,
-        plan: undefined,
-        join: undefined,
-        resolved: undefined,
-        immutableId: undefined,
-        sourceAnchorAttribute: undefined,
-        predictedJoin: undefined,
-        onPremisesState: undefined,
-        cloudState: undefined,
-        syncState: undefined,
-        before: undefined,
-        drift: undefined,
-      },
-      opts,
-      "ad-entra-link",
-      "UserLink",
-    );
+    const stackTraceLimit = withoutPromiseStacks();
+    try {
+      super(
+        userLinkProvider,
+        name,
+        {
+          ...args,
+          // Set here, after the arguments, so no links file or argument can claim another stack's users.
+          // Defaults (match, sourceAnchor, onDelete, …) are applied by the provider, so preview does not echo them.
+          link: formatLinkIdentity(
+            `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+            name,
+          ),
+          objects: undefined,
+          plan: undefined,
+          join: undefined,
+          resolved: undefined,
+          immutableId: undefined,
+          sourceAnchorAttribute: undefined,
+          predictedJoin: undefined,
+          onPremisesState: undefined,
+          cloudState: undefined,
+          syncState: undefined,
+          before: undefined,
+          drift: undefined,
+        },
+        opts,
+        "ad-entra-link",
+        "UserLink",
+      );
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
+}
+
+/**
+ * The SDK stamps `new Error().stack` on every promise it creates, for a leak report shown only with
+ * PULUMI_DEBUG_PROMISE_LEAKS; through the source-map-support it installs, each costs ~0.2 ms and a
+ * UserLink creates dozens while constructing: 10 of the 11 seconds a 1,000-link program spent
+ * registering (bench/scale.ts). The SDK's own source position sets its own limit, so only those
+ * debug stacks go. Returns the limit to restore.
+ */
+function withoutPromiseStacks(): number {
+  const limit = Error.stackTraceLimit;
+  if (!process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) Error.stackTraceLimit = 0;
+  return limit;
 }
