@@ -7,43 +7,30 @@
  * `ad-entra-link status` (the real CLI, read-only credentials) reports both from the stack.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { APPS } from "../fixtures/seed-scenario";
-import {
-  type ConfirmStack,
-  joinResults,
-  openConfirmStack,
-  runStatusCli,
-  statusByLink,
-} from "../support/confirm-stack";
+import { joinResults, useConfirmStack, runStatusCli, statusByLink } from "../support/confirm-stack";
 
-let c: ConfirmStack;
-
-before(async () => {
-  c = await openConfirmStack({
-    name: "ecsync",
-    stackName: "e2e-confirm-cs",
-    async arrange(env, s, ldap) {
-      const app = APPS.find((a) => a.secret !== undefined && a.roles.includes("User.ReadWrite.All"))!;
-      await env.control.updateApp(s.tenantId, app.clientId, {
-        roles: [...app.roles, "Synchronization.ReadWrite.All"],
-      });
-      const job = await env.control.configureCloudSync(s.tenantId, { ldap, scope: [s.ou] });
-      return {
-        "ad-entra-link:syncEngine": "cloudSync",
-        "ad-entra-link:confirmJoin": "true",
-        "ad-entra-link:cloudSyncServicePrincipalId": job.servicePrincipalId,
-        "ad-entra-link:cloudSyncJobId": job.jobId,
-      };
-    },
-  });
-});
-
-after(async () => {
-  await c?.remove();
+const stack = useConfirmStack({
+  name: "ecsync",
+  stackName: "e2e-confirm-cs",
+  async arrange(env, s, ldap) {
+    const app = APPS.find((a) => a.secret !== undefined && a.roles.includes("User.ReadWrite.All"))!;
+    await env.control.updateApp(s.tenantId, app.clientId, {
+      roles: [...app.roles, "Synchronization.ReadWrite.All"],
+    });
+    const job = await env.control.configureCloudSync(s.tenantId, { ldap, scope: [s.ou] });
+    return {
+      "ad-entra-link:syncEngine": "cloudSync",
+      "ad-entra-link:confirmJoin": "true",
+      "ad-entra-link:cloudSyncServicePrincipalId": job.servicePrincipalId,
+      "ad-entra-link:cloudSyncJobId": job.jobId,
+    };
+  },
 });
 
 test("preview follows Cloud Sync's rules: Bruno's UPN-only match is a duplicate under the reported reading (row 27 [U])", async () => {
+  const c = stack();
   const preview = await c.stack.preview({ diff: true });
   // Under Entra Connect (UPN soft match on by default) Bruno would be predicted softMatchUpn.
   assert.match(preview.stdout, /adam: "newObject/);
@@ -51,6 +38,7 @@ test("preview follows Cloud Sync's rules: Bruno's UPN-only match is a duplicate 
 });
 
 test("up confirms Alva's join and fails Bruno's link on the duplicate Cloud Sync created", async () => {
+  const c = stack();
   const { env, s } = c;
   const usersBefore = (await env.control.listUsers(s.tenantId)).length;
   let failure = "";
@@ -89,6 +77,7 @@ test("up confirms Alva's join and fails Bruno's link on the duplicate Cloud Sync
 });
 
 test("status (read-only) reports Cloud Sync's join and its duplicate from the stack", async () => {
+  const c = stack();
   const { env, s } = c;
   const users = await env.control.listUsers(s.tenantId);
   const alvaCloud = users.find((u) => u.userPrincipalName === s.cloudUpn("alva"))!;

@@ -11,39 +11,25 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
-import {
-  type ConfirmStack,
-  joinResults,
-  openConfirmStack,
-  runStatusCli,
-  statusByLink,
-} from "../support/confirm-stack";
+import { test } from "node:test";
+import { joinResults, useConfirmStack, runStatusCli, statusByLink } from "../support/confirm-stack";
 
-let c: ConfirmStack;
-
-before(async () => {
-  c = await openConfirmStack({
-    name: "ewait",
-    stackName: "e2e-confirm-wait",
-    async arrange(env, s) {
-      // A legacy tenant: only the UPN matches Bruno, and UPN soft match is off → Connect provisions a duplicate.
-      await env.control.setFeatures(s.tenantId, { softMatchOnUpnEnabled: false });
-      return {
-        "ad-entra-link:waitForJoin": "true",
-        "ad-entra-link:waitForJoinPollSeconds": "1",
-        "ad-entra-link:waitForJoinTimeoutSeconds": "40",
-      };
-    },
-  });
-});
-
-after(async () => {
-  await c?.env.control.stopSyncSchedule(c.s.tenantId).catch(() => undefined);
-  await c?.remove();
+const stack = useConfirmStack({
+  name: "ewait",
+  stackName: "e2e-confirm-wait",
+  async arrange(env, s) {
+    // A legacy tenant: only the UPN matches Bruno, and UPN soft match is off → Connect provisions a duplicate.
+    await env.control.setFeatures(s.tenantId, { softMatchOnUpnEnabled: false });
+    return {
+      "ad-entra-link:waitForJoin": "true",
+      "ad-entra-link:waitForJoinPollSeconds": "1",
+      "ad-entra-link:waitForJoinTimeoutSeconds": "40",
+    };
+  },
 });
 
 test("up waits for the background Connect cycle: Alva's join is confirmed, Bruno's quarantined duplicate reported", async () => {
+  const c = stack();
   const { env, s } = c;
   let failure = "";
   let scheduled: Promise<unknown> | undefined;
@@ -83,6 +69,7 @@ test("up waits for the background Connect cycle: Alva's join is confirmed, Bruno
 });
 
 test("status (read-only) reports the background cycle's join and the quarantined duplicate from the stack", async () => {
+  const c = stack();
   const bruno = (await joinResults(c.stack))["adam-anderson"];
   const status = statusByLink(c);
   assert.equal(status["alva-wood"]?.state, "synced");
@@ -99,6 +86,7 @@ test("status (read-only) reports the background cycle's join and the quarantined
 });
 
 test("status --state reports links still cloud-only or pending their cycle", async () => {
+  const c = stack();
   const { env, s } = c;
   const users = await env.control.listUsers(s.tenantId);
   const chen = users.find((u) => u.userPrincipalName === s.cloudUpn("chen"))!;

@@ -9,8 +9,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { after, before } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { JoinResult } from "../../provider/confirm/types";
 import type { LinkStatus } from "../../provider/status/status";
 import { APPS } from "../fixtures/seed-scenario";
 import type { LdapSourceOptions } from "../emulator/sync/types";
@@ -18,6 +18,8 @@ import { linkStackConfig } from "./link-config";
 import { openStack, type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "./pulumi";
 import { isolatedScenario, type Scenario } from "./scenario";
 import { getTestEnv, type TestEnv } from "./test-env";
+
+export { joinResults } from "./join-results";
 
 const WORK_DIR = path.join(REPO_ROOT, "examples", "soft-match");
 const CLI_MAIN = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
@@ -76,24 +78,27 @@ export async function openConfirmStack(o: ConfirmStackOptions): Promise<ConfirmS
     stackName: o.stackName,
     ldap,
     async remove() {
+      // A background Connect cycle a test started must not outlive the file.
+      await env.control.stopSyncSchedule(s.tenantId).catch(() => undefined);
       await stack.workspace.removeStack(o.stackName, { force: true }).catch(() => undefined);
       fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
 
-/** The `joinResult` output of every link of the stack, by link name. */
-export async function joinResults(stack: Stack): Promise<Record<string, JoinResult | undefined>> {
-  const state = await stack.exportStack();
-  const out: Record<string, JoinResult | undefined> = {};
-  const resources =
-    (state.deployment as { resources?: { urn: string; outputs?: Record<string, unknown> }[] }).resources ??
-    [];
-  for (const r of resources) {
-    if (r.urn.includes("UserLink"))
-      out[r.urn.split("::").pop() ?? ""] = r.outputs?.["joinResult"] as JoinResult | undefined;
-  }
-  return out;
+/** Opens the stack before the file's tests and removes it after them; the getter is for the tests. */
+export function useConfirmStack(o: ConfirmStackOptions): () => ConfirmStack {
+  let c: ConfirmStack | undefined;
+  before(async () => {
+    c = await openConfirmStack(o);
+  });
+  after(async () => {
+    await c?.remove();
+  });
+  return () => {
+    if (c === undefined) throw new Error("the confirm stack is opened in before()");
+    return c;
+  };
 }
 
 export interface StatusRun {
