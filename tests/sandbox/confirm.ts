@@ -112,7 +112,8 @@ export async function confirmedLinks(stacks: readonly ExampleStack[]): Promise<C
       Object.entries(await joinResults(stack)).map(([linkName, result]) => ({ example, linkName, result })),
     ),
   );
-  return perStack.flat();
+  // State lists resources in completion order; print them in a stable one.
+  return perStack.flatMap((links) => links.sort((a, b) => a.linkName.localeCompare(b.linkName)));
 }
 
 /**

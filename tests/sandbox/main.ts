@@ -129,7 +129,8 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
       workDir: copyExample(example, path.join(workDir, "examples")),
     }));
 
-    // Entra Connect: preview each example, then both `up`s wait for the background cycle.
+    // Entra Connect: both examples preview side by side (printed in order), then both `up`s wait
+    // for the background cycle.
     const connect: ExampleStack[] = [];
     for (const { example, workDir: dir } of folders) {
       const { config, secrets } = stackConfig(TENANT_ID);
@@ -139,10 +140,13 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
         config: { ...config, ...waitForJoinConfig() },
         secrets,
       });
-      heading(`pulumi preview --diff (examples/${example})`);
-      console.log((await stack.preview({ diff: true })).stdout.trim());
       connect.push({ example, stack });
     }
+    const previews = await Promise.all(connect.map(({ stack }) => stack.preview({ diff: true })));
+    connect.forEach(({ example }, i) => {
+      heading(`pulumi preview --diff (examples/${example})`);
+      console.log(previews[i]?.stdout.trim());
+    });
     heading("pulumi up, Entra Connect (waitForJoin)");
     console.log(
       "Both examples write, then wait; the emulator's Connect server runs a cycle every 10 s once they do\n(a real one: every 30 minutes, or now with Start-ADSyncSyncCycle -PolicyType Delta on it).",
