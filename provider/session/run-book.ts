@@ -5,7 +5,7 @@
  * declares each link by its selectors.
  */
 import { InvalidInputError, SafetyBlockError } from "../errors";
-import type { Resolution } from "../link/engine";
+import type { Resolution } from "../link/resolution";
 import { type LinkIdentity, linkIdentityOf } from "../link/identity";
 import type { ResolvedIdentity } from "../link/types";
 
