@@ -35,8 +35,11 @@ test("up waits for the background Connect cycle: Alva's join is confirmed, Bruno
   let scheduled: Promise<unknown> | undefined;
   // The Connect scheduler starts once `up` has written and waits (the provider says so), then runs a
   // cycle every 3 s: the provider never triggers one, it only observes.
+  let printed = "";
   const onOutput = (text: string): void => {
-    if (scheduled !== undefined || !text.includes("waiting up to")) return;
+    // Chunks may split a line: look at everything printed so far.
+    printed += text;
+    if (scheduled !== undefined || !printed.includes("waiting up to")) return;
     scheduled = env.control.startSyncSchedule(s.tenantId, {
       cycle: { ldap: c.ldap, scope: [s.ou] },
       intervalMs: 3000,

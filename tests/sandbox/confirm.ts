@@ -81,15 +81,17 @@ export async function upAll(
   linkCount: number,
   onAllWaiting?: () => Promise<unknown>,
 ): Promise<ExampleUp[]> {
-  let waiting = 0;
+  // Output arrives in chunks that may split a line: count in everything each `up` printed so far.
+  const printed = stacks.map(() => "");
   let started: Promise<unknown> | undefined;
   const start = (): void => {
     started ??= onAllWaiting?.();
   };
   const ups = await Promise.all(
-    stacks.map(async ({ example, stack }): Promise<ExampleUp> => {
+    stacks.map(async ({ example, stack }, i): Promise<ExampleUp> => {
       const onOutput = (text: string): void => {
-        waiting += text.split("waiting up to").length - 1;
+        printed[i] += text;
+        const waiting = printed.reduce((n, out) => n + out.split("waiting up to").length - 1, 0);
         if (waiting >= linkCount) start();
       };
       try {
