@@ -2,16 +2,8 @@
  * The caching decorator of the Entra ID port (the rules are in cached.ts): users, holders, anchor
  * holders, roles and ownership records are answered from one paged read of the tenant.
  */
-import type {
-  AnchorHolder,
-  CloudHolder,
-  CloudRoles,
-  CloudSelector,
-  CloudUser,
-  EntraPort,
-  Ownership,
-  TenantFacts,
-} from "../domain/ports";
+// One namespace for the port types: this decorator only passes them through.
+import type * as Port from "../domain/ports";
 import type { UserWithOwnership } from "../entra/bulk-ownership";
 import { CLOUD_USER_PROPERTIES } from "../entra/graph-directory";
 import { parseOwnershipRecord } from "../entra/ownership";
@@ -20,11 +12,11 @@ import { type BulkGate, Once } from "./gate";
 import { LazySnapshot } from "./snapshot";
 
 /** What CachedEntra needs of the real adapter beyond the port. */
-export interface EntraBulkSource extends EntraPort {
-  listUsers(properties: readonly string[], onPage: (users: CloudUser[]) => void): Promise<void>;
+export interface EntraBulkSource extends Port.EntraPort {
+  listUsers(properties: readonly string[], onPage: (users: Port.CloudUser[]) => void): Promise<void>;
   listAddressObjects(collection: "groups" | "contacts"): Promise<Record<string, unknown>[]>;
   listDeletedUsers(): Promise<Record<string, unknown>[]>;
-  readAllRoles(): Promise<Map<string, CloudRoles>>;
+  readAllRoles(): Promise<Map<string, Port.CloudRoles>>;
   /** Users with their ownership records in one list; absent: ownership is read per link. */
   listUsersWithOwnership?(
     properties: readonly string[],
@@ -35,7 +27,7 @@ export interface EntraBulkSource extends EntraPort {
 /** Ownership records of the bulk read by lower-case user id (null: the user has none). */
 type OwnershipRecords = Map<string, Record<string, unknown> | null>;
 
-export class CachedEntra implements EntraPort {
+export class CachedEntra implements Port.EntraPort {
   private readonly snapshot = new LazySnapshot<EntraIndex, [string, string | null]>(
     () => this.load(),
     (index, [id, value]) => index.applyImmutableId(id, value),
@@ -54,7 +46,7 @@ export class CachedEntra implements EntraPort {
 
   private async load(): Promise<EntraIndex | undefined> {
     const started = Date.now();
-    const users: CloudUser[] = [];
+    const users: Port.CloudUser[] = [];
     // Each part may fail on its own (a permission the per-link read would also miss): that part's
     // questions then go to Graph, which words the error exactly as before.
     const optional = <T>(what: string, p: Promise<T>): Promise<T | undefined> =>
@@ -97,7 +89,7 @@ export class CachedEntra implements EntraPort {
    * A refused expansion (a Graph that rejects `$expand=extensions` on the list) costs one request:
    * the users are listed again without it and ownership is read per link.
    */
-  private async listUsers(users: CloudUser[]): Promise<OwnershipRecords | undefined> {
+  private async listUsers(users: Port.CloudUser[]): Promise<OwnershipRecords | undefined> {
     if (this.inner.listUsersWithOwnership !== undefined) {
       const records: OwnershipRecords = new Map();
       try {
@@ -127,36 +119,36 @@ export class CachedEntra implements EntraPort {
     return this.snapshot.get();
   }
 
-  async getUser(selector: CloudSelector): Promise<CloudUser> {
+  async getUser(selector: Port.CloudSelector): Promise<Port.CloudUser> {
     const index = await this.answerer(`user ${JSON.stringify(selector)}`);
     return index?.user(selector) ?? this.inner.getUser(selector);
   }
 
-  async findUserById(id: string): Promise<CloudUser | undefined> {
+  async findUserById(id: string): Promise<Port.CloudUser | undefined> {
     const index = await this.answerer(`byId ${id.toLowerCase()}`);
     return index?.user({ id }) ?? this.inner.findUserById(id);
   }
 
-  async findHolders(values: readonly string[], excludeId: string): Promise<CloudHolder[]> {
+  async findHolders(values: readonly string[], excludeId: string): Promise<Port.CloudHolder[]> {
     const index = await this.answerer(
       `holders ${JSON.stringify([...values].sort())} ${excludeId.toLowerCase()}`,
     );
     return index?.findHolders(values, excludeId) ?? this.inner.findHolders(values, excludeId);
   }
 
-  async findAnchorHolders(immutableId: string, excludeId: string): Promise<AnchorHolder[]> {
+  async findAnchorHolders(immutableId: string, excludeId: string): Promise<Port.AnchorHolder[]> {
     const index = await this.answerer(`anchor ${immutableId} ${excludeId.toLowerCase()}`);
     return (
       index?.findAnchorHolders(immutableId, excludeId) ?? this.inner.findAnchorHolders(immutableId, excludeId)
     );
   }
 
-  async getRoles(userId: string): Promise<CloudRoles> {
+  async getRoles(userId: string): Promise<Port.CloudRoles> {
     const index = await this.answerer(`roles ${userId.toLowerCase()}`);
     return index?.rolesOf(userId) ?? this.inner.getRoles(userId);
   }
 
-  tenantFacts(): Promise<TenantFacts> {
+  tenantFacts(): Promise<Port.TenantFacts> {
     return this.inner.tenantFacts();
   }
 
@@ -169,7 +161,7 @@ export class CachedEntra implements EntraPort {
    * The recorded owner: from the bulk read for a link's first question (the check), else from Graph.
    * A malformed record fails exactly as the per-link read fails it (the same parser).
    */
-  async getOwnership(userId: string): Promise<Ownership | undefined> {
+  async getOwnership(userId: string): Promise<Port.Ownership | undefined> {
     const key = userId.toLowerCase();
     if (!this.ownershipWritten.has(key) && (await this.answerer(`ownership ${key}`)) !== undefined) {
       const raw = this.ownership?.get(key);
@@ -179,7 +171,7 @@ export class CachedEntra implements EntraPort {
     return this.inner.getOwnership(userId);
   }
 
-  async setOwnership(userId: string, ownership: Ownership): Promise<void> {
+  async setOwnership(userId: string, ownership: Port.Ownership): Promise<void> {
     this.ownershipWritten.add(userId.toLowerCase());
     await this.inner.setOwnership(userId, ownership);
   }

@@ -19,11 +19,6 @@ export function linkId(identity: ResolvedIdentity): string {
   return `${identity.onPremisesObjectGuid}/${identity.cloudUserId}`;
 }
 
-/** The identity of the objects a link resolved to. */
-export function resolvedIdentityOf(ad: AdUser, cloud: CloudUser): ResolvedIdentity {
-  return { onPremisesObjectGuid: ad.objectGuid, onPremisesDistinguishedName: ad.dn, cloudUserId: cloud.id };
-}
-
 export function onPremisesState(ad: AdUser): OnPremisesState {
   return {
     distinguishedName: ad.dn,
@@ -57,6 +52,11 @@ export function beforeState(ad: AdUser, cloud: CloudUser): BeforeState {
     },
     cloud: { onPremisesImmutableId: cloud.onPremisesImmutableId ?? null },
   };
+}
+
+/** The identity of the objects a link resolved to. */
+export function resolvedIdentityOf(ad: AdUser, cloud: CloudUser): ResolvedIdentity {
+  return { onPremisesObjectGuid: ad.objectGuid, onPremisesDistinguishedName: ad.dn, cloudUserId: cloud.id };
 }
 
 /** The checked inputs contained in a link's outputs (outputs extend inputs with directory state). */
