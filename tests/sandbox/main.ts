@@ -115,8 +115,6 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
       NODE_EXTRA_CA_CERTS: env.caBundlePath,
       PULUMI_CONFIG_PASSPHRASE: SANDBOX_PASSPHRASE,
     });
-    const stackConfig = (tenantId: string) =>
-      linkStackConfig(env, { tenantId, baseDn: AD_BASE_DN, allowedSearchBases: SANDBOX_SEARCH_BASES });
     const ldap = {
       url: env.samba.url,
       bindDn: env.samba.adminBindDn,
@@ -128,20 +126,29 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
       example,
       workDir: copyExample(example, path.join(workDir, "examples")),
     }));
+    /** Both examples as stacks `stackName` of `tenantId`, with the engine's settings added. */
+    const openExamples = async (stackName: string, tenantId: string, extra: Record<string, string>) => {
+      const { config, secrets } = linkStackConfig(env, {
+        tenantId,
+        baseDn: AD_BASE_DN,
+        allowedSearchBases: SANDBOX_SEARCH_BASES,
+      });
+      const out: ExampleStack[] = [];
+      for (const { example, workDir: dir } of folders) {
+        const stack = await openStack(sandbox, {
+          workDir: dir,
+          stackName,
+          config: { ...config, ...extra },
+          secrets,
+        });
+        out.push({ example, stack });
+      }
+      return out;
+    };
 
     // Entra Connect: both examples preview side by side (printed in order), then both `up`s wait
     // for the background cycle.
-    const connect: ExampleStack[] = [];
-    for (const { example, workDir: dir } of folders) {
-      const { config, secrets } = stackConfig(TENANT_ID);
-      const stack = await openStack(sandbox, {
-        workDir: dir,
-        stackName: STACK,
-        config: { ...config, ...waitForJoinConfig() },
-        secrets,
-      });
-      connect.push({ example, stack });
-    }
+    const connect = await openExamples(STACK, TENANT_ID, waitForJoinConfig());
     const previews = await Promise.all(connect.map(({ stack }) => stack.preview({ diff: true })));
     connect.forEach(({ example }, i) => {
       heading(`pulumi preview --diff (examples/${example})`);
@@ -156,17 +163,7 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
 
     // Entra Cloud Sync: the same examples, another tenant; `up` provisions each link on demand.
     const csConfig = await cloudSyncConfig(control, CLOUD_SYNC_TENANT_ID, ldap, scope);
-    const cloudSync: ExampleStack[] = [];
-    for (const { example, workDir: dir } of folders) {
-      const { config, secrets } = stackConfig(CLOUD_SYNC_TENANT_ID);
-      const stack = await openStack(sandbox, {
-        workDir: dir,
-        stackName: CLOUD_SYNC_STACK,
-        config: { ...config, ...csConfig },
-        secrets,
-      });
-      cloudSync.push({ example, stack });
-    }
+    const cloudSync = await openExamples(CLOUD_SYNC_STACK, CLOUD_SYNC_TENANT_ID, csConfig);
     heading("pulumi up, Entra Cloud Sync (confirmJoin: provisionOnDemand)");
     printUps(await upAll(cloudSync, LINKED.length));
 
