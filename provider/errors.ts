@@ -89,35 +89,30 @@ export class InvalidInputError extends AdEntraLinkError {
   }
 }
 
-/** A selector matched no object. */
-export class NotFoundError extends AdEntraLinkError {
-  override readonly name = "NotFoundError" as const;
+/** The base of an error kind that adds nothing to AdEntraLinkError but its name (and so its meaning). */
+function kind<N extends AdEntraLinkErrorName>(name: N) {
+  return class extends AdEntraLinkError {
+    override readonly name: N = name;
+  };
 }
+
+/** A selector matched no object. */
+export class NotFoundError extends kind("NotFoundError") {}
 
 /** A selector matched more than one object; the message lists them. */
-export class AmbiguousMatchError extends AdEntraLinkError {
-  override readonly name = "AmbiguousMatchError" as const;
-}
+export class AmbiguousMatchError extends kind("AmbiguousMatchError") {}
 
 /** A safety rule refuses the link (privileged target, foreign anchor, collision, out-of-scope OU, ...). */
-export class SafetyBlockError extends AdEntraLinkError {
-  override readonly name = "SafetyBlockError" as const;
-}
+export class SafetyBlockError extends kind("SafetyBlockError") {}
 
 /** The directory refused the credentials' rights (Graph 403, LDAP insufficientAccessRights). */
-export class PermissionDeniedError extends AdEntraLinkError {
-  override readonly name = "PermissionDeniedError" as const;
-}
+export class PermissionDeniedError extends kind("PermissionDeniedError") {}
 
 /** The directory could not be reached or kept failing after the retries that are safe. */
-export class DirectoryUnavailableError extends AdEntraLinkError {
-  override readonly name = "DirectoryUnavailableError" as const;
-}
+export class DirectoryUnavailableError extends kind("DirectoryUnavailableError") {}
 
 /** The directory rejected a request for a reason not covered above (the message carries its error). */
-export class DirectoryRequestError extends AdEntraLinkError {
-  override readonly name = "DirectoryRequestError" as const;
-}
+export class DirectoryRequestError extends kind("DirectoryRequestError") {}
 
 const ERROR_NAMES: ReadonlySet<string> = new Set<AdEntraLinkErrorName>([
   "ConfigurationError",

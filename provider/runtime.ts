@@ -3,99 +3,40 @@
  * each method. Living here (not in the serialized closure) means state in Pulumi holds only a few
  * lines of glue, clients and secrets never enter it, and old state runs today's code.
  *
- * One provider process serves every UserLink of a deployment: the session (settings, one LDAP
- * connection, one Graph client) is created lazily once and shared by all links and methods.
+ * This module is Pulumi's protocol glue (check failures, diff, partial state, wire format); the
+ * process-wide session lives in session/session.ts and what a run remembers in session/run-book.ts.
  */
-import { AdDirectory } from "./ad/ad-directory";
-import { AUTO_BULK_READ_AFTER, BulkGate, CachedAd, CachedEntra } from "./bulk/cached";
-import { type ConfigLookup, readSettings, type Settings } from "./config/settings";
 import { confirmAfterApply } from "./confirm/hook";
-import { EntraDirectory } from "./entra/graph-directory";
-import type { SyncFeatures } from "./domain/ports";
-import { log, registerSecret } from "./log";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
-import { LinkEngine, linkId, PartialApplyError, type Resolution } from "./link/engine";
-import { type LinkIdentity, linkIdentityOf } from "./link/identity";
+import { linkId, PartialApplyError } from "./link/engine";
+import { linkIdentityOf } from "./link/identity";
 import {
   DECLARATION_KEYS,
-  type ResolvedIdentity,
   type UserLinkDeclaration,
   type UserLinkInputs,
   type UserLinkOutputs,
 } from "./link/types";
 import { unknownPaths, validateDeclaration } from "./link/validate";
+import { log } from "./log";
+import {
+  claimsOf,
+  clearRunBook,
+  identityFor,
+  isConflicted,
+  linkNameOf,
+  noteChecked,
+  noteIdentity,
+  noteResolved,
+  resolvedOf,
+  wasChecked,
+} from "./session/run-book";
+import { closeSession, getSession } from "./session/session";
+
+export { configure, getSession, sessionStats } from "./session/session";
 
 export interface CheckFailure {
   property: string;
   reason: string;
-}
-
-interface Session {
-  settings: Settings;
-  ad: AdDirectory;
-  entra: EntraDirectory;
-  engine: LinkEngine;
-}
-
-let lookup: ConfigLookup = () => undefined;
-let session: Session | undefined;
-/** Which link claimed which object in this process: two links must never share one. */
-const claims = new Map<string, Set<string>>();
-
-// One logger for the provider: levelled, and it redacts the secrets registered below.
-
-/** Called from the provider's `configure` with the stack config (secrets arrive decrypted). */
-export function configure(configLookup: ConfigLookup): void {
-  lookup = configLookup;
-  session = undefined;
-}
-
-/** The process-wide session; throws ConfigurationError naming the key when settings are wrong. */
-export function getSession(): Session {
-  if (session === undefined) {
-    const settings = readSettings(lookup);
-    registerSecret(settings.ldap.bindPassword);
-    registerSecret(settings.entra.clientSecret);
-    registerSecret(settings.entra.clientCertificate);
-    const used = Object.entries(settings.sources)
-      .map(([k, src]) => `${k} from ${src}`)
-      .join(", ");
-    log.info(`settings: ${used}`);
-    if (settings.ldap.tlsInsecureSkipVerify) {
-      log.warn(
-        "ldapTlsInsecureSkipVerify is true: the domain controller's certificate is NOT verified. Anyone on the network path can read the bind password and change what this tool writes. Configure ldapCaCertificate instead.",
-      );
-    }
-    const ad = new AdDirectory(settings.ldap);
-    const entra = new EntraDirectory(settings.entra);
-    const stated = (settings as { tenantSyncFeatures?: SyncFeatures }).tenantSyncFeatures;
-    const mode = settings.bulkRead ?? "auto";
-    log.info(
-      `bulkRead: ${mode} (${
-        mode === "on"
-          ? "checks read both directories in bulk from the first link"
-          : mode === "off"
-            ? "every link reads both directories itself"
-            : `checks read both directories in bulk once more than ${AUTO_BULK_READ_AFTER} links are checked`
-      })`,
-    );
-    // The engine works through caching ports; the runtime's own reads (ownership) stay direct.
-    const gate = new BulkGate(mode, AUTO_BULK_READ_AFTER, log.info);
-    session = {
-      settings,
-      ad,
-      entra,
-      engine: new LinkEngine(
-        new CachedAd(ad, settings.ldap, gate, log.info),
-        new CachedEntra(entra, gate, log.info),
-        {
-          ...(stated !== undefined ? { tenantSyncFeatures: stated } : {}),
-          ...(settings.join !== undefined ? { syncEngine: settings.join.syncEngine } : {}),
-        },
-      ),
-    };
-  }
-  return session;
 }
 
 function failureOf(err: AdEntraLinkError, fallbackProperty: string): CheckFailure {
@@ -104,90 +45,6 @@ function failureOf(err: AdEntraLinkError, fallbackProperty: string): CheckFailur
 }
 
 const REFUSALS = new Set(["InvalidInputError", "NotFoundError", "AmbiguousMatchError", "SafetyBlockError"]);
-
-type ClaimKind = "ad" | "cloud" | "upn" | "address";
-const CLAIM_WHAT: Record<ClaimKind, string> = {
-  ad: "Active Directory user",
-  cloud: "cloud user",
-  upn: "userPrincipalName",
-  address: "SMTP address",
-};
-
-function claim(kind: ClaimKind, key: string, linkName: string, property: string): CheckFailure | undefined {
-  const k = `${kind}:${key.toLowerCase()}`;
-  const holders = claims.get(k) ?? new Set<string>();
-  holders.add(linkName);
-  claims.set(k, holders);
-  const others = [...holders].filter((h) => h !== linkName);
-  if (others.length === 0) return undefined;
-  // Every link involved is refused: this one now, and the others when `up` re-checks or creates them.
-  for (const other of others) conflicted.add(other);
-  conflicted.add(linkName);
-  const err = new SafetyBlockError(
-    "DUPLICATE_CLAIM",
-    `ad-entra-link: links ${namesOf([...holders])} ${holders.size === 2 ? "both" : "all"} claim the ${CLAIM_WHAT[kind]} ${key}. One object or value can belong to one link only; change or remove all but one of them. Nothing was written.`,
-  );
-  return failureOf(err, property);
-}
-
-/** `"a" and "b"`, `"a", "b" and "c"`. */
-function namesOf(names: string[]): string {
-  const quoted = names.map((n) => `"${n}"`);
-  return quoted.length < 2
-    ? quoted.join("")
-    : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
-}
-
-/** Links checked by this provider process (preview and up check every link; refresh checks none). */
-const checkedLinks = new Set<string>();
-
-/** Links named in a claim conflict of this run: create/update refuses them (no write for any of them). */
-const conflicted = new Set<string>();
-
-/** Every object and value a resolved link claims in this run (docs/matching-model.md §3). */
-function claimsOf(r: Resolution, linkName: string): CheckFailure[] {
-  const objects = [
-    claim("ad", r.ad.objectGuid, linkName, "onPremises"),
-    claim("cloud", r.cloud.id, linkName, "cloud"),
-  ].filter((f): f is CheckFailure => f !== undefined);
-  const values = [
-    claim("upn", r.plan.target.userPrincipalName, linkName, "userPrincipalName"),
-    ...r.exported.allSmtp.map((a) => claim("address", a, linkName, "onPremises")),
-  ].filter((f): f is CheckFailure => f !== undefined);
-  // Two links of one object also share its values: name the object, not each of its values.
-  return objects.length > 0 ? objects : values;
-}
-
-/** The objects each link checked in this process resolved to: diff compares them with the state's. */
-const resolvedNow = new Map<string, ResolvedIdentity>();
-
-/**
- * Who declares each link checked in this process, by its selectors: Pulumi calls check before
- * create and update in the same provider process, and two links with the same selectors are
- * refused (DUPLICATE_CLAIM), so the selectors identify the link.
- */
-const identities = new Map<string, LinkIdentity>();
-
-function selectorKey(props: Record<string, unknown>): string {
-  return JSON.stringify([props["onPremises"], props["cloud"]]);
-}
-
-/** The link's identity: in its inputs (tests, states before 0.3.0), else recorded by check. */
-function identityFor(inputs: Record<string, unknown>): LinkIdentity {
-  // What check recorded wins: it came from the `link` the program set after the arguments.
-  const known = identities.get(selectorKey(inputs));
-  if (known === undefined && (inputs["link"] !== undefined || inputs["linkName"] !== undefined)) {
-    return linkIdentityOf(inputs);
-  }
-  if (known === undefined) {
-    throw new InvalidInputError(
-      "LINK_NOT_CHECKED",
-      "(inputs)",
-      "ad-entra-link: this link was not checked in this run, so its stack and name are unknown; nothing was written. Run `pulumi up` again.",
-    );
-  }
-  return known;
-}
 
 /**
  * The checked inputs: the arguments the program gave (validated, normalized, defaults left out so
@@ -223,14 +80,17 @@ export async function check(
   const unknown = unknownPaths(news);
   // Unknown values (a dependency not created yet) are checked at `up`, when Pulumi calls check again
   // with them known; everything known is validated now.
-  checkedLinks.add(linkName);
+  noteChecked(linkName);
   const known = unknown.length > 0 ? withoutPaths(news, unknown) : news;
   const { decl, failures } = validateDeclaration(known);
   if (decl !== undefined)
-    identities.set(selectorKey({ onPremises: decl.onPremises, cloud: decl.cloud }), {
-      name: linkName,
-      ...(owner !== undefined ? { owner } : {}),
-    });
+    noteIdentity(
+      { onPremises: decl.onPremises, cloud: decl.cloud },
+      {
+        name: linkName,
+        ...(owner !== undefined ? { owner } : {}),
+      },
+    );
   if (decl === undefined) {
     return { inputs: news, failures: failures.map((f) => failureOf(f.error, f.property)) };
   }
@@ -239,8 +99,8 @@ export async function check(
   try {
     const r = await engine.resolve(decl);
     const refusals = r.errors.map((e) => failureOf(e, "cloud"));
-    const dup = claimsOf(r, linkName);
-    resolvedNow.set(linkName, {
+    const dup = claimsOf(r, linkName).map((c) => failureOf(c.error, c.property));
+    noteResolved(linkName, {
       onPremisesObjectGuid: r.ad.objectGuid,
       onPremisesDistinguishedName: r.ad.dn,
       cloudUserId: r.cloud.id,
@@ -280,7 +140,7 @@ function withoutPaths(raw: Record<string, unknown>, paths: string[]): Record<str
  */
 function revalidate(inputs: Record<string, unknown>): UserLinkDeclaration {
   const name = identityFor(inputs).name;
-  if (conflicted.has(name)) {
+  if (isConflicted(name)) {
     throw new SafetyBlockError(
       "DUPLICATE_CLAIM",
       `ad-entra-link: link "${name}" claims an object or value another link of this run also claims (see the check failures above); nothing was written for either.`,
@@ -340,8 +200,8 @@ export async function diff(
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   const replaces: string[] = [];
   const raw = news as unknown as Record<string, unknown>;
-  const name = identities.get(selectorKey(raw))?.name ?? linkIdentityOf(raw).name;
-  const now = resolvedNow.get(name);
+  const name = linkNameOf(raw);
+  const now = resolvedOf(name);
   if (olds.resolved && now) {
     if (olds.resolved.onPremisesObjectGuid !== now.onPremisesObjectGuid) replaces.push("onPremises");
     if (olds.resolved.cloudUserId !== now.cloudUserId) replaces.push("cloud");
@@ -349,7 +209,7 @@ export async function diff(
   // In preview and up, `news` was checked in this process a moment ago: its plan is current. In a
   // refresh nothing is checked: `news` are the inputs recorded at the last `up` (their plan is
   // history), and the refreshed outputs say whether the directories drifted since.
-  const checkedNow = checkedLinks.has(name);
+  const checkedNow = wasChecked(name);
   const before = validateDeclaration(olds as unknown as Record<string, unknown>).decl;
   const after = validateDeclaration(news as unknown as Record<string, unknown>).decl;
   const pending =
@@ -385,19 +245,29 @@ function checkedPart(inputs: UserLinkInputs & { __provider?: unknown }): UserLin
   return checked;
 }
 
-export async function create(
+/** Create and update: re-validate, converge both directories, confirm the join (issue 14). */
+async function applyLink(
   inputs: UserLinkInputs & { __provider?: unknown },
-): Promise<{ id: string; outs: UserLinkOutputs }> {
-  const decl = revalidate(inputs as unknown as Record<string, unknown>);
-  const { name, owner } = identityFor(inputs as unknown as Record<string, unknown>);
+  previous: UserLinkOutputs | undefined,
+): Promise<UserLinkOutputs> {
+  const raw = inputs as unknown as Record<string, unknown>;
+  const decl = revalidate(raw);
+  const { name, owner } = identityFor(raw);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(name, decl, undefined, owner, checkedPart(inputs));
+    const outs = await engine.apply(name, decl, previous, owner, checkedPart(inputs));
     await confirmAfterApply(getSession().settings, name, outs); // issue 14: joinResult
-    return { id: linkId(outs.resolved!), outs: plainJson(outs) };
+    return outs;
   } catch (err) {
     rethrowPartial(err, inputs.__provider);
   }
+}
+
+export async function create(
+  inputs: UserLinkInputs & { __provider?: unknown },
+): Promise<{ id: string; outs: UserLinkOutputs }> {
+  const outs = await applyLink(inputs, undefined);
+  return { id: linkId(outs.resolved!), outs: plainJson(outs) };
 }
 
 export async function update(
@@ -405,16 +275,7 @@ export async function update(
   olds: UserLinkOutputs,
   news: UserLinkInputs & { __provider?: unknown },
 ): Promise<{ outs: UserLinkOutputs }> {
-  const decl = revalidate(news as unknown as Record<string, unknown>);
-  const { name, owner } = identityFor(news as unknown as Record<string, unknown>);
-  const { engine } = getSession();
-  try {
-    const outs = await engine.apply(name, decl, olds, owner, checkedPart(news));
-    await confirmAfterApply(getSession().settings, name, outs); // issue 14: joinResult
-    return { outs: plainJson(outs) };
-  } catch (err) {
-    rethrowPartial(err, news.__provider);
-  }
+  return { outs: plainJson(await applyLink(news, olds)) };
 }
 
 export async function read(
@@ -454,17 +315,8 @@ export const hosted = {
   remove: (id: string, props: UserLinkOutputs) => guarded(() => remove(id, props)),
 };
 
-/** For tests and benchmarks: connection reuse counters and a way to close the shared clients. */
-export function sessionStats(): { ldapConnections: number } | undefined {
-  return session ? { ldapConnections: session.ad.connectionsOpened } : undefined;
-}
-
+/** For tests and benchmarks: closes the shared clients and forgets the run. */
 export async function shutdown(): Promise<void> {
-  await session?.ad.close();
-  session = undefined;
-  claims.clear();
-  conflicted.clear();
-  checkedLinks.clear();
-  resolvedNow.clear();
-  identities.clear();
+  await closeSession();
+  clearRunBook();
 }

@@ -14,6 +14,7 @@ import {
   DirectoryUnavailableError,
   PermissionDeniedError,
 } from "../errors";
+import { SharedAttempt } from "../shared-attempt";
 import { isRawReset, mapLdapError, mapTlsError, tlsHandshakeReset } from "./ldap-errors";
 
 const SIDE = { side: "onPremises" } as const;
@@ -34,10 +35,11 @@ function notSent(err: AdEntraLinkError): AdEntraLinkError {
 }
 
 export class LdapConnection {
-  private clientPromise: Promise<Client> | undefined;
+  /** The shared bound client: a failed connect is forgotten, so the next operation tries again. */
+  private readonly shared = new SharedAttempt<Client>(() => this.connect());
   /** Set by close(): no reconnect after that, even from a read that was still in flight. */
   private closed = false;
-  /** The client `clientPromise` resolved to, once it has. */
+  /** The client the shared attempt resolved to, once it has. */
   private connected: Client | undefined;
   /** Count of connections opened and bound (benchmarks and tests assert reuse). */
   connectionsOpened = 0;
@@ -53,23 +55,16 @@ export class LdapConnection {
         SIDE,
       );
     }
-    const current = this.clientPromise;
+    const current = this.shared.peek();
     if (current !== undefined) {
       // ldapts reconnects on its own when an operation finds the socket closed (in plain text, for
       // a StartTLS URL) and several operations doing so at once can leave one pending forever. A
       // dead client is therefore replaced here, once, by a fresh bound connection all callers share.
       const client = await current.catch(() => undefined);
       if (client?.isConnected) return client;
-      if (this.clientPromise === current) this.clientPromise = undefined;
+      this.shared.forget(current);
     }
-    if (this.clientPromise === undefined) {
-      const attempt = this.connect();
-      this.clientPromise = attempt;
-      attempt.catch(() => {
-        if (this.clientPromise === attempt) this.clientPromise = undefined;
-      });
-    }
-    return this.clientPromise;
+    return this.shared.get();
   }
 
   /** Every operation settles within the configured timeout, whatever the socket does. */
@@ -206,7 +201,7 @@ export class LdapConnection {
   private dropClient(client: Client): void {
     // Only forget the shared client if it is still this one (a concurrent caller may have replaced it).
     if (this.connected === client) {
-      this.clientPromise = undefined;
+      this.shared.forget();
       this.connected = undefined;
     }
     client.unbind().catch(() => undefined);
@@ -232,8 +227,8 @@ export class LdapConnection {
 
   async close(): Promise<void> {
     this.closed = true;
-    const pending = this.clientPromise;
-    this.clientPromise = undefined;
+    const pending = this.shared.peek();
+    this.shared.forget();
     if (pending) await (await pending.catch(() => undefined))?.unbind().catch(() => undefined);
   }
 }

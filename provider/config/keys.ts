@@ -1,4 +1,8 @@
-/** The setting keys: config key (namespace `ad-entra-link:`) and the environment variables that may set each. */
+/**
+ * The setting keys: config key (namespace `ad-entra-link:`) and the environment variable that may
+ * set each. The variable is derived from the key, so the two cannot drift apart: ours are
+ * `AD_ENTRA_LINK_<KEY>`, and keys the Azure SDKs also read use the SDKs' own `AZURE_<KEY>`.
+ */
 
 export const CONFIG_NAMESPACE = "ad-entra-link";
 
@@ -7,49 +11,63 @@ export interface KeySpec {
   env: string[];
 }
 
-export const KEYS = {
-  ldapUrl: { key: "ldapUrl", env: ["AD_ENTRA_LINK_LDAP_URL"] },
-  ldapStartTls: { key: "ldapStartTls", env: ["AD_ENTRA_LINK_LDAP_START_TLS"] },
-  ldapBindDn: { key: "ldapBindDn", env: ["AD_ENTRA_LINK_LDAP_BIND_DN"] },
-  ldapBindPassword: { key: "ldapBindPassword", env: ["AD_ENTRA_LINK_LDAP_BIND_PASSWORD"] },
-  ldapCaCertificate: { key: "ldapCaCertificate", env: ["AD_ENTRA_LINK_LDAP_CA_CERTIFICATE"] },
-  ldapCaCertificatePath: { key: "ldapCaCertificatePath", env: ["AD_ENTRA_LINK_LDAP_CA_CERTIFICATE_PATH"] },
-  ldapTlsInsecureSkipVerify: {
-    key: "ldapTlsInsecureSkipVerify",
-    env: ["AD_ENTRA_LINK_LDAP_TLS_INSECURE_SKIP_VERIFY"],
-  },
-  ldapBaseDn: { key: "ldapBaseDn", env: ["AD_ENTRA_LINK_LDAP_BASE_DN"] },
-  ldapTimeoutInMs: { key: "ldapTimeoutInMs", env: ["AD_ENTRA_LINK_LDAP_TIMEOUT_IN_MS"] },
-  allowedSearchBases: { key: "allowedSearchBases", env: ["AD_ENTRA_LINK_ALLOWED_SEARCH_BASES"] },
-  tenantId: { key: "tenantId", env: ["AZURE_TENANT_ID"] },
-  clientId: { key: "clientId", env: ["AZURE_CLIENT_ID"] },
-  credential: { key: "credential", env: ["AD_ENTRA_LINK_CREDENTIAL"] },
-  clientSecret: { key: "clientSecret", env: ["AZURE_CLIENT_SECRET"] },
-  clientCertificate: { key: "clientCertificate", env: ["AD_ENTRA_LINK_CLIENT_CERTIFICATE"] },
-  clientCertificatePath: { key: "clientCertificatePath", env: ["AZURE_CLIENT_CERTIFICATE_PATH"] },
-  federatedTokenFile: { key: "federatedTokenFile", env: ["AZURE_FEDERATED_TOKEN_FILE"] },
-  authorityHost: { key: "authorityHost", env: ["AZURE_AUTHORITY_HOST"] },
-  graphBaseUrl: { key: "graphBaseUrl", env: ["AD_ENTRA_LINK_GRAPH_BASE_URL"] },
-  graphScope: { key: "graphScope", env: ["AD_ENTRA_LINK_GRAPH_SCOPE"] },
-  tenantSyncFeatures: { key: "tenantSyncFeatures", env: ["AD_ENTRA_LINK_TENANT_SYNC_FEATURES"] },
-  bulkRead: { key: "bulkRead", env: ["AD_ENTRA_LINK_BULK_READ"] },
-  syncEngine: { key: "syncEngine", env: ["AD_ENTRA_LINK_SYNC_ENGINE"] },
-  confirmJoin: { key: "confirmJoin", env: ["AD_ENTRA_LINK_CONFIRM_JOIN"] },
-  cloudSyncServicePrincipalId: {
-    key: "cloudSyncServicePrincipalId",
-    env: ["AD_ENTRA_LINK_CLOUD_SYNC_SERVICE_PRINCIPAL_ID"],
-  },
-  cloudSyncJobId: { key: "cloudSyncJobId", env: ["AD_ENTRA_LINK_CLOUD_SYNC_JOB_ID"] },
-  waitForJoin: { key: "waitForJoin", env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN"] },
-  waitForJoinTimeoutSeconds: {
-    key: "waitForJoinTimeoutSeconds",
-    env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN_TIMEOUT_SECONDS"],
-  },
-  waitForJoinPollSeconds: {
-    key: "waitForJoinPollSeconds",
-    env: ["AD_ENTRA_LINK_WAIT_FOR_JOIN_POLL_SECONDS"],
-  },
-} satisfies Record<string, KeySpec>;
+/** Every key, in the order docs and `SETTING_KEYS` list them. */
+const KEY_NAMES = [
+  "ldapUrl",
+  "ldapStartTls",
+  "ldapBindDn",
+  "ldapBindPassword",
+  "ldapCaCertificate",
+  "ldapCaCertificatePath",
+  "ldapTlsInsecureSkipVerify",
+  "ldapBaseDn",
+  "ldapTimeoutInMs",
+  "allowedSearchBases",
+  "tenantId",
+  "clientId",
+  "credential",
+  "clientSecret",
+  "clientCertificate",
+  "clientCertificatePath",
+  "federatedTokenFile",
+  "authorityHost",
+  "graphBaseUrl",
+  "graphScope",
+  "tenantSyncFeatures",
+  "bulkRead",
+  "syncEngine",
+  "confirmJoin",
+  "cloudSyncServicePrincipalId",
+  "cloudSyncJobId",
+  "waitForJoin",
+  "waitForJoinTimeoutSeconds",
+  "waitForJoinPollSeconds",
+] as const;
+
+/** Keys set by the Azure SDKs' environment variables (`AZURE_TENANT_ID`, …), shared with other tools. */
+const AZURE_SDK_KEYS: ReadonlySet<string> = new Set([
+  "tenantId",
+  "clientId",
+  "clientSecret",
+  "clientCertificatePath",
+  "federatedTokenFile",
+  "authorityHost",
+]);
+
+/** `ldapTimeoutInMs` → `LDAP_TIMEOUT_IN_MS`. */
+function upperSnake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+function specOf(key: string): KeySpec {
+  const prefix = AZURE_SDK_KEYS.has(key) ? "AZURE_" : "AD_ENTRA_LINK_";
+  return { key, env: [`${prefix}${upperSnake(key)}`] };
+}
+
+export const KEYS = Object.fromEntries(KEY_NAMES.map((key) => [key, specOf(key)])) as Record<
+  (typeof KEY_NAMES)[number],
+  KeySpec
+>;
 
 /** The full config key as users type it: `ad-entra-link:ldapUrl`. */
 export function configKey(spec: KeySpec): string {

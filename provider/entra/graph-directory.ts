@@ -17,6 +17,7 @@ import type {
   TenantFacts,
 } from "../domain/ports";
 import { NotFoundError } from "../errors";
+import { SharedAttempt } from "../shared-attempt";
 import { GraphTransport } from "./graph-transport";
 import { findCloudAnchorHolders, findCloudHolders, OTHER_HOLDER_SELECT } from "./holders";
 import { listUsersWithOwnership, type UserWithOwnership } from "./bulk-ownership";
@@ -84,7 +85,8 @@ function normalizeUser(raw: Record<string, unknown>): CloudUser {
 export class EntraDirectory implements EntraPort {
   private readonly graph: GraphTransport;
   private readonly roles: RoleDirectory;
-  private tenantFactsPromise: Promise<TenantFacts> | undefined;
+  /** Tenant facts, read once per process (a failed read is tried again by the next caller). */
+  private readonly facts = new SharedAttempt<TenantFacts>(() => this.readTenantFacts());
 
   constructor(private readonly settings: EntraSettings) {
     this.graph = new GraphTransport(settings);
@@ -157,14 +159,7 @@ export class EntraDirectory implements EntraPort {
 
   /** Domains, organization sync flag and (when readable) the tenant's sync features. Once per process. */
   tenantFacts(): Promise<TenantFacts> {
-    if (this.tenantFactsPromise === undefined) {
-      const pending = this.readTenantFacts();
-      this.tenantFactsPromise = pending;
-      pending.catch(() => {
-        if (this.tenantFactsPromise === pending) this.tenantFactsPromise = undefined;
-      });
-    }
-    return this.tenantFactsPromise;
+    return this.facts.get();
   }
 
   private async readTenantFacts(): Promise<TenantFacts> {

@@ -1,54 +1,34 @@
 /**
  * The link engine: reads both directories, plans, judges safety, applies, re-reads and restores.
- * It is what the dynamic provider's methods delegate to; it holds no Pulumi types.
- *
- * Over 400 lines on purpose: resolve, apply, refresh and restore share one read → plan → write
- * sequence and its partial-state rules; split, each part would re-derive them.
+ * It is what the dynamic provider's methods delegate to; it holds no Pulumi types. The phases of
+ * apply are in apply.ts, the ownership rule in ownership.ts, restore in restore.ts, and what the
+ * state records of both directories in recorded.ts.
  */
-import type { ExportedView } from "../core/exported-view";
-import { bytesToGuid, guidToBytes } from "../core/guid";
-import { restoreProxyAddresses } from "../core/proxy-addresses";
-import type {
-  AdModification,
-  AdPort,
-  AdSelector,
-  AdUser,
-  CloudSelector,
-  CloudUser,
-  EntraPort,
-  Ownership,
-  SyncFeatures,
-} from "../domain/ports";
-import { type AdEntraLinkError, DirectoryRequestError, SafetyBlockError } from "../errors";
+import type { AdPort, AdSelector, CloudSelector, EntraPort, SyncFeatures } from "../domain/ports";
+import type { SafetyBlockError } from "../errors";
+import {
+  adModification,
+  convergedOutputs,
+  nothingChanged,
+  type Progress,
+  partialApplyError,
+  recordedOf,
+  writeBothSides,
+} from "./apply";
+import { claimOwnership, ownedElsewhere } from "./ownership";
 import { type LinkPlan, planLink, syncStateOf } from "./plan";
 import { exportedViewOf, predictLinkJoin } from "./predict";
-import { assessSafety } from "./safety";
-import { formatLinkIdentity } from "./identity";
+import { cloudState, inputsOf, onPremisesState } from "./recorded";
+import type { Resolution } from "./resolution";
+import { restoreLink } from "./restore";
 import { joinLine, objectsLine } from "./review";
-import {
-  type BeforeState,
-  type CloudState,
-  INPUT_KEYS,
-  type OnPremisesState,
-  type PredictedJoin,
-  type ResolvedIdentity,
-  type UserLinkDeclaration,
-  type UserLinkInputs,
-  type UserLinkOutputs,
-} from "./types";
+import { assessSafety } from "./safety";
+import type { UserLinkDeclaration, UserLinkInputs, UserLinkOutputs } from "./types";
 import { validateDeclaration } from "./validate";
 
-export interface Resolution {
-  decl: UserLinkDeclaration;
-  ad: AdUser;
-  cloud: CloudUser;
-  plan: LinkPlan;
-  exported: ExportedView;
-  prediction: PredictedJoin;
-  warnings: string[];
-  /** Refusals found; empty when the link may proceed. */
-  errors: AdEntraLinkError[];
-}
+export { PartialApplyError } from "./apply";
+export { linkId } from "./recorded";
+export type { Resolution } from "./resolution";
 
 export interface LinkEngineOptions {
   /** Tenant sync features stated in config (they win over what Graph returns). */
@@ -57,55 +37,15 @@ export interface LinkEngineOptions {
   syncEngine?: "entraConnect" | "cloudSync";
 }
 
-/**
- * Thrown by apply when one side was written and the other failed: `outputs` is what the link looks
- * like now, so the caller can record partial state and the next run finishes the job.
- */
-export class PartialApplyError extends Error {
-  constructor(
-    message: string,
-    readonly linkId: string,
-    readonly outputs: UserLinkOutputs,
-  ) {
-    super(message);
-    this.name = "PartialApplyError";
-  }
-}
-
 /** What refresh returns: the outputs to record, and the inputs later diffs compare with. */
 export interface Refreshed {
   outputs: UserLinkOutputs;
   inputs: UserLinkInputs;
 }
 
-/** The checked inputs contained in a link's outputs (outputs extend inputs with directory state). */
-function inputsOf(outputs: UserLinkOutputs): UserLinkInputs {
-  const picked: Record<string, unknown> = {};
-  for (const k of INPUT_KEYS) if (outputs[k] !== undefined) picked[k] = outputs[k];
-  return picked as unknown as UserLinkInputs;
-}
-
 /** The declaration recorded in a link's state, defaults applied (undefined if it no longer validates). */
 function declarationIn(props: UserLinkInputs): UserLinkDeclaration | undefined {
   return validateDeclaration(props as unknown as Record<string, unknown>).decl;
-}
-
-/**
- * The one ownership rule: a record of another stack refuses the link. Values read from the record
- * are shown escaped and shortened: another stack (or anyone with write access to the user) wrote them.
- */
-function ownedElsewhere(
-  r: Resolution,
-  owner: string,
-  recorded: Ownership | undefined,
-): SafetyBlockError | undefined {
-  if (recorded === undefined || recorded.owner === owner) return undefined;
-  const shown = (v: string) => JSON.stringify(v.slice(0, 200));
-  return new SafetyBlockError(
-    "LINK_OWNED_BY_OTHER_STACK",
-    `ad-entra-link: the cloud user ${r.cloud.userPrincipalName} (${r.cloud.id}) is already linked by stack ${shown(recorded.owner)} (link ${shown(recorded.linkName)}, AD object ${shown(recorded.onPremisesObjectGuid)}). Two stacks linking one user would undo each other on every run; nothing was written. Remove the link there (pulumi destroy releases it) or here.`,
-    { property: "cloud", side: "cloud" },
-  );
 }
 
 export function adSelectorOf(decl: UserLinkDeclaration): AdSelector {
@@ -120,45 +60,6 @@ export function cloudSelectorOf(decl: UserLinkDeclaration): CloudSelector {
   return decl.cloud.id !== undefined
     ? { id: decl.cloud.id }
     : { userPrincipalName: decl.cloud.userPrincipalName ?? "" };
-}
-
-export function linkId(identity: ResolvedIdentity): string {
-  return `${identity.onPremisesObjectGuid}/${identity.cloudUserId}`;
-}
-
-function onPremisesState(ad: AdUser): OnPremisesState {
-  return {
-    distinguishedName: ad.dn,
-    objectGuid: ad.objectGuid,
-    userPrincipalName: ad.userPrincipalName ?? null,
-    mail: ad.mail ?? null,
-    proxyAddresses: [...ad.proxyAddresses],
-    consistencyGuid: ad.consistencyGuid ? bytesToGuid(ad.consistencyGuid) : null,
-  };
-}
-
-function cloudState(cloud: CloudUser): CloudState {
-  return {
-    id: cloud.id,
-    userPrincipalName: cloud.userPrincipalName,
-    mail: cloud.mail ?? null,
-    proxyAddresses: [...cloud.proxyAddresses],
-    onPremisesImmutableId: cloud.onPremisesImmutableId ?? null,
-    onPremisesSyncEnabled: cloud.onPremisesSyncEnabled ?? null,
-  };
-}
-
-function beforeState(ad: AdUser, cloud: CloudUser): BeforeState {
-  const s = onPremisesState(ad);
-  return {
-    onPremises: {
-      userPrincipalName: s.userPrincipalName,
-      mail: s.mail,
-      proxyAddresses: s.proxyAddresses,
-      consistencyGuid: s.consistencyGuid,
-    },
-    cloud: { onPremisesImmutableId: cloud.onPremisesImmutableId ?? null },
-  };
 }
 
 export class LinkEngine {
@@ -252,92 +153,23 @@ export class LinkEngine {
   ): Promise<UserLinkOutputs> {
     const r = await this.resolve(decl);
     if (r.errors.length > 0) throw r.errors[0];
-    const claimed = owner !== undefined && (await this.claimOwnership(r, linkName, owner));
-    const before = previous?.before ?? beforeState(r.ad, r.cloud);
-    const proxyAddressesAdded = [...new Set([...(previous?.proxyAddressesAdded ?? []), ...r.plan.proxy.add])];
-    const resolved: ResolvedIdentity = {
-      onPremisesObjectGuid: r.ad.objectGuid,
-      onPremisesDistinguishedName: r.ad.dn,
-      cloudUserId: r.cloud.id,
-    };
-    const id = linkId(resolved);
-    // Outputs repeat the checked inputs as preview showed them: Pulumi's update plans (`up --plan`)
-    // compare a created resource's outputs with what preview recorded, so they are not recomputed.
-    const inputs: Omit<UserLinkOutputs, "onPremisesState" | "cloudState" | "syncState" | "before"> = {
-      ...(checked ?? { ...decl, linkName, ...this.review(r) }),
-      // Refresh and destroy need to know who declared the link (preview shows it in the URN).
-      ...(owner !== undefined ? { link: formatLinkIdentity(owner, linkName) } : {}),
-      resolved,
-      immutableId: r.plan.immutableId,
-      sourceAnchorAttribute: r.plan.sourceAnchorAttribute,
-      predictedJoin: r.prediction,
-    };
-
-    const adWrite = this.adModification(r);
-    // Once AD may have changed, every failure must leave partial state: otherwise the next run would
-    // record the already-changed values as "before", and `onDelete: restore` would restore those.
-    let adTouched: "no" | "maybe" | "yes" = "no";
-    let step: "graph" | "reread" = "graph";
+    const claimed = owner !== undefined && (await claimOwnership(this.entra, r, linkName, owner));
+    const shown = checked ?? { ...decl, linkName, ...this.review(r) };
+    const recorded = recordedOf(r, linkName, shown, previous, owner);
+    const adWrite = adModification(r);
+    const progress: Progress = { adTouched: "no", step: "graph" };
     try {
-      if (adWrite !== undefined) {
-        adTouched = "maybe"; // a dropped connection during the modify leaves it unknown
-        await this.ad.modify(r.ad.dn, adWrite);
-        adTouched = "yes";
-      }
-      const immutable = r.plan.changes.cloud.onPremisesImmutableId;
-      if (immutable !== undefined) {
-        if (r.cloud.onPremisesSyncEnabled === true) {
-          throw new DirectoryRequestError(
-            "CLOUD_USER_NOT_CLOUD_MANAGED",
-            `ad-entra-link: cannot set the ImmutableId of ${r.cloud.userPrincipalName}: it is synchronized from on-premises now and Graph refuses writes to it.`,
-          );
-        }
-        await this.entra.setImmutableId(r.cloud.id, immutable.planned);
-      }
-      step = "reread";
-      const [adAfter, cloudAfter] = await Promise.all([
-        this.ad.readByDn(r.ad.dn),
-        this.entra.findUserById(r.cloud.id),
-      ]);
-      const cloudNow = cloudAfter ?? r.cloud;
-      const adNow = adAfter ?? r.ad;
-      return {
-        ...inputs,
-        onPremisesState: onPremisesState(adNow),
-        cloudState: cloudState(cloudNow),
-        syncState: syncStateOf(cloudNow, r.plan.immutableId, true),
-        before,
-        proxyAddressesAdded,
-        progress: { onPremisesWritten: true, cloudWritten: true },
-      };
+      await writeBothSides(this.ad, this.entra, r, adWrite, progress);
+      progress.step = "reread";
+      return await convergedOutputs(this.ad, this.entra, r, recorded);
     } catch (err) {
-      const notSent = (err as { requestSent?: boolean }).requestSent === false;
-      const writeFailed =
-        adTouched === "maybe" && (notSent || (err as { name?: string }).name !== "DirectoryUnavailableError");
-      if (adTouched === "no" || writeFailed) {
+      if (nothingChanged(err, progress)) {
         // Nothing changed in either directory: the ownership record made for this run goes too.
         if (claimed && owner !== undefined)
           await this.entra.releaseOwnership(r.cloud.id, owner).catch(() => undefined);
         throw err;
       }
-      const ad = (await this.ad.readByDn(r.ad.dn).catch(() => undefined)) ?? r.ad;
-      const partial: UserLinkOutputs = {
-        ...inputs,
-        onPremisesState: onPremisesState(ad),
-        cloudState: cloudState(r.cloud),
-        syncState: syncStateOf(r.cloud, r.plan.immutableId, adTouched === "yes"),
-        before,
-        proxyAddressesAdded,
-        progress: { onPremisesWritten: adTouched === "yes", cloudWritten: false },
-      };
-      const what =
-        adTouched === "maybe"
-          ? "the domain controller stopped answering during the Active Directory write, which may or may not have been applied"
-          : step === "graph"
-            ? "Active Directory was updated, but setting the ImmutableId in Entra ID failed"
-            : "Active Directory was updated, but reading the result back failed";
-      const message = `ad-entra-link: link ${linkName}: ${what}: ${(err as Error).message} Run \`pulumi up\` again to finish; nothing will be lost.`;
-      throw new PartialApplyError(message, id, partial);
+      throw await partialApplyError(this.ad, r, linkName, recorded, err, progress);
     }
   }
 
@@ -346,39 +178,10 @@ export class LinkEngine {
     return ownedElsewhere(r, owner, await this.entra.getOwnership(r.cloud.id));
   }
 
-  /**
-   * Records this stack as the owner of the cloud user before anything is written, so a second
-   * stack is refused at its preview; refuses when another stack got there first. True when the
-   * record was created by this call (and must go again if nothing else is written).
-   */
-  private async claimOwnership(r: Resolution, linkName: string, owner: string): Promise<boolean> {
-    const recorded = await this.entra.getOwnership(r.cloud.id);
-    const conflict = ownedElsewhere(r, owner, recorded);
-    if (conflict !== undefined) throw conflict;
-    if (recorded?.linkName !== linkName || recorded.onPremisesObjectGuid !== r.ad.objectGuid) {
-      await this.entra.setOwnership(r.cloud.id, { owner, linkName, onPremisesObjectGuid: r.ad.objectGuid });
-      return recorded === undefined;
-    }
-    return false;
-  }
-
   /** Removes this stack's ownership record (destroy); another owner's record is left alone. */
   async releaseOwnership(outputs: UserLinkOutputs, owner: string): Promise<void> {
     const id = outputs.resolved?.cloudUserId;
     if (id !== undefined) await this.entra.releaseOwnership(id, owner);
-  }
-
-  /** The single LDAP modify that aligns the AD user, or undefined when nothing changes there. */
-  private adModification(r: Resolution): AdModification | undefined {
-    const c = r.plan.changes.onPremises;
-    const replace: Record<string, string | Buffer | null> = {};
-    if (c.userPrincipalName) replace["userPrincipalName"] = c.userPrincipalName.planned;
-    if (c.mail) replace["mail"] = c.mail.planned;
-    if (r.plan.writeConsistencyGuid) replace["mS-DS-ConsistencyGuid"] = r.plan.writeConsistencyGuid;
-    const add: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.add } : {};
-    const del: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.remove } : {};
-    if (Object.keys(replace).length === 0 && !c.proxyAddresses) return undefined;
-    return { replace, add, delete: del };
   }
 
   /** Re-reads both sides for refresh; undefined when either object is gone. */
@@ -417,56 +220,7 @@ export class LinkEngine {
   }
 
   /** `onDelete: restore`: put back what the link changed, leaving values it never managed alone. */
-  async restore(outputs: UserLinkOutputs): Promise<string[]> {
-    const notes: string[] = [];
-    const identity = outputs.resolved;
-    if (identity === undefined) return notes;
-    const ad = await this.ad.readByGuid(identity.onPremisesObjectGuid);
-    if (ad !== undefined) {
-      const b = outputs.before.onPremises;
-      const replace: Record<string, string | Buffer | null> = {};
-      if ((ad.userPrincipalName ?? null) !== b.userPrincipalName)
-        replace["userPrincipalName"] = b.userPrincipalName;
-      if ((ad.mail ?? null) !== b.mail) replace["mail"] = b.mail;
-      const currentCg = ad.consistencyGuid ? bytesToGuid(ad.consistencyGuid) : null;
-      if (currentCg !== b.consistencyGuid) {
-        replace["mS-DS-ConsistencyGuid"] = b.consistencyGuid === null ? null : guidToBytes(b.consistencyGuid);
-      }
-      // Proxy addresses: undo exactly the values the link added/re-cased; others added since stay.
-      const restoredProxies = restoreProxyAddresses(
-        ad.proxyAddresses,
-        b.proxyAddresses,
-        outputs.proxyAddressesAdded ?? [],
-      );
-      const add = { proxyAddresses: restoredProxies.add };
-      const del = { proxyAddresses: restoredProxies.remove };
-      if (
-        Object.keys(replace).length > 0 ||
-        restoredProxies.add.length > 0 ||
-        restoredProxies.remove.length > 0
-      ) {
-        await this.ad.modify(ad.dn, { replace, add, delete: del });
-        notes.push(`restored ${ad.dn}`);
-      }
-    } else {
-      notes.push(
-        `on-premises object ${identity.onPremisesObjectGuid} no longer exists; nothing to restore there`,
-      );
-    }
-    const cloud = await this.entra.findUserById(identity.cloudUserId);
-    if (cloud !== undefined) {
-      const want = outputs.before.cloud.onPremisesImmutableId;
-      if ((cloud.onPremisesImmutableId ?? null) !== want) {
-        if (cloud.onPremisesSyncEnabled === true) {
-          notes.push(
-            `${cloud.userPrincipalName} is synchronized now; its ImmutableId belongs to Entra Connect and was left as is`,
-          );
-        } else {
-          await this.entra.setImmutableId(cloud.id, want);
-          notes.push(`restored the ImmutableId of ${cloud.userPrincipalName}`);
-        }
-      }
-    }
-    return notes;
+  restore(outputs: UserLinkOutputs): Promise<string[]> {
+    return restoreLink(this.ad, this.entra, outputs);
   }
 }

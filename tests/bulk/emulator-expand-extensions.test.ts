@@ -6,33 +6,19 @@
  */
 import "../emulator-tests/trust-bootstrap";
 import * as assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
-import {
-  createContosoTenant,
-  graphClient,
-  graphFailure,
-  secretCredential,
-  startTestEmulator,
-  type TestEmulator,
-} from "../emulator-tests/helpers";
+import { graphFailure, type TestEmulator, useContosoTenant } from "../emulator-tests/helpers";
 
 let emu: TestEmulator;
 let tenant: TenantCreated;
 let graph: Client;
 const NAME = "com.adentralink.ownership";
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
+useContosoTenant((f) => {
+  ({ emu, tenant, graph } = f);
 });
 
 type Page = { value: Record<string, unknown>[]; "@odata.nextLink"?: string };

@@ -3,95 +3,47 @@
  * demand through the emulator's Cloud Sync job (the real Samba DC, the real Pulumi CLI running
  * examples/soft-match) and reads the per-step result. Alva (primary SMTP aligned) is confirmed
  * joined; Bruno (no mailbox: only the UPN matches, row 27 [U]) gets a duplicate, and his link fails
- * with the duplicate named and what to do, keeping its state with `joinResult`.
+ * with the duplicate named and what to do, keeping its state with `joinResult`. Then
+ * `ad-entra-link status` (the real CLI, read-only credentials) reports both from the stack.
  */
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, test } from "node:test";
-import type { Stack } from "@pulumi/pulumi/automation";
-import type { JoinResult } from "../../provider/confirm/types";
+import { test } from "node:test";
 import { APPS } from "../fixtures/seed-scenario";
-import { linkStackConfig } from "../support/link-config";
-import { openStack, type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
-import { isolatedScenario, type Scenario } from "../support/scenario";
-import { getTestEnv, type TestEnv } from "../support/test-env";
+import { joinResults, useConfirmStack, runStatusCli, statusByLink } from "../support/confirm-stack";
 
-const workDir = path.join(REPO_ROOT, "examples", "soft-match");
-const STACK = "e2e-confirm-cs";
-let env: TestEnv;
-let s: Scenario;
-let sandbox: PulumiSandbox;
-let stack: Stack;
-let stateDir: string;
-
-async function joinResults(): Promise<Record<string, JoinResult | undefined>> {
-  const state = await stack.exportStack();
-  const out: Record<string, JoinResult | undefined> = {};
-  for (const r of (state.deployment as { resources?: { urn: string; outputs?: Record<string, unknown> }[] })
-    .resources ?? []) {
-    const name = r.urn.split("::").pop() ?? "";
-    if (r.urn.includes("UserLink")) out[name] = r.outputs?.["joinResult"] as JoinResult | undefined;
-  }
-  return out;
-}
-
-before(async () => {
-  env = await getTestEnv();
-  s = await isolatedScenario(env, "ecsync", ["alva", "bruno"]);
-  const app = APPS.find((a) => a.secret !== undefined && a.roles.includes("User.ReadWrite.All"))!;
-  await env.control.updateApp(s.tenantId, app.clientId, {
-    roles: [...app.roles, "Synchronization.ReadWrite.All"],
-  });
-  const job = await env.control.configureCloudSync(s.tenantId, {
-    ldap: {
-      url: env.samba.url,
-      bindDn: env.samba.adminBindDn,
-      bindPassword: env.samba.adminPassword,
-      caCertPem: env.sambaCaPem,
-    },
-    scope: [s.ou],
-  });
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-e2e-cs-"));
-  sandbox = await pulumiSandbox(stateDir, { NODE_EXTRA_CA_CERTS: env.caBundlePath });
-  const { config, secrets } = linkStackConfig(env, { tenantId: s.tenantId, baseDn: s.ou });
-  stack = await openStack(sandbox, {
-    workDir,
-    stackName: STACK,
-    config: {
-      ...config,
+const stack = useConfirmStack({
+  name: "ecsync",
+  stackName: "e2e-confirm-cs",
+  async arrange(env, s, ldap) {
+    const app = APPS.find((a) => a.secret !== undefined && a.roles.includes("User.ReadWrite.All"))!;
+    await env.control.updateApp(s.tenantId, app.clientId, {
+      roles: [...app.roles, "Synchronization.ReadWrite.All"],
+    });
+    const job = await env.control.configureCloudSync(s.tenantId, { ldap, scope: [s.ou] });
+    return {
       "ad-entra-link:syncEngine": "cloudSync",
       "ad-entra-link:confirmJoin": "true",
       "ad-entra-link:cloudSyncServicePrincipalId": job.servicePrincipalId,
       "ad-entra-link:cloudSyncJobId": job.jobId,
-      // The program's "adam" link points at Bruno: a soft link that can only match by UPN.
-      "soft-match:adamSamAccountName": s.users["bruno"]!.seed.sAMAccountName,
-      "soft-match:adamCloudUpn": s.cloudUpn("bruno"),
-      "soft-match:alvaSamAccountName": s.users["alva"]!.seed.sAMAccountName,
-      "soft-match:alvaCloudUpn": s.cloudUpn("alva"),
-    },
-    secrets,
-  });
-});
-
-after(async () => {
-  await stack?.workspace.removeStack(STACK, { force: true }).catch(() => undefined);
-  fs.rmSync(stateDir, { recursive: true, force: true });
+    };
+  },
 });
 
 test("preview follows Cloud Sync's rules: Bruno's UPN-only match is a duplicate under the reported reading (row 27 [U])", async () => {
-  const preview = await stack.preview({ diff: true });
+  const c = stack();
+  const preview = await c.stack.preview({ diff: true });
   // Under Entra Connect (UPN soft match on by default) Bruno would be predicted softMatchUpn.
   assert.match(preview.stdout, /adam: "newObject/);
   assert.match(preview.stdout, /alva: "softMatchSmtp/);
 });
 
 test("up confirms Alva's join and fails Bruno's link on the duplicate Cloud Sync created", async () => {
+  const c = stack();
+  const { env, s } = c;
   const usersBefore = (await env.control.listUsers(s.tenantId)).length;
   let failure = "";
   try {
-    await stack.up();
+    await c.stack.up();
   } catch (err) {
     failure = String((err as Error).message);
   }
@@ -99,7 +51,7 @@ test("up confirms Alva's join and fails Bruno's link on the duplicate Cloud Sync
   assert.match(failure, /Cloud Sync created a NEW cloud user/);
   assert.match(failure, /Delete it and purge it/);
 
-  const results = await joinResults();
+  const results = await joinResults(c.stack);
   const alva = results["alva-wood"];
   assert.equal(alva?.outcome, "joined", JSON.stringify(alva));
   assert.equal(alva?.engine, "cloudSync");
@@ -122,4 +74,33 @@ test("up confirms Alva's join and fails Bruno's link on the duplicate Cloud Sync
   const job = await env.control.cloudSync(s.tenantId);
   assert.equal(job.onDemandCallsAnswered, 2);
   assert.equal(job.onDemandCallsThrottled, 0);
+});
+
+test("status (read-only) reports Cloud Sync's join and its duplicate from the stack", async () => {
+  const c = stack();
+  const { env, s } = c;
+  const users = await env.control.listUsers(s.tenantId);
+  const alvaCloud = users.find((u) => u.userPrincipalName === s.cloudUpn("alva"))!;
+  const bruno = (await joinResults(c.stack))["adam-anderson"];
+  const duplicate = users.find((u) => u.id === bruno?.cloudObjectId)!;
+  const status = statusByLink(c);
+  assert.deepEqual(Object.keys(status).sort(), ["adam-anderson", "alva-wood"]);
+  assert.equal(status["alva-wood"]?.state, "synced");
+  assert.equal(status["alva-wood"]?.join, `joined to ${alvaCloud.userPrincipalName}`);
+  assert.equal(status["alva-wood"]?.recordedOutcome, "joined");
+  const adam = status["adam-anderson"];
+  assert.equal(adam?.state, "cloudOnly", "Bruno's declared cloud user is still cloud-only");
+  assert.deepEqual(adam?.duplicates, [{ id: duplicate.id, userPrincipalName: duplicate.userPrincipalName }]);
+  assert.equal(adam?.recordedOutcome, "duplicate");
+
+  const text = runStatusCli(c, ["--stack", c.stackName]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^alva-wood: synced — joined to /m);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `^adam-anderson: cloud-only — a DUPLICATE ${duplicate.userPrincipalName.replace(/\./g, "\\.")} .* — last up: duplicate$`,
+      "m",
+    ),
+  );
 });

@@ -3,103 +3,61 @@
  * (a timer the test starts; nothing triggers a cycle for the provider) through the real Pulumi CLI
  * running examples/soft-match. Alva (primary SMTP aligned) is joined by a background cycle and
  * confirmed; Bruno (UPN-only, the tenant's UPN soft match switched off) gets a quarantined
- * duplicate `bruno.costa…1234@…onmicrosoft.com`, which the wait reports, failing his link.
+ * duplicate `bruno.costa…1234@…onmicrosoft.com`, which the wait reports, failing his link. Then
+ * `ad-entra-link status` (the real CLI, read-only credentials) reports both from the stack, and,
+ * from a state file, links that are still cloud-only or pending their cycle.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
-import type { Stack } from "@pulumi/pulumi/automation";
-import type { JoinResult } from "../../provider/confirm/types";
-import { linkStackConfig } from "../support/link-config";
-import { openStack, type PulumiSandbox, pulumiSandbox, REPO_ROOT } from "../support/pulumi";
-import { isolatedScenario, type Scenario } from "../support/scenario";
-import { getTestEnv, type TestEnv } from "../support/test-env";
+import { test } from "node:test";
+import { joinResults, useConfirmStack, runStatusCli, statusByLink } from "../support/confirm-stack";
 
-const workDir = path.join(REPO_ROOT, "examples", "soft-match");
-const STACK = "e2e-confirm-wait";
-let env: TestEnv;
-let s: Scenario;
-let sandbox: PulumiSandbox;
-let stack: Stack;
-let stateDir: string;
-
-async function joinResults(): Promise<Record<string, JoinResult | undefined>> {
-  const state = await stack.exportStack();
-  const out: Record<string, JoinResult | undefined> = {};
-  for (const r of (state.deployment as { resources?: { urn: string; outputs?: Record<string, unknown> }[] })
-    .resources ?? []) {
-    if (r.urn.includes("UserLink"))
-      out[r.urn.split("::").pop() ?? ""] = r.outputs?.["joinResult"] as JoinResult | undefined;
-  }
-  return out;
-}
-
-before(async () => {
-  env = await getTestEnv();
-  s = await isolatedScenario(env, "ewait", ["alva", "bruno"]);
-  // A legacy tenant: only the UPN matches Bruno, and UPN soft match is off → Connect provisions a duplicate.
-  await env.control.setFeatures(s.tenantId, { softMatchOnUpnEnabled: false });
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-e2e-wait-"));
-  sandbox = await pulumiSandbox(stateDir, { NODE_EXTRA_CA_CERTS: env.caBundlePath });
-  const { config, secrets } = linkStackConfig(env, { tenantId: s.tenantId, baseDn: s.ou });
-  stack = await openStack(sandbox, {
-    workDir,
-    stackName: STACK,
-    config: {
-      ...config,
+const stack = useConfirmStack({
+  name: "ewait",
+  stackName: "e2e-confirm-wait",
+  async arrange(env, s) {
+    // A legacy tenant: only the UPN matches Bruno, and UPN soft match is off → Connect provisions a duplicate.
+    await env.control.setFeatures(s.tenantId, { softMatchOnUpnEnabled: false });
+    return {
       "ad-entra-link:waitForJoin": "true",
       "ad-entra-link:waitForJoinPollSeconds": "1",
       "ad-entra-link:waitForJoinTimeoutSeconds": "40",
-      "soft-match:adamSamAccountName": s.users["bruno"]!.seed.sAMAccountName,
-      "soft-match:adamCloudUpn": s.cloudUpn("bruno"),
-      "soft-match:alvaSamAccountName": s.users["alva"]!.seed.sAMAccountName,
-      "soft-match:alvaCloudUpn": s.cloudUpn("alva"),
-    },
-    secrets,
-  });
-});
-
-after(async () => {
-  await env.control.stopSyncSchedule(s.tenantId).catch(() => undefined);
-  await stack?.workspace.removeStack(STACK, { force: true }).catch(() => undefined);
-  fs.rmSync(stateDir, { recursive: true, force: true });
+    };
+  },
 });
 
 test("up waits for the background Connect cycle: Alva's join is confirmed, Bruno's quarantined duplicate reported", async () => {
+  const c = stack();
+  const { env, s } = c;
   let failure = "";
   let scheduled: Promise<unknown> | undefined;
   // The Connect scheduler starts once `up` has written and waits (the provider says so), then runs a
   // cycle every 3 s: the provider never triggers one, it only observes.
+  let printed = "";
   const onOutput = (text: string): void => {
-    if (scheduled !== undefined || !text.includes("waiting up to")) return;
+    // Chunks may split a line: look at everything printed so far.
+    printed += text;
+    if (scheduled !== undefined || !printed.includes("waiting up to")) return;
     scheduled = env.control.startSyncSchedule(s.tenantId, {
-      cycle: {
-        ldap: {
-          url: env.samba.url,
-          bindDn: env.samba.adminBindDn,
-          bindPassword: env.samba.adminPassword,
-          caCertPem: env.sambaCaPem,
-        },
-        scope: [s.ou],
-      },
+      cycle: { ldap: c.ldap, scope: [s.ou] },
       intervalMs: 3000,
       firstCycleAfterMs: 2000,
     });
   };
   try {
-    await stack.up({ onOutput });
+    await c.stack.up({ onOutput });
   } catch (err) {
     failure = String((err as Error).message);
   }
   await scheduled;
-  const schedule = await env.control.syncSchedule(s.tenantId);
+  const schedule = await env.control.stopSyncSchedule(s.tenantId);
   assert.ok(schedule.cyclesRun >= 1, "at least one background cycle ran");
   assert.match(failure, /join was not confirmed \(duplicate\)/);
   assert.match(failure, /Entra Connect created a NEW cloud user bruno\.costa\S*\d{4}@\S+onmicrosoft\.com/);
 
-  const results = await joinResults();
+  const results = await joinResults(c.stack);
   const alva = results["alva-wood"];
   assert.equal(alva?.outcome, "joined", JSON.stringify(alva));
   assert.equal(alva?.engine, "entraConnect");
@@ -111,4 +69,58 @@ test("up waits for the background Connect cycle: Alva's join is confirmed, Bruno
   );
   const dup = (await env.control.listUsers(s.tenantId)).find((u) => u.id === bruno?.cloudObjectId);
   assert.equal(dup?.onPremisesSyncEnabled, true);
+});
+
+test("status (read-only) reports the background cycle's join and the quarantined duplicate from the stack", async () => {
+  const c = stack();
+  const bruno = (await joinResults(c.stack))["adam-anderson"];
+  const status = statusByLink(c);
+  assert.equal(status["alva-wood"]?.state, "synced");
+  assert.equal(status["alva-wood"]?.recordedOutcome, "joined");
+  assert.ok(status["alva-wood"]?.lastSync, "the cycle's time is shown");
+  const adam = status["adam-anderson"];
+  assert.equal(adam?.state, "cloudOnly");
+  assert.equal(adam?.duplicates[0]?.id, bruno?.cloudObjectId);
+  assert.match(adam?.duplicates[0]?.userPrincipalName ?? "", /^bruno\.costa\S*\d{4}@\S+onmicrosoft\.com$/);
+  assert.ok(
+    adam?.provisioningErrors.some((e) => e.startsWith(`UserPrincipalName ${c.s.cloudUpn("bruno")} `)),
+    JSON.stringify(adam),
+  );
+});
+
+test("status --state reports links still cloud-only or pending their cycle", async () => {
+  const c = stack();
+  const { env, s } = c;
+  const users = await env.control.listUsers(s.tenantId);
+  const chen = users.find((u) => u.userPrincipalName === s.cloudUpn("chen"))!;
+  const fiona = users.find((u) => u.userPrincipalName === s.cloudUpn("fiona"))!;
+  // What a hard link leaves between `up` and the next cycle: the ImmutableId stamped, not synced.
+  const stamped = Buffer.from("pending-anchor-0").toString("base64");
+  await env.control.patchUser(s.tenantId, chen.id, { onPremisesImmutableId: stamped });
+  const state = (await c.stack.exportStack()) as { deployment: { resources: unknown[] } };
+  const link = (name: string, cloudUserId: string, immutableId: string) => ({
+    urn: `urn:pulumi:${c.stackName}::soft-match::pulumi-nodejs:dynamic/ad-entra-link:UserLink::${name}`,
+    outputs: { resolved: { cloudUserId }, immutableId },
+  });
+  state.deployment.resources.push(
+    link("chen-li", chen.id, stamped),
+    link("fiona-walsh", fiona.id, Buffer.from("never-synced-00").toString("base64")),
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ael-status-state-"));
+  try {
+    const file = path.join(dir, "export.json");
+    fs.writeFileSync(file, JSON.stringify(state));
+    const status = statusByLink(c, ["--state", file]);
+    assert.deepEqual(Object.keys(status).sort(), ["adam-anderson", "alva-wood", "chen-li", "fiona-walsh"]);
+    assert.equal(status["chen-li"]?.state, "pending");
+    assert.equal(status["fiona-walsh"]?.state, "cloudOnly");
+    assert.equal(status["fiona-walsh"]?.join, "not joined yet");
+    assert.equal(status["alva-wood"]?.state, "synced", "the stack's own links read the same from a file");
+    const text = runStatusCli(c, ["--state", file]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^chen-li: pending — not joined yet: the ImmutableId is stamped/m);
+    assert.match(text.stdout, /^fiona-walsh: cloud-only — not joined yet$/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,7 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { EmulatorControlError } from "../emulator/control-client";
 import { startEmulatorProcess } from "../emulator/process";
 import { legacyTenantSeed } from "../emulator/seeds";
@@ -14,22 +14,19 @@ import {
   graphClient,
   identityOptions,
   secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
 } from "./helpers";
 
 let emu: TestEmulator;
 let tenant: TenantCreated;
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId).catch(() => undefined);
-  await emu.close();
-});
+useContosoTenant(
+  (f) => {
+    ({ emu, tenant } = f);
+  },
+  { tenantMayBeGone: true },
+);
 
 const adam = CLOUD_USERS.find((u) => u.key === "adam")!;
 

@@ -5,18 +5,17 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
 import {
-  createContosoTenant,
-  graphClient,
   graphFailure,
   READER_APP,
-  secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
+  graphClient,
+  secretCredential,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -36,16 +35,12 @@ const GONE = {
   onPremisesSyncEnabled: true,
 };
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu, { deletedUsers: [GONE] });
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
-});
+useContosoTenant(
+  (f) => {
+    ({ emu, tenant, graph } = f);
+  },
+  { patch: { deletedUsers: [GONE] } },
+);
 
 const DELETED = "/directory/deletedItems/microsoft.graph.user";
 

@@ -1,18 +1,17 @@
 /** Open extensions on users: create (409 when it exists), get by name or qualified name, PATCH replaces, DELETE, permissions, $batch. */
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
 import {
-  createContosoTenant,
-  graphClient,
   graphFailure,
   READER_APP,
-  secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
+  graphClient,
+  secretCredential,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -21,15 +20,8 @@ let graph: Client;
 const NAME = "com.adentralink.ownership";
 const user = CLOUD_USERS[2] ?? CLOUD_USERS[0];
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
+useContosoTenant((f) => {
+  ({ emu, tenant, graph } = f);
 });
 
 describe("open extensions on users", () => {

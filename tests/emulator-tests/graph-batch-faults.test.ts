@@ -7,18 +7,17 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, afterEach, before, describe, test } from "node:test";
+import { afterEach, describe, test } from "node:test";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
 import {
   createContosoTenant,
   GRAPH_SCOPE,
-  graphClient,
   graphFailure,
   secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -37,20 +36,17 @@ interface BatchResponse {
   }[];
 }
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  graph = graphClient(emu, secretCredential(emu, tenant));
-  await graph.api("/organization").get(); // token acquired once, so logs below show Graph calls only
-});
+useContosoTenant(
+  (f) => {
+    ({ emu, tenant, graph } = f);
+  },
+  {
+    prepare: () => graph.api("/organization").get(), // token acquired once, so logs below show Graph calls only
+  },
+);
 
 afterEach(async () => {
   await emu.control.clearFaults(tenant.tenantId);
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
 });
 
 describe("$batch", () => {

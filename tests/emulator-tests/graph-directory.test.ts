@@ -2,18 +2,17 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS, ROLE_TEMPLATES } from "../fixtures/seed-scenario";
 import {
-  createContosoTenant,
-  graphClient,
   graphFailure,
   READER_APP,
-  secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
+  graphClient,
+  secretCredential,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -25,15 +24,8 @@ const pat = CLOUD_USERS.find((u) => u.key === "pat")!;
 const globalAdmin = ROLE_TEMPLATES.find((r) => r.displayName === "Global Administrator")!;
 const privilegedRoleAdmin = ROLE_TEMPLATES.find((r) => r.displayName === "Privileged Role Administrator")!;
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
+useContosoTenant((f) => {
+  ({ emu, tenant, graph } = f);
 });
 
 describe("domains and organization", () => {

@@ -12,13 +12,12 @@ import type { CloudUserInput } from "../emulator/model";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS, CONTOSO_DOMAINS } from "../fixtures/seed-scenario";
 import {
-  createContosoTenant,
-  graphClient,
   graphFailure,
   READER_APP,
-  secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
+  graphClient,
+  secretCredential,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -31,15 +30,8 @@ function seedUser(key: string): (typeof CLOUD_USERS)[number] {
   return u;
 }
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
+useContosoTenant((f) => {
+  ({ emu, tenant, graph } = f);
 });
 
 describe("authentication and permissions", () => {

@@ -5,7 +5,7 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ClientSecretCredential } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CloudContactInput, CloudGroupInput } from "../emulator/model";
@@ -18,9 +18,8 @@ import {
   identityOptions,
   PROVIDER_ROLES,
   SECRET_APP,
-  secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
 } from "./helpers";
 
 let emu: TestEmulator;
@@ -48,19 +47,18 @@ const MANY_GROUPS: CloudGroupInput[] = Array.from({ length: 5 }, (_, i) => ({
   mail: `paged${i}@contoso.com`,
 }));
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu, { groups: [SALES, SECURITY, ...MANY_GROUPS], contacts: [PARTNER] });
-  await emu.control.updateApp(tenant.tenantId, app(tenant, SECRET_APP).clientId, {
-    roles: [...PROVIDER_ROLES, "GroupMember.Read.All", "OrgContact.Read.All"],
-  });
-  graph = graphClient(emu, secretCredential(emu, tenant));
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
-});
+useContosoTenant(
+  (f) => {
+    ({ emu, tenant, graph } = f);
+  },
+  {
+    patch: { groups: [SALES, SECURITY, ...MANY_GROUPS], contacts: [PARTNER] },
+    prepare: () =>
+      emu.control.updateApp(tenant.tenantId, app(tenant, SECRET_APP).clientId, {
+        roles: [...PROVIDER_ROLES, "GroupMember.Read.All", "OrgContact.Read.All"],
+      }),
+  },
+);
 
 describe("permissions", () => {
   test("an app with user permissions only cannot read groups or contacts: 403", async () => {

@@ -8,6 +8,7 @@ import * as https from "node:https";
 import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import { after, before } from "node:test";
 import { EmulatorControl } from "../emulator/control-client";
 import type { TenantSeed } from "../emulator/model";
 import { contosoTenantSeed } from "../emulator/seeds";
@@ -52,6 +53,40 @@ export function createContosoTenant(
   patch: Partial<TenantSeed> = {},
 ): Promise<TenantCreated> {
   return emu.control.createTenant({ ...contosoTenantSeed({ tenantId: randomUUID() }), ...patch });
+}
+
+/** What a test file working on one fresh Contoso tenant uses (set by the `before` hook). */
+export interface TenantFixture {
+  emu: TestEmulator;
+  tenant: TenantCreated;
+  /** Graph as the provider's app (client secret) sees it; no token is fetched until first use. */
+  graph: Client;
+}
+
+/**
+ * The setup every emulator test file shares: before its tests, the emulator, a fresh Contoso tenant
+ * (seed changed by `patch`) and the provider app's Graph client, handed to `bind` (the file keeps
+ * them in its own variables) and then `prepare` (extra roles, users, a warm token); after them, the
+ * tenant is deleted and the emulator closed. `tenantMayBeGone`: a test deletes the tenant itself.
+ */
+export function useContosoTenant(
+  bind: (fixture: TenantFixture) => void,
+  options: { patch?: Partial<TenantSeed>; prepare?: () => Promise<unknown>; tenantMayBeGone?: boolean } = {},
+): void {
+  let fixture: TenantFixture | undefined;
+  before(async () => {
+    const emu = await startTestEmulator();
+    const tenant = await createContosoTenant(emu, options.patch);
+    fixture = { emu, tenant, graph: graphClient(emu, secretCredential(emu, tenant)) };
+    bind(fixture);
+    await options.prepare?.();
+  });
+  after(async () => {
+    if (fixture === undefined) return;
+    const deleted = fixture.emu.control.deleteTenant(fixture.tenant.tenantId);
+    await (options.tenantMayBeGone ? deleted.catch(() => undefined) : deleted);
+    await fixture.emu.close();
+  });
 }
 
 export function app(tenant: TenantCreated, displayName: string): CreatedApp {

@@ -32,24 +32,19 @@ import {
   rawRequest,
   SECRET_APP,
   secretCredential,
-  startTestEmulator,
   type TestEmulator,
+  useContosoTenant,
 } from "./helpers";
 
 let emu: TestEmulator;
 let tenant: TenantCreated;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-identity-"));
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
+useContosoTenant((f) => {
+  ({ emu, tenant } = f);
 });
 
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function tokenRequests(entries: { path: string; method: string }[]): number {
   return entries.filter((e) => e.method === "POST" && e.path.endsWith("/oauth2/v2.0/token")).length;

@@ -7,17 +7,10 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { CloudUserInput } from "../emulator/model";
 import type { TenantCreated } from "../emulator/store";
-import {
-  createContosoTenant,
-  GRAPH_SCOPE,
-  rawRequest,
-  secretCredential,
-  startTestEmulator,
-  type TestEmulator,
-} from "./helpers";
+import { GRAPH_SCOPE, rawRequest, secretCredential, type TestEmulator, useContosoTenant } from "./helpers";
 
 let emu: TestEmulator;
 let tenant: TenantCreated;
@@ -44,17 +37,17 @@ const PCT = user("pct", "x%27y@contoso.com");
 const QUOTE = user("quote", "o'brien@contoso.com");
 const HASH = user("hash", "h#1&2;3@contoso.com");
 
-before(async () => {
-  emu = await startTestEmulator();
-  tenant = await createContosoTenant(emu);
-  await emu.control.addUsers(tenant.tenantId, [PLUS, PLUS2, SPACE, PCT, QUOTE, HASH]);
-  token = (await secretCredential(emu, tenant).getToken(GRAPH_SCOPE)).token;
-});
-
-after(async () => {
-  await emu.control.deleteTenant(tenant.tenantId);
-  await emu.close();
-});
+useContosoTenant(
+  (f) => {
+    ({ emu, tenant } = f);
+  },
+  {
+    prepare: async () => {
+      await emu.control.addUsers(tenant.tenantId, [PLUS, PLUS2, SPACE, PCT, QUOTE, HASH]);
+      token = (await secretCredential(emu, tenant).getToken(GRAPH_SCOPE)).token;
+    },
+  },
+);
 
 async function query(rawQuery: string): Promise<{ status: number; ids: string[]; body: unknown }> {
   const r = await rawRequest(emu, "GET", `/v1.0/users?${rawQuery}`, { token });

@@ -2,8 +2,10 @@
  * `npm run sandbox`: a Samba AD DC and the Entra ID emulator, both seeded with the seed scenario.
  *
  * - no flag: the main job - `pulumi preview` then `pulumi up` of both examples (copies in a temp
- *   folder, so nothing is written into the checkout), one Entra Connect sync cycle, the outcome
- *   per user; everything it started is stopped at the end.
+ *   folder, so nothing is written into the checkout) with the join confirmed in the same run, once
+ *   per sync engine: Entra Connect (`up` waits for the emulator's background cycle) and, on a
+ *   second tenant, Entra Cloud Sync (`up` provisions each link on demand); then the confirmed
+ *   outcome per link; everything it started is stopped at the end.
  * - `--keep`: start and seed, print the lines to paste into one's own shell and program, and keep
  *   running until Ctrl-C or `npm run sandbox -- --stop`; `--sync` runs a sync cycle on it.
  * See `--help` (args.ts) for the flags.
@@ -21,10 +23,22 @@ import { DEFAULT_SANDBOX_IP, pickFreeLoopback } from "./addresses";
 import { parseSandboxArgs, type SandboxArgs, SandboxUsageError, USAGE } from "./args";
 import { keptSandboxText, SANDBOX_PASSPHRASE, SANDBOX_SEARCH_BASES } from "./instructions";
 import { liveRecords, removeRecord, stopKept, writeRecord } from "./registry";
-import { LINKED, syncAndReport } from "./report";
+import {
+  CLOUD_SYNC_TENANT_ID,
+  cloudSyncConfig,
+  confirmedLinks,
+  type ExampleStack,
+  type ExampleUp,
+  upAll,
+  upWithConnectWait,
+  waitForJoinConfig,
+} from "./confirm";
+import { LINKED, printConfirmed, printNotLinked, syncAndReport } from "./report";
 
 const EXAMPLES = ["soft-match", "hard-match"];
 const STACK = "sandbox";
+/** The same examples as stacks of the Cloud Sync tenant. */
+const CLOUD_SYNC_STACK = "sandbox-cloudsync";
 
 function heading(text: string): void {
   console.log(`\n=== ${text} ${"=".repeat(Math.max(0, 70 - text.length))}`);
@@ -48,6 +62,20 @@ function copyExample(example: string, dir: string): string {
   }
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(target, "node_modules"), "dir");
   return target;
+}
+
+/** What each `up` did (its outputs), or the first line of why it failed. */
+function printUps(ups: readonly ExampleUp[]): void {
+  for (const { example, up, error } of ups) {
+    if (up === undefined) {
+      console.log(`examples/${example}: failed: ${(error ?? "").trim().split("\n")[0]}`);
+      continue;
+    }
+    console.log(
+      `examples/${example}: ${up.summary.result}; changes: ${JSON.stringify(up.summary.resourceChanges)}`,
+    );
+    for (const [k, v] of Object.entries(up.outputs)) console.log(`  ${k}: ${JSON.stringify(v.value)}`);
+  }
 }
 
 async function startSeeded(ip: string, workDir: string) {
@@ -78,38 +106,85 @@ async function runMainJob(args: SandboxArgs): Promise<number> {
   try {
     infra = await startSeeded(ip, workDir);
     const env = infra.env;
-    console.log(`DC ${env.samba.url} (${AD_BASE_DN}), emulator ${env.emulator.baseUrl}, tenant ${TENANT_ID}`);
+    const control = controlOf(env);
+    await control.createTenant(contosoTenantSeed({ tenantId: CLOUD_SYNC_TENANT_ID }));
+    console.log(
+      `DC ${env.samba.url} (${AD_BASE_DN}), emulator ${env.emulator.baseUrl}, tenants ${TENANT_ID} (Entra Connect) and ${CLOUD_SYNC_TENANT_ID} (Entra Cloud Sync)`,
+    );
     const sandbox = await pulumiSandbox(path.join(workDir, "pulumi"), {
       NODE_EXTRA_CA_CERTS: env.caBundlePath,
       PULUMI_CONFIG_PASSPHRASE: SANDBOX_PASSPHRASE,
     });
-    const { config, secrets } = linkStackConfig(env, {
-      tenantId: TENANT_ID,
-      baseDn: AD_BASE_DN,
-      allowedSearchBases: SANDBOX_SEARCH_BASES,
-    });
-    for (const example of EXAMPLES) {
-      const stack = await openStack(sandbox, {
-        workDir: copyExample(example, path.join(workDir, "examples")),
-        stackName: STACK,
-        config,
-        secrets,
+    const ldap = {
+      url: env.samba.url,
+      bindDn: env.samba.adminBindDn,
+      bindPassword: env.samba.adminPassword,
+      caCertPem: fs.readFileSync(env.samba.caCertPath, "utf8"),
+    };
+    const scope = [SANDBOX_SEARCH_BASES[0]!];
+    const folders = EXAMPLES.map((example) => ({
+      example,
+      workDir: copyExample(example, path.join(workDir, "examples")),
+    }));
+    /** Both examples as stacks `stackName` of `tenantId`, with the engine's settings added. */
+    const openExamples = async (stackName: string, tenantId: string, extra: Record<string, string>) => {
+      const { config, secrets } = linkStackConfig(env, {
+        tenantId,
+        baseDn: AD_BASE_DN,
+        allowedSearchBases: SANDBOX_SEARCH_BASES,
       });
+      const out: ExampleStack[] = [];
+      for (const { example, workDir: dir } of folders) {
+        const stack = await openStack(sandbox, {
+          workDir: dir,
+          stackName,
+          config: { ...config, ...extra },
+          secrets,
+        });
+        out.push({ example, stack });
+      }
+      return out;
+    };
+
+    // Entra Connect: both examples preview side by side (printed in order), then both `up`s wait
+    // for the background cycle.
+    const connect = await openExamples(STACK, TENANT_ID, waitForJoinConfig());
+    const previews = await Promise.all(connect.map(({ stack }) => stack.preview({ diff: true })));
+    connect.forEach(({ example }, i) => {
       heading(`pulumi preview --diff (examples/${example})`);
-      const preview = await stack.preview({ diff: true });
-      console.log(preview.stdout.trim());
-      heading(`pulumi up (examples/${example})`);
-      const up = await stack.up();
-      console.log(`result: ${up.summary.result}; changes: ${JSON.stringify(up.summary.resourceChanges)}`);
-      for (const [k, v] of Object.entries(up.outputs)) console.log(`  ${k}: ${JSON.stringify(v.value)}`);
-    }
-    heading("Entra Connect sync cycle (scope: OU=Staff)");
-    const joined = await syncAndReport(controlOf(env), env);
+      console.log(previews[i]?.stdout.trim());
+    });
+    heading("pulumi up, Entra Connect (waitForJoin)");
+    console.log(
+      "Both examples write, then wait; the emulator's Connect server runs a cycle every 10 s once they do\n(a real one: every 30 minutes, or now with Start-ADSyncSyncCycle -PolicyType Delta on it).",
+    );
+    const connectRun = await upWithConnectWait(control, TENANT_ID, { ldap, scope }, connect, LINKED.length);
+    printUps(connectRun.ups);
+
+    // Entra Cloud Sync: the same examples, another tenant; `up` provisions each link on demand.
+    const csConfig = await cloudSyncConfig(control, CLOUD_SYNC_TENANT_ID, ldap, scope);
+    const cloudSync = await openExamples(CLOUD_SYNC_STACK, CLOUD_SYNC_TENANT_ID, csConfig);
+    heading("pulumi up, Entra Cloud Sync (confirmJoin: provisionOnDemand)");
+    printUps(await upAll(cloudSync, LINKED.length));
+
+    heading("Confirmed outcome per link");
+    const connectJoined = printConfirmed(
+      "Entra Connect (waitForJoin: the background cycle joined them):",
+      await confirmedLinks(connect),
+    );
+    const cloudSyncJoined = printConfirmed(
+      "Entra Cloud Sync (confirmJoin: provisionOnDemand, 5 calls per 10 s):",
+      await confirmedLinks(cloudSync),
+    );
+    if (connectRun.firstCycle !== undefined) printNotLinked(connectRun.firstCycle);
+    console.log(
+      `Later, without \`up\`: ad-entra-link status --stack ${STACK} (one line per link, --json for tools; User.Read.All is enough)`,
+    );
     heading(
-      `done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${joined}/${LINKED.length} linked users joined`,
+      `done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${connectJoined}/${LINKED.length} links joined under Entra Connect, ${cloudSyncJoined}/${LINKED.length} under Cloud Sync`,
     );
     console.log("To point your own program at a sandbox that keeps running: npm run sandbox -- --keep");
-    return joined === LINKED.length ? 0 : 1;
+    return connectJoined === LINKED.length && cloudSyncJoined === LINKED.length ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -1,8 +1,13 @@
-/** One Entra Connect sync cycle on the sandbox's tenant, reported per user in plain words. */
+/**
+ * What the sandbox prints about joins, in plain words: the confirmed outcome `up` recorded per link
+ * (issue 14: Entra Connect's wait, Cloud Sync's provisionOnDemand), and an Entra Connect sync cycle
+ * per user (`--sync`, and the users no link covers).
+ */
 import * as fs from "node:fs";
 import { TENANT_ID } from "../fixtures/seed-scenario";
+import type { JoinResult } from "../../provider/confirm/types";
 import type { EmulatorControl } from "../emulator/control-client";
-import type { SyncReportEntry } from "../emulator/sync/types";
+import type { SyncCycleReport, SyncReportEntry } from "../emulator/sync/types";
 import type { TestEnvFile } from "../support/test-env";
 import { SANDBOX_SEARCH_BASES } from "./instructions";
 
@@ -38,6 +43,22 @@ export function describeEntry(e: SyncReportEntry): string {
   return `${e.outcome} - ${MEANING[e.outcome]}${details.length ? ` (${details.join("; ")})` : ""}`;
 }
 
+/** Prints a cycle's report per user; returns how many linked users joined. */
+export function printCycle(report: SyncCycleReport): number {
+  console.log("Users the examples link:");
+  for (const e of report.entries) {
+    const link = linkOf(e);
+    if (link) console.log(`  ${link.cn.padEnd(14)} (${link.example}) → ${describeEntry(e)}`);
+  }
+  printNotLinked(report);
+  return report.entries.filter((e) => linkOf(e) && /^(hard|soft)Match/.test(e.outcome)).length;
+}
+
+export function printNotLinked(report: SyncCycleReport): void {
+  console.log("Not linked (what Entra Connect does with them without ad-entra-link):");
+  for (const e of report.entries) if (!linkOf(e)) console.log(`  ${e.dn} → ${describeEntry(e)}`);
+}
+
 /** Runs the cycle (scope OU=Staff, like the seed's Entra Connect), prints it, returns how many linked users joined. */
 export async function syncAndReport(control: EmulatorControl, env: TestEnvFile): Promise<number> {
   const report = await control.runSyncCycle(TENANT_ID, {
@@ -49,12 +70,27 @@ export async function syncAndReport(control: EmulatorControl, env: TestEnvFile):
     },
     scope: [SANDBOX_SEARCH_BASES[0]!],
   });
-  console.log("Users the examples link:");
-  for (const e of report.entries) {
-    const link = linkOf(e);
-    if (link) console.log(`  ${link.cn.padEnd(14)} (${link.example}) → ${describeEntry(e)}`);
-  }
-  console.log("Not linked (what Entra Connect does with them without ad-entra-link):");
-  for (const e of report.entries) if (!linkOf(e)) console.log(`  ${e.dn} → ${describeEntry(e)}`);
-  return report.entries.filter((e) => linkOf(e) && /^(hard|soft)Match/.test(e.outcome)).length;
+  return printCycle(report);
+}
+
+/** One link's confirmed outcome, as the sandbox prints it (pure). */
+export function confirmedLine(link: {
+  example: string;
+  linkName: string;
+  result: JoinResult | undefined;
+}): string {
+  const who = `${link.linkName.padEnd(14)} (${link.example})`;
+  if (link.result === undefined)
+    return `  ${who} → not confirmed: its \`up\` failed before the join was checked`;
+  return `  ${who} → ${link.result.outcome}: ${link.result.summary}`;
+}
+
+/** Prints the confirmed outcome per link under `title`; returns how many joined the declared user. */
+export function printConfirmed(
+  title: string,
+  links: readonly { example: string; linkName: string; result: JoinResult | undefined }[],
+): number {
+  console.log(title);
+  for (const l of links) console.log(confirmedLine(l));
+  return links.filter((l) => l.result?.outcome === "joined").length;
 }

@@ -1,0 +1,138 @@
+/**
+ * The caching decorator of the Active Directory port (the rules are in cached.ts): a user or the
+ * holders of values are answered from one paged read of the sync scope and of the domain's UPNs.
+ */
+import { domainRootOf } from "../ad/ad-directory";
+import type { LdapEntry } from "../ad/entry";
+import { HOLDER_ATTRIBUTES } from "../ad/holders";
+import { guidToBytes, normalizeGuid } from "../core/guid";
+import { canonicalDn, dnEquals, isDnUnder } from "../core/ldap-escape";
+import type { AdHolder, AdModification, AdPort, AdSelector, AdUser } from "../domain/ports";
+import { AdIndex, type HolderList, isPlainValue } from "./ad-index";
+import { type BulkGate, Once } from "./gate";
+import { LazySnapshot } from "./snapshot";
+
+/** What CachedAd needs of the real adapter beyond the port. */
+export interface AdBulkSource extends AdPort {
+  scanUsers(bases: readonly string[], options?: { pageSize?: number }): Promise<AdUser[]>;
+  scanEntries(base: string, filter: string, attributes: string[]): Promise<LdapEntry[]>;
+}
+
+export interface AdScope {
+  baseDn: string;
+  allowedSearchBases: readonly string[];
+}
+
+export class CachedAd implements AdPort {
+  private readonly snapshot = new LazySnapshot<AdIndex, [string, AdModification]>(
+    () => this.load(),
+    (index, [dn, m]) => index.applyModify(dn, m),
+  );
+  private readonly once = new Once();
+
+  constructor(
+    private readonly inner: AdBulkSource,
+    private readonly scope: AdScope,
+    private readonly gate: BulkGate,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  private async load(): Promise<AdIndex | undefined> {
+    const started = Date.now();
+    const base = this.scope.baseDn;
+    try {
+      const root = domainRootOf(base);
+      const oneBase = dnEquals(root, base);
+      const [users, first, second] = await Promise.all([
+        this.inner.scanUsers([base]),
+        oneBase
+          ? this.inner.scanEntries(
+              base,
+              "(|(userPrincipalName=*)(mail=*)(proxyAddresses=*))",
+              HOLDER_ATTRIBUTES,
+            )
+          : this.inner.scanEntries(root, "(userPrincipalName=*)", HOLDER_ATTRIBUTES),
+        oneBase
+          ? Promise.resolve([])
+          : this.inner.scanEntries(base, "(|(mail=*)(proxyAddresses=*))", HOLDER_ATTRIBUTES),
+      ]);
+      const lists: HolderList[] = oneBase
+        ? [{ entries: first, role: "both" }]
+        : [
+            { entries: first, role: "upn" },
+            { entries: second, role: "address" },
+          ];
+      const index = this.snapshot.install(new AdIndex(users, lists, base));
+      this.log(
+        `bulk read of Active Directory: ${index.userCount} users, ${index.holderEntryCount} address holders in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return index;
+    } catch (err) {
+      this.log(
+        `bulk read of Active Directory failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
+      );
+      return undefined;
+    }
+  }
+
+  /** The value of a selector, when the index can answer for it. */
+  private static plainSelector(selector: AdSelector): boolean {
+    const v = Object.values(selector)[0];
+    return typeof v === "string" && isPlainValue(v);
+  }
+
+  async findUser(selector: AdSelector, property = "onPremises"): Promise<AdUser> {
+    const key = JSON.stringify(selector);
+    if (!this.gate.noteLink(key) || !CachedAd.plainSelector(selector) || !this.once.first(`user ${key}`)) {
+      return this.inner.findUser(selector, property);
+    }
+    // Malformed selectors fail exactly as the adapter fails them (same helpers, same property).
+    let lookup: Parameters<AdIndex["usersBy"]>;
+    if ("distinguishedName" in selector) {
+      lookup = ["dn", canonicalDn(selector.distinguishedName, `${property}.distinguishedName`)];
+    } else if ("objectGuid" in selector) {
+      const guid = normalizeGuid(selector.objectGuid, `${property}.objectGuid`);
+      guidToBytes(guid);
+      lookup = ["objectGuid", guid];
+    } else if ("samAccountName" in selector) lookup = ["samAccountName", selector.samAccountName];
+    else if ("userPrincipalName" in selector) lookup = ["userPrincipalName", selector.userPrincipalName];
+    else return this.inner.findUser(selector, property);
+    const index = await this.snapshot.get();
+    const users = index?.usersBy(...lookup);
+    // Not found, ambiguous, outside the allowed bases, or unknown: the adapter words the answer.
+    if (users === undefined || users.length !== 1) return this.inner.findUser(selector, property);
+    const user = users[0]!;
+    if (!this.scope.allowedSearchBases.some((b) => underSafe(user.dn, b))) {
+      return this.inner.findUser(selector, property);
+    }
+    return user;
+  }
+
+  readByDn(dn: string): Promise<AdUser | undefined> {
+    return this.inner.readByDn(dn);
+  }
+
+  readByGuid(objectGuid: string): Promise<AdUser | undefined> {
+    return this.inner.readByGuid(objectGuid);
+  }
+
+  async findHolders(values: readonly string[], excludeDn: string): Promise<AdHolder[]> {
+    const key = `holders ${JSON.stringify([...values].sort())} ${excludeDn.toLowerCase()}`;
+    if (!this.gate.open || !this.once.first(key)) return this.inner.findHolders(values, excludeDn);
+    const index = await this.snapshot.get();
+    return index?.findHolders(values, excludeDn) ?? this.inner.findHolders(values, excludeDn);
+  }
+
+  async modify(dn: string, modification: AdModification): Promise<void> {
+    await this.inner.modify(dn, modification);
+    this.snapshot.mirror([dn, modification]);
+  }
+}
+
+function underSafe(dn: string, base: string): boolean {
+  try {
+    return isDnUnder(dn, base);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * One bulk read shared by every question of a process: started by the first question that needs
+ * it, and kept current with this process's own writes (those made while it was still being read
+ * are applied the moment it lands).
+ */
+export class LazySnapshot<Index, Write> {
+  private loading: Promise<Index | undefined> | undefined;
+  private index: Index | undefined;
+  private readonly pendingWrites: Write[] = [];
+
+  constructor(
+    private readonly read: () => Promise<Index | undefined>,
+    private readonly applyWrite: (index: Index, write: Write) => void,
+  ) {}
+
+  /** The index, reading the directory in bulk the first time; undefined when that read failed. */
+  get(): Promise<Index | undefined> {
+    if (this.loading === undefined) this.loading = this.read();
+    return this.loading;
+  }
+
+  /** Called by `read` with the fresh index: the writes made meanwhile are applied to it first. */
+  install(index: Index): Index {
+    for (const write of this.pendingWrites) this.applyWrite(index, write);
+    this.pendingWrites.length = 0;
+    this.index = index;
+    return index;
+  }
+
+  /** Mirrors a write this process made into the index (or keeps it for the index being read). */
+  mirror(write: Write): void {
+    if (this.index !== undefined) this.applyWrite(this.index, write);
+    else if (this.loading !== undefined) this.pendingWrites.push(write);
+  }
+}
