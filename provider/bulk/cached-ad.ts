@@ -7,7 +7,7 @@ import type { LdapEntry } from "../ad/entry";
 import { HOLDER_ATTRIBUTES } from "../ad/holders";
 import { guidToBytes, normalizeGuid } from "../core/guid";
 import { canonicalDn, dnEquals, isDnUnder } from "../core/ldap-escape";
-import type { AdHolder, AdModification, AdPort, AdSelector, AdUser } from "../domain/ports";
+import type { AdHolder, AdModification, AdPort, AdSelector, AdUser, ReadUse } from "../domain/ports";
 import { AdIndex, type HolderList, isPlainValue } from "./ad-index";
 import { type BulkGate, Once } from "./gate";
 import { LazySnapshot } from "./snapshot";
@@ -112,8 +112,18 @@ export class CachedAd implements AdPort {
     return this.inner.readByDn(dn);
   }
 
-  readByGuid(objectGuid: string): Promise<AdUser | undefined> {
-    return this.inner.readByGuid(objectGuid);
+  /**
+   * Refresh (`report`) reads a link's user by objectGUID once per process: from the snapshot when
+   * the gate is open (each refreshed link counts toward it), otherwise, and for any miss, live.
+   */
+  async readByGuid(objectGuid: string, use: ReadUse = "write"): Promise<AdUser | undefined> {
+    const key = `guid ${objectGuid.toLowerCase()}`;
+    if (use !== "report" || !this.gate.noteLink(key) || !this.once.first(key)) {
+      return this.inner.readByGuid(objectGuid);
+    }
+    const index = await this.snapshot.get();
+    const users = index?.usersBy("objectGuid", objectGuid.toLowerCase());
+    return users?.length === 1 ? users[0] : this.inner.readByGuid(objectGuid);
   }
 
   async findHolders(values: readonly string[], excludeDn: string): Promise<AdHolder[]> {

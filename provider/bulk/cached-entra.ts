@@ -124,7 +124,8 @@ export class CachedEntra implements Port.EntraPort {
     return index?.user(selector) ?? this.inner.getUser(selector);
   }
 
-  async findUserById(id: string): Promise<Port.CloudUser | undefined> {
+  /** Any use: a refresh's read is its link's first question here, as a check's reads are. */
+  async findUserById(id: string, _use?: Port.ReadUse): Promise<Port.CloudUser | undefined> {
     const index = await this.answerer(`byId ${id.toLowerCase()}`);
     return index?.user({ id }) ?? this.inner.findUserById(id);
   }

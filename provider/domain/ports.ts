@@ -147,12 +147,19 @@ export interface Ownership {
   onPremisesObjectGuid: string;
 }
 
+/**
+ * Why a read is made: `report` reads only describe (refresh), so they may come from the run's bulk
+ * read like a check's; `write` reads precede or verify a write and stay as they were.
+ */
+export type ReadUse = "report" | "write";
+
 /** The Active Directory operations the link engine needs. */
 export interface AdPort {
   /** @throws NotFoundError, AmbiguousMatchError, SafetyBlockError (outside allowed bases), InvalidInputError */
   findUser(selector: AdSelector, property?: string): Promise<AdUser>;
   readByDn(dn: string): Promise<AdUser | undefined>;
-  readByGuid(objectGuid: string): Promise<AdUser | undefined>;
+  /** `use: "report"` (refresh): the run's bulk read may answer; otherwise (the default) a live read. */
+  readByGuid(objectGuid: string, use?: ReadUse): Promise<AdUser | undefined>;
   /**
    * Every other object (not `excludeDn`) holding any of `values` (compared case-insensitively) as
    * UPN (searched domain-wide), mail or proxy address (searched in the sync scope). One holder
@@ -166,7 +173,8 @@ export interface AdPort {
 export interface EntraPort {
   /** @throws NotFoundError */
   getUser(selector: CloudSelector): Promise<CloudUser>;
-  findUserById(id: string): Promise<CloudUser | undefined>;
+  /** `use: "report"` (refresh): the run's bulk read may answer, as for the reads of a check. */
+  findUserById(id: string, use?: ReadUse): Promise<CloudUser | undefined>;
   /**
    * Every other cloud object (users, groups, org contacts; not `excludeId`) holding any of `values`
    * as UPN, mail, or `SMTP:`/`smtp:` proxy address, compared case-insensitively. Batched.

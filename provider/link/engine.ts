@@ -189,8 +189,8 @@ export class LinkEngine {
     const identity = outputs.resolved;
     if (identity === undefined) return { outputs, inputs: inputsOf(outputs) };
     const [ad, cloud] = await Promise.all([
-      this.ad.readByGuid(identity.onPremisesObjectGuid),
-      this.entra.findUserById(identity.cloudUserId),
+      this.ad.readByGuid(identity.onPremisesObjectGuid, "report"),
+      this.entra.findUserById(identity.cloudUserId, "report"),
     ]);
     if (ad === undefined || cloud === undefined) return undefined;
     let plan: LinkPlan | undefined;
