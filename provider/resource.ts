@@ -5,6 +5,7 @@
  * directory is the Pulumi program's folder). No client, socket, token or secret is ever captured.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { InvalidInputError } from "./errors";
 import { formatLinkIdentity } from "./link/identity";
 import type {
   BeforeState,
@@ -155,6 +156,7 @@ export class UserLink extends pulumi.dynamic.Resource {
   declare readonly drift: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: UserLinkArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport(name, opts);
     guardDuplicateSelector(name, "onPremises", args.onPremises);
     guardDuplicateSelector(name, "cloud", args.cloud);
     const stackTraceLimit = withoutPromiseStacks();
@@ -191,6 +193,19 @@ export class UserLink extends pulumi.dynamic.Resource {
       Error.stackTraceLimit = stackTraceLimit;
     }
   }
+}
+
+/**
+ * `import` cannot work for a dynamic resource (the engine reads it before any of our code exists in
+ * state); declaring the link adopts it instead, so say that rather than let the SDK fail obscurely.
+ */
+function refuseImport(name: string, opts: pulumi.CustomResourceOptions | undefined): void {
+  if (opts?.import === undefined) return;
+  throw new InvalidInputError(
+    "IMPORT_NOT_SUPPORTED",
+    "import",
+    `ad-entra-link: link "${name}" has the \`import\` option; a UserLink cannot be imported. Remove the option: declaring the link adopts the pair, and when both directories already match the preview shows no changes and \`up\` writes nothing (README: "The UserLink resource").`,
+  );
 }
 
 /**
