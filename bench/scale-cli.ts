@@ -9,7 +9,8 @@
  *      requests, seconds, provider peak RSS; then the checkpoint in bytes per link (the whole
  *      `stack export`, and the serialized provider, inputs and outputs of a link);
  *   3. `pulumi preview --expect-no-changes` of the converged links vs the floor after its own `up`
- *      (exit 0 proves every link converged), two rounds each variant.
+ *      (exit 0 proves every link converged), two rounds each variant;
+ *   4. `pulumi refresh --yes` of the converged links vs the floor, two rounds.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -209,15 +210,31 @@ export async function cliRuns(
     );
 
     selectVariant(floorDir, "scale-floor", "js");
-    must(
+    const floorUp = must(
       await timed(floorSandbox, floorCmd("up", "--yes", "--skip-preview"), floorDir, {
         PULUMI_SKIP_CHECKPOINTS: "true",
       }),
       "floor up",
     );
+    row(
+      "up vs floor (links throttled, floor not)",
+      `${f1(up.seconds).padStart(7)} s  floor ${f1(floorUp.seconds)} s  ratio ${(up.seconds / floorUp.seconds).toFixed(2)}x  (both PULUMI_SKIP_CHECKPOINTS=true)`,
+    );
     for (let round = 1; round <= 2; round++) {
       for (const variant of ["ts", "js"] as const)
         await compare(`no-change preview r${round}`, variant, ["--expect-no-changes"]);
+    }
+    // refresh (its preview pass and its update pass, as `pulumi refresh --yes` runs them).
+    for (let round = 1; round <= 2; round++) {
+      await env.control.clearRequests(s.tenantId);
+      const l = must(await timed(stack.sandbox, linkCmd("refresh", "--yes"), stack.workDir), "refresh (links)");
+      const graph = graphRequests(await env.control.requests({ tenant: s.tenantId }));
+      const f = must(await timed(floorSandbox, floorCmd("refresh", "--yes"), floorDir), "refresh (floor)");
+      const changed = /(\d+) updated/.exec(l.result.stdout)?.[1] ?? "0";
+      row(
+        `refresh r${round} (js)`,
+        `${f1(l.seconds).padStart(7)} s  floor ${f1(f.seconds)} s  ratio ${(l.seconds / f.seconds).toFixed(2)}x  ${(graph / n).toFixed(3)} Graph req/link (both passes)  ${changed} links reported updated`,
+      );
     }
   } finally {
     await stack.dispose();
