@@ -98,7 +98,7 @@ export async function cliRuns(
   s: { tenantId: string; ou: string },
   links: LinkSpec[],
   tag: string,
-  o: { up: boolean; hold?: string },
+  o: { up: boolean; hold?: string; throttleEvery: number },
 ): Promise<string[]> {
   const n = links.length;
   const out: string[] = [];
@@ -166,30 +166,36 @@ export async function cliRuns(
     }
     if (!o.up) return out;
 
-    // up under throttling: every fifth Graph request of this tenant answers 429, Retry-After: 1.
+    // up under throttling: every fifth (--throttle N: every Nth; 0: none) Graph request of this
+    // tenant answers 429, Retry-After: 1.
     selectVariant(stack.workDir, "safety-links", "js");
     await env.control.clearRequests(s.tenantId);
-    const fault = await env.control.addFault({
-      match: { tenant: s.tenantId },
-      action: { status: 429, retryAfterSeconds: 1 },
-      every: 5,
-      times: 1_000_000,
-    });
+    const fault =
+      o.throttleEvery > 0
+        ? await env.control.addFault({
+            match: { tenant: s.tenantId },
+            action: { status: 429, retryAfterSeconds: 1 },
+            every: o.throttleEvery,
+            times: 1_000_000,
+          })
+        : undefined;
     let up: Timed;
     try {
       up = await timed(stack.sandbox, linkCmd("up", "--yes", "--skip-preview"), stack.workDir, {
         PULUMI_SKIP_CHECKPOINTS: "true",
       });
     } finally {
-      await env.control.removeFault(fault.id).catch(() => undefined);
+      if (fault !== undefined) await env.control.removeFault(fault.id).catch(() => undefined);
     }
     const log = await env.control.requests({ tenant: s.tenantId });
-    const throttled = log.filter((r) => r.faultRuleId === fault.id).length;
+    const throttled = fault === undefined ? 0 : log.filter((r) => r.faultRuleId === fault.id).length;
     const state = await stack.resources();
     const linksInState = state.filter((r) => r.type.endsWith(":UserLink"));
     const failed = (up.result.stdout.match(/^\s+error: /gm) ?? []).length;
     row(
-      `up, 429 on 20% of Graph requests (js)`,
+      o.throttleEvery > 0
+        ? `up, 429 on every ${o.throttleEvery}th Graph request (js)`
+        : "up, no throttling (js)",
       `${f1(up.seconds).padStart(7)} s  exit ${up.result.code}  ${linksInState.length}/${n} links in state  ${failed} errors  ${throttled} of ${log.length} requests (token, Graph, $batch items) answered 429  provider peak RSS ${up.rssMb.toFixed(0)} MB  (PULUMI_SKIP_CHECKPOINTS=true)`,
     );
     if (up.result.code !== 0) console.log(up.result.stdout.slice(-3000), up.result.stderr.slice(-3000));
@@ -217,7 +223,7 @@ export async function cliRuns(
       "floor up",
     );
     row(
-      "up vs floor (links throttled, floor not)",
+      o.throttleEvery > 0 ? "up vs floor (links throttled, floor not)" : "up vs floor",
       `${f1(up.seconds).padStart(7)} s  floor ${f1(floorUp.seconds)} s  ratio ${(up.seconds / floorUp.seconds).toFixed(2)}x  (both PULUMI_SKIP_CHECKPOINTS=true)`,
     );
     for (let round = 1; round <= 2; round++) {
@@ -227,7 +233,10 @@ export async function cliRuns(
     // refresh (its preview pass and its update pass, as `pulumi refresh --yes` runs them).
     for (let round = 1; round <= 2; round++) {
       await env.control.clearRequests(s.tenantId);
-      const l = must(await timed(stack.sandbox, linkCmd("refresh", "--yes"), stack.workDir), "refresh (links)");
+      const l = must(
+        await timed(stack.sandbox, linkCmd("refresh", "--yes"), stack.workDir),
+        "refresh (links)",
+      );
       const graph = graphRequests(await env.control.requests({ tenant: s.tenantId }));
       const f = must(await timed(floorSandbox, floorCmd("refresh", "--yes"), floorDir), "refresh (floor)");
       const changed = /(\d+) updated/.exec(l.result.stdout)?.[1] ?? "0";

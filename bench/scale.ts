@@ -6,6 +6,7 @@
  *   node dist/bench/scale.js --n 1000               N = 1,000
  *   node dist/bench/scale.js --n 1000 --no-up       previews only
  *   node dist/bench/scale.js --n 10000 --in-process-only
+ *   node dist/bench/scale.js --n 1000 --throttle 0   `up` without injected 429s (default: every 5th)
  *   node dist/bench/scale.js --n 1000 --hold f.json  set up, write folders/env to f.json, wait
  *   AEL_BENCH_IP=127.0.0.x                          the DC address (default 127.0.0.6)
  *
@@ -39,6 +40,8 @@ interface Options {
   noUp: boolean;
   /** Set up, write the programs' folders and environments to this file, and wait for Ctrl-C. */
   hold: string | undefined;
+  /** `up` answers 429 to every Nth Graph request (0: no throttling). */
+  throttleEvery: number;
 }
 
 function options(argv: string[]): Options {
@@ -47,7 +50,17 @@ function options(argv: string[]): Options {
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error("--n must be an integer 1..100000");
   const holdAt = argv.indexOf("--hold");
   const hold = holdAt >= 0 ? argv[holdAt + 1] : undefined;
-  return { n, inProcessOnly: argv.includes("--in-process-only"), noUp: argv.includes("--no-up"), hold };
+  const throttleAt = argv.indexOf("--throttle");
+  const throttleEvery = throttleAt >= 0 ? Number(argv[throttleAt + 1]) : 5;
+  if (!Number.isInteger(throttleEvery) || throttleEvery < 0)
+    throw new Error("--throttle must be an integer >= 0");
+  return {
+    n,
+    inProcessOnly: argv.includes("--in-process-only"),
+    noUp: argv.includes("--no-up"),
+    hold,
+    throttleEvery,
+  };
 }
 
 async function parent(): Promise<void> {
@@ -139,7 +152,11 @@ async function child(): Promise<void> {
   }
 
   if (!o.inProcessOnly) {
-    const cli = await cliRuns(env, s, links, tag, { up: !o.noUp, hold: o.hold });
+    const cli = await cliRuns(env, s, links, tag, {
+      up: !o.noUp,
+      hold: o.hold,
+      throttleEvery: o.throttleEvery,
+    });
     for (const line of cli) rows.push(line);
   }
   console.log(
