@@ -102,6 +102,20 @@ export function renderStatus(statuses: readonly LinkStatus[], json: boolean): st
   return statuses.map((s) => `${statusLine(s)}\n`).join("");
 }
 
+/**
+ * What a pipeline must not pass over: a duplicate holding the link's anchor, a provisioning error,
+ * the user synced from another object, or the cloud user gone. Cloud-only and pending links are
+ * waiting for a cycle, not failing.
+ */
+export function needsAttention(s: LinkStatus): boolean {
+  return (
+    s.state === "syncedElsewhere" ||
+    s.state === "missing" ||
+    s.duplicates.length > 0 ||
+    s.provisioningErrors.length > 0
+  );
+}
+
 /** The links recorded in a `pulumi stack export` document. */
 export function linksFromStackExport(doc: unknown): StatusLink[] {
   const resources = ((doc as { deployment?: { resources?: unknown[] } })?.deployment?.resources ?? []) as {

@@ -95,6 +95,10 @@ test("status (read-only) reports Cloud Sync's join and its duplicate from the st
 
   const text = runStatusCli(c, ["--stack", c.stackName]);
   assert.equal(text.code, 0, text.stderr);
+  // --check: a pipeline step fails on the duplicate, naming only the link that has it.
+  const checked = runStatusCli(c, ["--stack", c.stackName, "--check"]);
+  assert.equal(checked.code, 3, checked.stderr);
+  assert.match(checked.stderr, /1 link\(s\) need attention: adam-anderson$/m);
   assert.match(text.stdout, /^alva-wood: synced — joined to /m);
   assert.match(
     text.stdout,

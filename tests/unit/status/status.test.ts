@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SyncObservation } from "../../../provider/domain/ports";
 import {
+  needsAttention,
   type LinkStatus,
   linksFromStackExport,
   renderStatus,
@@ -192,5 +193,36 @@ describe("the links of a stack export", () => {
   it("anything that is not an export has no links", () => {
     assert.deepEqual(linksFromStackExport(null), []);
     assert.deepEqual(linksFromStackExport({ deployment: {} }), []);
+  });
+});
+
+describe("needsAttention (status --check)", () => {
+  const base = {
+    linkName: "l",
+    cloudUserId: "c",
+    join: "",
+    duplicates: [] as { id: string; userPrincipalName: string }[],
+    provisioningErrors: [] as string[],
+  };
+  it("fails duplicates, provisioning errors, another source and a gone user", () => {
+    assert.equal(needsAttention({ ...base, state: "syncedElsewhere" }), true);
+    assert.equal(needsAttention({ ...base, state: "missing" }), true);
+    assert.equal(
+      needsAttention({ ...base, state: "cloudOnly", duplicates: [{ id: "d", userPrincipalName: "d@x" }] }),
+      true,
+    );
+    assert.equal(
+      needsAttention({
+        ...base,
+        state: "synced",
+        provisioningErrors: ["UserPrincipalName x (PropertyConflict)"],
+      }),
+      true,
+    );
+  });
+  it("lets joined and waiting links pass", () => {
+    for (const state of ["synced", "pending", "cloudOnly"] as const) {
+      assert.equal(needsAttention({ ...base, state }), false, state);
+    }
   });
 });
