@@ -7,31 +7,24 @@
 import "../emulator-tests/trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Client } from "@microsoft/microsoft-graph-client";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
-import { graphFailure, type TestEmulator, useContosoTenant } from "../emulator-tests/helpers";
+import { graphFailure, useContosoTenant } from "../emulator-tests/helpers";
 
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
 const NAME = "com.adentralink.ownership";
 
-useContosoTenant((f) => {
-  ({ emu, tenant, graph } = f);
-});
+const fx = useContosoTenant();
 
 type Page = { value: Record<string, unknown>[]; "@odata.nextLink"?: string };
 
 test("users listed and read with $expand=extensions carry their open extensions", async () => {
   const [a, b] = CLOUD_USERS;
   assert.ok(a && b);
-  await emu.control.setExtensions(tenant.tenantId, a.id, {
+  await fx.emu.control.setExtensions(fx.tenant.tenantId, a.id, {
     [NAME]: { owner: "org/p/dev", linkName: "a" },
     "com.contoso.roamingSettings": { theme: "dark" },
   });
   const all: Record<string, unknown>[] = [];
-  let page = (await graph
+  let page = (await fx.graph
     .api("/users?$select=id,userPrincipalName&$expand=extensions&$top=20")
     .get()) as Page;
   all.push(...page.value);
@@ -39,7 +32,7 @@ test("users listed and read with $expand=extensions carry their open extensions"
   while (page["@odata.nextLink"] !== undefined) {
     pages++;
     assert.match(page["@odata.nextLink"], /expand=extensions/);
-    page = (await graph.api(page["@odata.nextLink"]).get()) as Page;
+    page = (await fx.graph.api(page["@odata.nextLink"]).get()) as Page;
     all.push(...page.value);
   }
   assert.ok(pages > 1 && all.length >= CLOUD_USERS.length, `${all.length} users in ${pages} pages`);
@@ -62,18 +55,18 @@ test("users listed and read with $expand=extensions carry their open extensions"
   });
   assert.deepEqual(ub?.["extensions"], []);
 
-  const one = (await graph
+  const one = (await fx.graph
     .api(`/users/${a.id}?$select=id&$expand=extensions($filter=id eq '${NAME}')`)
     .get()) as Record<string, unknown>;
   assert.deepEqual(
     (one["extensions"] as Record<string, unknown>[]).map((e) => e["id"]),
     [NAME],
   );
-  const plain = (await graph.api(`/users/${a.id}?$select=id`).get()) as Record<string, unknown>;
+  const plain = (await fx.graph.api(`/users/${a.id}?$select=id`).get()) as Record<string, unknown>;
   assert.equal("extensions" in plain, false, "no expansion unless asked");
 });
 
 test("an expansion the emulator does not implement is refused, not ignored", async () => {
-  const f = await graphFailure(graph.api("/users?$select=id&$expand=manager").get());
+  const f = await graphFailure(fx.graph.api("/users?$select=id&$expand=manager").get());
   assert.equal(f.statusCode, 400);
 });

@@ -6,7 +6,6 @@ import { describe, test } from "node:test";
 import { EmulatorControlError } from "../emulator/control-client";
 import { startEmulatorProcess } from "../emulator/process";
 import { legacyTenantSeed } from "../emulator/seeds";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS, LEGACY_TENANT_INITIAL_DOMAIN } from "../fixtures/seed-scenario";
 import {
   createContosoTenant,
@@ -14,26 +13,17 @@ import {
   graphClient,
   identityOptions,
   secretCredential,
-  type TestEmulator,
   useContosoTenant,
 } from "./helpers";
 
-let emu: TestEmulator;
-let tenant: TenantCreated;
-
-useContosoTenant(
-  (f) => {
-    ({ emu, tenant } = f);
-  },
-  { tenantMayBeGone: true },
-);
+const fx = useContosoTenant({ tenantMayBeGone: true });
 
 const adam = CLOUD_USERS.find((u) => u.key === "adam")!;
 
 describe("snapshots", () => {
   test("are byte-for-byte stable, change with the directory, and return after a reset", async () => {
-    const first = await emu.control.snapshot(tenant.tenantId);
-    assert.equal(await emu.control.snapshot(tenant.tenantId), first);
+    const first = await fx.emu.control.snapshot(fx.tenant.tenantId);
+    assert.equal(await fx.emu.control.snapshot(fx.tenant.tenantId), first);
     const parsed = JSON.parse(first) as { users: { id: string }[]; features: Record<string, boolean> };
     assert.equal(parsed.users.length, 11 + 47);
     assert.deepEqual(
@@ -42,69 +32,69 @@ describe("snapshots", () => {
     );
     assert.doesNotMatch(first, /createdDateTime/, "volatile timestamps are left out by default");
 
-    const graph = graphClient(emu, secretCredential(emu, tenant));
+    const graph = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant));
     await graph.api(`/users/${adam.id}`).patch({ jobTitle: "Engineer" });
-    const changed = await emu.control.snapshot(tenant.tenantId);
+    const changed = await fx.emu.control.snapshot(fx.tenant.tenantId);
     assert.notEqual(changed, first);
     assert.match(changed, /"jobTitle": "Engineer"/);
 
-    await emu.control.resetTenant(tenant.tenantId);
-    assert.equal(await emu.control.snapshot(tenant.tenantId), first);
+    await fx.emu.control.resetTenant(fx.tenant.tenantId);
+    assert.equal(await fx.emu.control.snapshot(fx.tenant.tenantId), first);
   });
 
   test("the request log is not part of the snapshot", async () => {
-    const before = await emu.control.snapshot(tenant.tenantId);
-    await graphClient(emu, secretCredential(emu, tenant)).api("/organization").get();
-    assert.equal(await emu.control.snapshot(tenant.tenantId), before);
+    const before = await fx.emu.control.snapshot(fx.tenant.tenantId);
+    await graphClient(fx.emu, secretCredential(fx.emu, fx.tenant)).api("/organization").get();
+    assert.equal(await fx.emu.control.snapshot(fx.tenant.tenantId), before);
   });
 });
 
 describe("tenants", () => {
   test("tenants are isolated: users, features, request log", async () => {
-    const other = await createContosoTenant(emu);
+    const other = await createContosoTenant(fx.emu);
     try {
-      await emu.control.setFeatures(other.tenantId, { blockSoftMatchEnabled: true });
-      await emu.control.patchUser(other.tenantId, adam.id, { displayName: "Changed elsewhere" });
-      assert.equal((await emu.control.getFeatures(tenant.tenantId)).blockSoftMatchEnabled, false);
-      assert.equal((await emu.control.getUser(tenant.tenantId, adam.id)).displayName, "Adam Anderson");
+      await fx.emu.control.setFeatures(other.tenantId, { blockSoftMatchEnabled: true });
+      await fx.emu.control.patchUser(other.tenantId, adam.id, { displayName: "Changed elsewhere" });
+      assert.equal((await fx.emu.control.getFeatures(fx.tenant.tenantId)).blockSoftMatchEnabled, false);
+      assert.equal((await fx.emu.control.getUser(fx.tenant.tenantId, adam.id)).displayName, "Adam Anderson");
 
-      await emu.control.clearRequests(tenant.tenantId);
-      await secretCredential(emu, other).getToken(GRAPH_SCOPE);
-      assert.equal((await emu.control.requests({ tenant: tenant.tenantId })).length, 0);
-      assert.ok((await emu.control.requests({ tenant: other.tenantId })).length >= 2);
+      await fx.emu.control.clearRequests(fx.tenant.tenantId);
+      await secretCredential(fx.emu, other).getToken(GRAPH_SCOPE);
+      assert.equal((await fx.emu.control.requests({ tenant: fx.tenant.tenantId })).length, 0);
+      assert.ok((await fx.emu.control.requests({ tenant: other.tenantId })).length >= 2);
     } finally {
-      await emu.control.deleteTenant(other.tenantId);
+      await fx.emu.control.deleteTenant(other.tenantId);
     }
   });
 
   test("a token of one tenant does not open another tenant's data", async () => {
-    const other = await createContosoTenant(emu);
+    const other = await createContosoTenant(fx.emu);
     try {
-      await emu.control.patchUser(other.tenantId, adam.id, { jobTitle: "Only in other" });
-      const graph = graphClient(emu, secretCredential(emu, tenant));
+      await fx.emu.control.patchUser(other.tenantId, adam.id, { jobTitle: "Only in other" });
+      const graph = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant));
       const r = (await graph.api(`/users/${adam.id}`).select("jobTitle").get()) as {
         jobTitle: string | null;
       };
       assert.equal(r.jobTitle, null);
     } finally {
-      await emu.control.deleteTenant(other.tenantId);
+      await fx.emu.control.deleteTenant(other.tenantId);
     }
   });
 
   test("the legacy seed has SoftMatchOnUpn off and its own initial domain", async () => {
-    const legacy = await emu.control.createTenant(legacyTenantSeed({ tenantId: randomUUID() }));
+    const legacy = await fx.emu.control.createTenant(legacyTenantSeed({ tenantId: randomUUID() }));
     try {
       assert.equal(legacy.initialDomain, LEGACY_TENANT_INITIAL_DOMAIN);
-      assert.equal((await emu.control.getFeatures(legacy.tenantId)).softMatchOnUpnEnabled, false);
+      assert.equal((await fx.emu.control.getFeatures(legacy.tenantId)).softMatchOnUpnEnabled, false);
     } finally {
-      await emu.control.deleteTenant(legacy.tenantId);
+      await fx.emu.control.deleteTenant(legacy.tenantId);
     }
   });
 
   test("creating a tenant twice, or touching a missing one, is a control error", async () => {
     await assert.rejects(
-      emu.control.createTenant({
-        ...(await emu.control.getTenant(tenant.tenantId)),
+      fx.emu.control.createTenant({
+        ...(await fx.emu.control.getTenant(fx.tenant.tenantId)),
         displayName: "x",
         domains: [],
         users: [],
@@ -117,7 +107,7 @@ describe("tenants", () => {
       },
     );
     await assert.rejects(
-      emu.control.getFeatures(randomUUID()),
+      fx.emu.control.getFeatures(randomUUID()),
       (e: Error) => e instanceof EmulatorControlError && e.status === 404,
     );
   });

@@ -6,21 +6,8 @@ import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import type { Client } from "@microsoft/microsoft-graph-client";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
-import {
-  graphFailure,
-  READER_APP,
-  type TestEmulator,
-  useContosoTenant,
-  graphClient,
-  secretCredential,
-} from "./helpers";
-
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
+import { graphFailure, READER_APP, useContosoTenant, graphClient, secretCredential } from "./helpers";
 
 const ANCHOR = "Ab+c/dEfGhIjKlMnOpQrSw==";
 const GONE = {
@@ -35,12 +22,7 @@ const GONE = {
   onPremisesSyncEnabled: true,
 };
 
-useContosoTenant(
-  (f) => {
-    ({ emu, tenant, graph } = f);
-  },
-  { patch: { deletedUsers: [GONE] } },
-);
+const fx = useContosoTenant({ patch: { deletedUsers: [GONE] } });
 
 const DELETED = "/directory/deletedItems/microsoft.graph.user";
 
@@ -51,27 +33,31 @@ function anchorFilter(anchor: string): string {
 describe("deletedItems", () => {
   test("a seeded deleted user is found by its ImmutableId; the comparison is case-sensitive", async () => {
     const url = `${DELETED}?$filter=${encodeURIComponent(anchorFilter(ANCHOR))}&$select=id,userPrincipalName,deletedDateTime`;
-    const res = (await graph.api(url).get()) as { value: Record<string, unknown>[] };
+    const res = (await fx.graph.api(url).get()) as { value: Record<string, unknown>[] };
     assert.equal(res.value.length, 1);
     assert.equal(res.value[0]?.["id"], GONE.id);
     assert.equal(typeof res.value[0]?.["deletedDateTime"], "string");
     const lower = `${DELETED}?$filter=${encodeURIComponent(anchorFilter(ANCHOR.toLowerCase()))}`;
-    assert.equal(((await graph.api(lower).get()) as { value: unknown[] }).value.length, 0);
+    assert.equal(((await fx.graph.api(lower).get()) as { value: unknown[] }).value.length, 0);
     const live = `/users?$filter=${encodeURIComponent(anchorFilter(ANCHOR))}`;
-    assert.equal(((await graph.api(live).get()) as { value: unknown[] }).value.length, 0, "not a live user");
+    assert.equal(
+      ((await fx.graph.api(live).get()) as { value: unknown[] }).value.length,
+      0,
+      "not a live user",
+    );
   });
 
   test("the cast is required", async () => {
-    assert.equal((await graphFailure(graph.api("/directory/deletedItems").get())).statusCode, 400);
+    assert.equal((await graphFailure(fx.graph.api("/directory/deletedItems").get())).statusCode, 400);
   });
 
   test("DELETE /users/{id} soft-deletes: gone from /users, in the recycle bin with its anchor, UPN freed", async () => {
     const victim = CLOUD_USERS.find((u) => u.key === "bruno") ?? CLOUD_USERS[1];
     assert.ok(victim);
-    await emu.control.patchUser(tenant.tenantId, victim.id, { onPremisesImmutableId: "Zz9+x/yw==" });
-    await graph.api(`/users/${victim.id}`).delete();
-    assert.equal((await graphFailure(graph.api(`/users/${victim.id}`).get())).statusCode, 404);
-    const res = (await graph
+    await fx.emu.control.patchUser(fx.tenant.tenantId, victim.id, { onPremisesImmutableId: "Zz9+x/yw==" });
+    await fx.graph.api(`/users/${victim.id}`).delete();
+    assert.equal((await graphFailure(fx.graph.api(`/users/${victim.id}`).get())).statusCode, 404);
+    const res = (await fx.graph
       .api(
         `${DELETED}?$filter=${encodeURIComponent(anchorFilter("Zz9+x/yw=="))}&$select=id,userPrincipalName`,
       )
@@ -84,28 +70,28 @@ describe("deletedItems", () => {
       res.value[0]?.userPrincipalName,
       `${victim.id.replace(/-/g, "")}${victim.userPrincipalName}`,
     );
-    const one = (await graph.api(`/directory/deletedItems/${victim.id}`).get()) as Record<string, unknown>;
+    const one = (await fx.graph.api(`/directory/deletedItems/${victim.id}`).get()) as Record<string, unknown>;
     assert.equal(one["@odata.type"], "#microsoft.graph.user");
-    const bin = await emu.control.listDeletedUsers(tenant.tenantId);
+    const bin = await fx.emu.control.listDeletedUsers(fx.tenant.tenantId);
     assert.ok(bin.some((u) => u.id === victim.id && u.deletedDateTime.length > 0));
-    const roles = await emu.control.listRoleAssignments(tenant.tenantId);
+    const roles = await fx.emu.control.listRoleAssignments(fx.tenant.tenantId);
     assert.ok(!roles.some((r) => r.principalId === victim.id), "role assignments go with the user");
   });
 
   test("deleting needs a write permission, and an admin cannot be deleted app-only", async () => {
-    const reader = graphClient(emu, secretCredential(emu, tenant, READER_APP));
+    const reader = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant, READER_APP));
     const someone = CLOUD_USERS.find((u) => !u.activeRoles?.length && u.key !== "bruno");
     assert.ok(someone);
     assert.equal((await graphFailure(reader.api(`/users/${someone.id}`).delete())).statusCode, 403);
     const admin = CLOUD_USERS.find((u) => u.activeRoles?.includes("Global Administrator"));
     assert.ok(admin);
-    assert.equal((await graphFailure(graph.api(`/users/${admin.id}`).delete())).statusCode, 403);
-    assert.ok(await graph.api(`/users/${admin.id}`).get());
+    assert.equal((await graphFailure(fx.graph.api(`/users/${admin.id}`).delete())).statusCode, 403);
+    assert.ok(await fx.graph.api(`/users/${admin.id}`).get());
   });
 
   test("$batch: live and deleted anchor look-ups together", async () => {
     const f = encodeURIComponent(anchorFilter(ANCHOR));
-    const res = (await graph.api("/$batch").post({
+    const res = (await fx.graph.api("/$batch").post({
       requests: [
         { id: "live", method: "GET", url: `/users?$filter=${f}&$select=id` },
         { id: "deleted", method: "GET", url: `${DELETED}?$filter=${f}&$select=id` },

@@ -2,34 +2,20 @@
 import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Client } from "@microsoft/microsoft-graph-client";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
-import {
-  graphFailure,
-  READER_APP,
-  type TestEmulator,
-  useContosoTenant,
-  graphClient,
-  secretCredential,
-} from "./helpers";
+import { graphFailure, READER_APP, useContosoTenant, graphClient, secretCredential } from "./helpers";
 
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
 const NAME = "com.adentralink.ownership";
 const user = CLOUD_USERS[2] ?? CLOUD_USERS[0];
 
-useContosoTenant((f) => {
-  ({ emu, tenant, graph } = f);
-});
+const fx = useContosoTenant();
 
 describe("open extensions on users", () => {
   test("create, read, conflict, replace, delete", async () => {
     assert.ok(user);
     const base = `/users/${user.id}/extensions`;
-    assert.equal((await graphFailure(graph.api(`${base}/${NAME}`).get())).statusCode, 404);
-    const created = (await graph.api(base).post({
+    assert.equal((await graphFailure(fx.graph.api(`${base}/${NAME}`).get())).statusCode, 404);
+    const created = (await fx.graph.api(base).post({
       "@odata.type": "microsoft.graph.openTypeExtension",
       extensionName: NAME,
       owner: "org/proj/dev",
@@ -39,37 +25,37 @@ describe("open extensions on users", () => {
     assert.equal(created["owner"], "org/proj/dev");
 
     const again = await graphFailure(
-      graph
+      fx.graph
         .api(base)
         .post({ "@odata.type": "microsoft.graph.openTypeExtension", extensionName: NAME, owner: "x" }),
     );
     assert.equal(again.statusCode, 409);
 
-    const read = (await graph.api(`${base}/microsoft.graph.openTypeExtension.${NAME}`).get()) as Record<
+    const read = (await fx.graph.api(`${base}/microsoft.graph.openTypeExtension.${NAME}`).get()) as Record<
       string,
       unknown
     >;
     assert.equal(read["linkName"], "alice");
 
-    const patched = (await graph.api(`${base}/${NAME}`).patch({
+    const patched = (await fx.graph.api(`${base}/${NAME}`).patch({
       "@odata.type": "microsoft.graph.openTypeExtension",
       extensionName: NAME,
       owner: "org/proj/prod",
     })) as Record<string, unknown>;
     assert.equal(patched["owner"], "org/proj/prod");
     assert.equal("linkName" in patched, false, "PATCH deletes properties left out");
-    assert.deepEqual(await emu.control.getExtensions(tenant.tenantId, user.id), {
+    assert.deepEqual(await fx.emu.control.getExtensions(fx.tenant.tenantId, user.id), {
       [NAME]: { owner: "org/proj/prod" },
     });
 
-    const list = (await graph.api(base).get()) as { value: { id: string }[] };
+    const list = (await fx.graph.api(base).get()) as { value: { id: string }[] };
     assert.deepEqual(
       list.value.map((e) => e.id),
       [NAME],
     );
-    await graph.api(`${base}/${NAME}`).delete();
-    assert.equal((await graphFailure(graph.api(`${base}/${NAME}`).get())).statusCode, 404);
-    assert.equal((await graphFailure(graph.api(`${base}/${NAME}`).delete())).statusCode, 404);
+    await fx.graph.api(`${base}/${NAME}`).delete();
+    assert.equal((await graphFailure(fx.graph.api(`${base}/${NAME}`).get())).statusCode, 404);
+    assert.equal((await graphFailure(fx.graph.api(`${base}/${NAME}`).delete())).statusCode, 404);
   });
 
   test("bad bodies are 400: wrong @odata.type, missing name, nested objects", async () => {
@@ -80,15 +66,15 @@ describe("open extensions on users", () => {
       { "@odata.type": "microsoft.graph.openTypeExtension" },
       { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: "a.b", nested: { x: 1 } },
     ]) {
-      assert.equal((await graphFailure(graph.api(base).post(body))).statusCode, 400, JSON.stringify(body));
+      assert.equal((await graphFailure(fx.graph.api(base).post(body))).statusCode, 400, JSON.stringify(body));
     }
-    assert.deepEqual(await emu.control.getExtensions(tenant.tenantId, user.id), {});
+    assert.deepEqual(await fx.emu.control.getExtensions(fx.tenant.tenantId, user.id), {});
   });
 
   test("reading needs User.Read.All, writing User.ReadWrite.All; unknown users are 404", async () => {
     assert.ok(user);
-    await emu.control.setExtensions(tenant.tenantId, user.id, { [NAME]: { owner: "o" } });
-    const reader = graphClient(emu, secretCredential(emu, tenant, READER_APP));
+    await fx.emu.control.setExtensions(fx.tenant.tenantId, user.id, { [NAME]: { owner: "o" } });
+    const reader = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant, READER_APP));
     const got = (await reader.api(`/users/${user.id}/extensions/${NAME}`).get()) as Record<string, unknown>;
     assert.equal(got["owner"], "o");
     const denied = await graphFailure(
@@ -99,7 +85,7 @@ describe("open extensions on users", () => {
     );
     assert.equal(denied.statusCode, 403);
     assert.equal(
-      (await graphFailure(graph.api("/users/00000000-0000-4000-8000-000000000000/extensions").get()))
+      (await graphFailure(fx.graph.api("/users/00000000-0000-4000-8000-000000000000/extensions").get()))
         .statusCode,
       404,
     );
@@ -109,7 +95,7 @@ describe("open extensions on users", () => {
     const other = CLOUD_USERS[3];
     assert.ok(other);
     const body = { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: NAME, owner: "b" };
-    const res = (await graph.api("/$batch").post({
+    const res = (await fx.graph.api("/$batch").post({
       requests: [
         {
           id: "1",

@@ -8,21 +8,14 @@ import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, test } from "node:test";
-import type { Client } from "@microsoft/microsoft-graph-client";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS } from "../fixtures/seed-scenario";
 import {
   createContosoTenant,
   GRAPH_SCOPE,
   graphFailure,
   secretCredential,
-  type TestEmulator,
   useContosoTenant,
 } from "./helpers";
-
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
 
 const adam = CLOUD_USERS.find((u) => u.key === "adam")!;
 const alva = CLOUD_USERS.find((u) => u.key === "alva")!;
@@ -36,23 +29,18 @@ interface BatchResponse {
   }[];
 }
 
-useContosoTenant(
-  (f) => {
-    ({ emu, tenant, graph } = f);
-  },
-  {
-    prepare: () => graph.api("/organization").get(), // token acquired once, so logs below show Graph calls only
-  },
-);
+const fx = useContosoTenant({
+  prepare: () => fx.graph.api("/organization").get(), // token acquired once, so logs below show Graph calls only
+});
 
 afterEach(async () => {
-  await emu.control.clearFaults(tenant.tenantId);
+  await fx.emu.control.clearFaults(fx.tenant.tenantId);
 });
 
 describe("$batch", () => {
   test("per-item statuses, a failed dependency gives 424, responses are not in request order", async () => {
     const missing = randomUUID();
-    const r = (await graph.api("/$batch").post({
+    const r = (await fx.graph.api("/$batch").post({
       requests: [
         { id: "1", method: "GET", url: `/users/${adam.id}?$select=id,userPrincipalName` },
         { id: "2", method: "GET", url: `/users/${missing}` },
@@ -86,13 +74,13 @@ describe("$batch", () => {
       ["1", "2", "3", "4"],
       "clients must correlate by id",
     );
-    const log = await emu.control.requests({ tenant: tenant.tenantId });
+    const log = await fx.emu.control.requests({ tenant: fx.tenant.tenantId });
     const items = log.filter((e) => e.kind === "batch-item");
     assert.equal(items.length, 3, "the 424 item never ran");
   });
 
   test("a body without Content-Type is refused for that item", async () => {
-    const r = (await graph.api("/$batch").post({
+    const r = (await fx.graph.api("/$batch").post({
       requests: [{ id: "a", method: "PATCH", url: `/users/${adam.id}`, body: { jobTitle: "x" } }],
     })) as BatchResponse;
     assert.equal(r.responses[0]?.status, 400);
@@ -104,18 +92,18 @@ describe("$batch", () => {
       method: "GET",
       url: "/organization",
     }));
-    const e = await graphFailure(graph.api("/$batch").post({ requests }));
+    const e = await graphFailure(fx.graph.api("/$batch").post({ requests }));
     assert.equal(e.statusCode, 400);
     assert.equal(e.message, "Number of requests inside batch exceeds the limit.");
   });
 
   test("items are throttled individually (429 + Retry-After inside a 200 batch; not retried by the SDK)", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, batchItem: true, pathRegex: `^/v1\\.0/users/${alva.id}$` },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, batchItem: true, pathRegex: `^/v1\\.0/users/${alva.id}$` },
       action: { status: 429, retryAfterSeconds: 7 },
       times: 1,
     });
-    const r = (await graph.api("/$batch").post({
+    const r = (await fx.graph.api("/$batch").post({
       requests: [
         { id: "adam", method: "GET", url: `/users/${adam.id}` },
         { id: "alva", method: "GET", url: `/users/${alva.id}` },
@@ -131,18 +119,18 @@ describe("$batch", () => {
 
 describe("faults", () => {
   test("429 with Retry-After: the Graph client's RetryHandler waits and retries (log: 429 then 200)", async () => {
-    const rule = await emu.control.addFault({
-      match: { tenant: tenant.tenantId, method: "GET", pathRegex: "^/v1\\.0/organization$" },
+    const rule = await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, method: "GET", pathRegex: "^/v1\\.0/organization$" },
       action: { status: 429, retryAfterSeconds: 2 },
       times: 1,
     });
-    const since = (await emu.control.requests()).at(-1)?.seq ?? 0;
+    const since = (await fx.emu.control.requests()).at(-1)?.seq ?? 0;
     const started = Date.now();
-    const org = (await graph.api("/organization").get()) as { value: { id: string }[] };
+    const org = (await fx.graph.api("/organization").get()) as { value: { id: string }[] };
     const elapsed = Date.now() - started;
-    assert.equal(org.value[0]?.id, tenant.tenantId);
+    assert.equal(org.value[0]?.id, fx.tenant.tenantId);
     assert.ok(elapsed >= 2000, `waited ${elapsed} ms, Retry-After was 2 s`);
-    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter(
+    const log = (await fx.emu.control.requests({ tenant: fx.tenant.tenantId, sinceSeq: since })).filter(
       (e) => e.kind === "graph",
     );
     assert.deepEqual(
@@ -153,14 +141,14 @@ describe("faults", () => {
   });
 
   test("a 503 burst is retried until it passes", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
       action: { status: 503, retryAfterSeconds: 1 },
       times: 2,
     });
-    const since = (await emu.control.requests()).at(-1)?.seq ?? 0;
-    await graph.api("/domains").get();
-    const log = (await emu.control.requests({ tenant: tenant.tenantId, sinceSeq: since })).filter(
+    const since = (await fx.emu.control.requests()).at(-1)?.seq ?? 0;
+    await fx.graph.api("/domains").get();
+    const log = (await fx.emu.control.requests({ tenant: fx.tenant.tenantId, sinceSeq: since })).filter(
       (e) => e.kind === "graph",
     );
     assert.deepEqual(
@@ -170,72 +158,72 @@ describe("faults", () => {
   });
 
   test("more 429s than the client retries (3) surface as a GraphError 429", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
       action: { status: 429, retryAfterSeconds: 0 },
       times: 4,
     });
-    const e = await graphFailure(graph.api("/domains").get());
+    const e = await graphFailure(fx.graph.api("/domains").get());
     assert.equal(e.statusCode, 429);
     assert.equal(e.code, "TooManyRequests");
   });
 
   test("a dropped connection fails the call (no HTTP status) and is logged as dropped", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, pathRegex: "^/v1\\.0/domains$" },
       action: { drop: true },
       times: 1,
     });
-    await assert.rejects(graph.api("/domains").get());
-    const log = await emu.control.requests({ tenant: tenant.tenantId });
+    await assert.rejects(fx.graph.api("/domains").get());
+    const log = await fx.emu.control.requests({ tenant: fx.tenant.tenantId });
     assert.equal(log.at(-1)?.outcome, "dropped");
   });
 
   test("added latency delays the answer", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, pathRegex: "^/v1\\.0/organization$" },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, pathRegex: "^/v1\\.0/organization$" },
       action: { delayMs: 400 },
       times: 1,
     });
     const started = Date.now();
-    await graph.api("/organization").get();
+    await fx.graph.api("/organization").get();
     assert.ok(Date.now() - started >= 400);
   });
 
   test("a write failure for one user only", async () => {
-    await emu.control.addFault({
-      match: { tenant: tenant.tenantId, method: "PATCH", pathRegex: `^/v1\\.0/users/${adam.id}$` },
+    await fx.emu.control.addFault({
+      match: { tenant: fx.tenant.tenantId, method: "PATCH", pathRegex: `^/v1\\.0/users/${adam.id}$` },
       action: { status: 500, body: { error: { code: "InternalServerError", message: "boom" } } },
       times: 1,
     });
-    const e = await graphFailure(graph.api(`/users/${adam.id}`).patch({ jobTitle: "x" }));
+    const e = await graphFailure(fx.graph.api(`/users/${adam.id}`).patch({ jobTitle: "x" }));
     assert.equal(e.statusCode, 500);
-    await graph.api(`/users/${alva.id}`).patch({ jobTitle: "y" });
+    await fx.graph.api(`/users/${alva.id}`).patch({ jobTitle: "y" });
   });
 
   test("a rule bound to another tenant does not touch this one", async () => {
-    const rule = await emu.control.addFault({
+    const rule = await fx.emu.control.addFault({
       match: { tenant: randomUUID(), pathRegex: "^/v1\\.0/organization$" },
       action: { status: 503 },
       times: 1,
     });
-    await graph.api("/organization").get();
-    const remaining = (await emu.control.listFaults()).find((f) => f.id === rule.id);
+    await fx.graph.api("/organization").get();
+    const remaining = (await fx.emu.control.listFaults()).find((f) => f.id === rule.id);
     assert.equal(remaining?.hits, 0);
-    await emu.control.removeFault(rule.id);
+    await fx.emu.control.removeFault(rule.id);
   });
 
   test("a throttled token endpoint is retried by @azure/identity", async () => {
-    const t = await createContosoTenant(emu);
+    const t = await createContosoTenant(fx.emu);
     try {
-      await emu.control.addFault({
+      await fx.emu.control.addFault({
         match: { tenant: t.tenantId, method: "POST", pathRegex: "/oauth2/v2\\.0/token$" },
         action: { status: 503, retryAfterSeconds: 1 },
         times: 1,
       });
-      const token = await secretCredential(emu, t).getToken(GRAPH_SCOPE);
+      const token = await secretCredential(fx.emu, t).getToken(GRAPH_SCOPE);
       assert.ok(token.token.length > 0);
-      const log = (await emu.control.requests({ tenant: t.tenantId })).filter((e) =>
+      const log = (await fx.emu.control.requests({ tenant: t.tenantId })).filter((e) =>
         e.path.endsWith("/token"),
       );
       assert.deepEqual(
@@ -243,8 +231,8 @@ describe("faults", () => {
         [503, 200],
       );
     } finally {
-      await emu.control.clearFaults(t.tenantId);
-      await emu.control.deleteTenant(t.tenantId);
+      await fx.emu.control.clearFaults(t.tenantId);
+      await fx.emu.control.deleteTenant(t.tenantId);
     }
   });
 });

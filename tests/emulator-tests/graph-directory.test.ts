@@ -3,34 +3,19 @@ import "./trust-bootstrap";
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import type { Client } from "@microsoft/microsoft-graph-client";
-import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS, ROLE_TEMPLATES } from "../fixtures/seed-scenario";
-import {
-  graphFailure,
-  READER_APP,
-  type TestEmulator,
-  useContosoTenant,
-  graphClient,
-  secretCredential,
-} from "./helpers";
-
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
+import { graphFailure, READER_APP, useContosoTenant, graphClient, secretCredential } from "./helpers";
 
 const gina = CLOUD_USERS.find((u) => u.key === "gina")!;
 const pat = CLOUD_USERS.find((u) => u.key === "pat")!;
 const globalAdmin = ROLE_TEMPLATES.find((r) => r.displayName === "Global Administrator")!;
 const privilegedRoleAdmin = ROLE_TEMPLATES.find((r) => r.displayName === "Privileged Role Administrator")!;
 
-useContosoTenant((f) => {
-  ({ emu, tenant, graph } = f);
-});
+const fx = useContosoTenant();
 
 describe("domains and organization", () => {
   test("GET /domains lists verified and unverified domains with their flags", async () => {
-    const r = (await graph.api("/domains").get()) as { value: Record<string, unknown>[] };
+    const r = (await fx.graph.api("/domains").get()) as { value: Record<string, unknown>[] };
     const pick = r.value.map((d) => [
       d["id"],
       d["isVerified"],
@@ -47,13 +32,13 @@ describe("domains and organization", () => {
   });
 
   test("GET /organization: never synced yet, verified domains only", async () => {
-    const r = (await graph.api("/organization").get()) as { value: Record<string, unknown>[] };
+    const r = (await fx.graph.api("/organization").get()) as { value: Record<string, unknown>[] };
     const org = r.value[0] as {
       id: string;
       onPremisesSyncEnabled: unknown;
       verifiedDomains: { name: string }[];
     };
-    assert.equal(org.id, tenant.tenantId);
+    assert.equal(org.id, fx.tenant.tenantId);
     assert.equal(org.onPremisesSyncEnabled, null);
     assert.deepEqual(
       org.verifiedDomains.map((d) => d.name),
@@ -64,7 +49,7 @@ describe("domains and organization", () => {
 
 describe("directory roles", () => {
   test("active assignments by principalId, and the role definition marks it privileged", async () => {
-    const r = (await graph
+    const r = (await fx.graph
       .api("/roleManagement/directory/roleAssignments")
       .filter(`principalId eq '${gina.id}'`)
       .get()) as {
@@ -73,14 +58,14 @@ describe("directory roles", () => {
     assert.equal(r.value.length, 1);
     assert.equal(r.value[0]?.roleDefinitionId, globalAdmin.id);
     assert.equal(r.value[0]?.directoryScopeId, "/");
-    const def = (await graph
+    const def = (await fx.graph
       .api(`/roleManagement/directory/roleDefinitions/${globalAdmin.id}`)
       .get()) as Record<string, unknown>;
     assert.equal(def["displayName"], "Global Administrator");
     assert.equal(def["isBuiltIn"], true);
     assert.equal(def["isPrivileged"], true);
     assert.equal(def["templateId"], globalAdmin.id);
-    const none = (await graph
+    const none = (await fx.graph
       .api("/roleManagement/directory/roleAssignments")
       .filter(`principalId eq '${pat.id}'`)
       .get()) as { value: unknown[] };
@@ -88,7 +73,7 @@ describe("directory roles", () => {
   });
 
   test("PIM eligibility shows in roleEligibilityScheduleInstances", async () => {
-    const r = (await graph
+    const r = (await fx.graph
       .api("/roleManagement/directory/roleEligibilityScheduleInstances")
       .filter(`principalId eq '${pat.id}'`)
       .get()) as {
@@ -101,22 +86,24 @@ describe("directory roles", () => {
   });
 
   test("memberOf/microsoft.graph.directoryRole: limited information with User.Read.All, full with Directory.Read.All", async () => {
-    const limited = (await graph.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as {
+    const limited = (await fx.graph
+      .api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`)
+      .get()) as {
       value: Record<string, unknown>[];
     };
     assert.equal(limited.value.length, 1);
     assert.deepEqual(Object.keys(limited.value[0] ?? {}).sort(), ["@odata.type", "id"]);
 
     const clientId = randomUUID();
-    await emu.control.addApp(tenant.tenantId, {
+    await fx.emu.control.addApp(fx.tenant.tenantId, {
       clientId,
       displayName: "directory reader",
       secret: "dir-reader",
       roles: ["Directory.Read.All"],
     });
     const reader = graphClient(
-      emu,
-      secretCredential(emu, await emu.control.getTenant(tenant.tenantId), "directory reader"),
+      fx.emu,
+      secretCredential(fx.emu, await fx.emu.control.getTenant(fx.tenant.tenantId), "directory reader"),
     );
     const full = (await reader.api(`/users/${gina.id}/memberOf/microsoft.graph.directoryRole`).get()) as {
       value: Record<string, unknown>[];
@@ -126,7 +113,7 @@ describe("directory roles", () => {
   });
 
   test("reading role assignments needs RoleManagement permissions: the reporter gets 403", async () => {
-    const reporter = graphClient(emu, secretCredential(emu, tenant, READER_APP));
+    const reporter = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant, READER_APP));
     const e = await graphFailure(
       reporter.api("/roleManagement/directory/roleAssignments").filter(`principalId eq '${gina.id}'`).get(),
     );
@@ -135,22 +122,22 @@ describe("directory roles", () => {
   });
 
   test("role changes made through the control API are visible right away", async () => {
-    await emu.control.assignRole(tenant.tenantId, {
+    await fx.emu.control.assignRole(fx.tenant.tenantId, {
       principalId: pat.id,
       role: "User Administrator",
       kind: "active",
     });
-    const r = (await graph
+    const r = (await fx.graph
       .api("/roleManagement/directory/roleAssignments")
       .filter(`principalId eq '${pat.id}'`)
       .get()) as { value: unknown[] };
     assert.equal(r.value.length, 1);
-    await emu.control.removeRole(tenant.tenantId, {
+    await fx.emu.control.removeRole(fx.tenant.tenantId, {
       principalId: pat.id,
       role: "User Administrator",
       kind: "active",
     });
-    const after = (await graph
+    const after = (await fx.graph
       .api("/roleManagement/directory/roleAssignments")
       .filter(`principalId eq '${pat.id}'`)
       .get()) as { value: unknown[] };
@@ -160,10 +147,10 @@ describe("directory roles", () => {
 
 describe("onPremisesSynchronization", () => {
   test("app-only callers are refused (no application permission exists); features are read through the control API", async () => {
-    const e = await graphFailure(graph.api("/directory/onPremisesSynchronization").get());
+    const e = await graphFailure(fx.graph.api("/directory/onPremisesSynchronization").get());
     assert.equal(e.statusCode, 403);
     assert.equal(e.code, "Authorization_RequestDenied");
-    const features = await emu.control.getFeatures(tenant.tenantId);
+    const features = await fx.emu.control.getFeatures(fx.tenant.tenantId);
     assert.equal(features.softMatchOnUpnEnabled, true);
     assert.equal(features.blockSoftMatchEnabled, false);
   });

@@ -11,18 +11,7 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CloudUserInput } from "../emulator/model";
 import type { TenantCreated } from "../emulator/store";
 import { CLOUD_USERS, CONTOSO_DOMAINS } from "../fixtures/seed-scenario";
-import {
-  graphFailure,
-  READER_APP,
-  type TestEmulator,
-  useContosoTenant,
-  graphClient,
-  secretCredential,
-} from "./helpers";
-
-let emu: TestEmulator;
-let tenant: TenantCreated;
-let graph: Client;
+import { graphFailure, READER_APP, useContosoTenant, graphClient, secretCredential } from "./helpers";
 
 function seedUser(key: string): (typeof CLOUD_USERS)[number] {
   const u = CLOUD_USERS.find((x) => x.key === key);
@@ -30,36 +19,36 @@ function seedUser(key: string): (typeof CLOUD_USERS)[number] {
   return u;
 }
 
-useContosoTenant((f) => {
-  ({ emu, tenant, graph } = f);
-});
+const fx = useContosoTenant();
 
 describe("authentication and permissions", () => {
   test("without customHosts the Graph client sends no token to the emulator: 401 InvalidAuthenticationToken", async () => {
-    await emu.control.clearRequests(tenant.tenantId);
-    const client = graphClient(emu, secretCredential(emu, tenant), { customHosts: null });
+    await fx.emu.control.clearRequests(fx.tenant.tenantId);
+    const client = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant), { customHosts: null });
     const e = await graphFailure(client.api("/users").get());
     assert.equal(e.statusCode, 401);
     assert.equal(e.code, "InvalidAuthenticationToken");
     assert.equal(e.message, "Access token is empty.");
-    const log = await emu.control.requests({ tenant: tenant.tenantId });
+    const log = await fx.emu.control.requests({ tenant: fx.tenant.tenantId });
     assert.equal(log.length, 0, "no token was requested and the Graph call carried no tenant");
   });
 
   test("customHosts with host:port does not match either (the client compares host names without port)", async () => {
-    const hostWithPort = new URL(emu.baseUrl).host;
-    const client = graphClient(emu, secretCredential(emu, tenant), { customHosts: new Set([hostWithPort]) });
+    const hostWithPort = new URL(fx.emu.baseUrl).host;
+    const client = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant), {
+      customHosts: new Set([hostWithPort]),
+    });
     const e = await graphFailure(client.api("/users").get());
     assert.equal(e.statusCode, 401);
   });
 
   test("with customHosts = host name the call is authenticated", async () => {
-    const r = (await graph.api("/users").top(1).get()) as { value: unknown[] };
+    const r = (await fx.graph.api("/users").top(1).get()) as { value: unknown[] };
     assert.equal(r.value.length, 1);
   });
 
   test("the read-only reporter (User.Read.All) can read users but not PATCH them: 403 Authorization_RequestDenied", async () => {
-    const reporter = graphClient(emu, secretCredential(emu, tenant, READER_APP));
+    const reporter = graphClient(fx.emu, secretCredential(fx.emu, fx.tenant, READER_APP));
     const adam = seedUser("adam");
     const read = (await reporter.api(`/users/${adam.id}`).get()) as { userPrincipalName: string };
     assert.equal(read.userPrincipalName, adam.userPrincipalName);
@@ -74,7 +63,7 @@ describe("authentication and permissions", () => {
 
 describe("reading users", () => {
   test("without $select Graph's default property set comes back: no onPremises*, no proxyAddresses", async () => {
-    const r = (await graph.api(`/users/${seedUser("sam").id}`).get()) as Record<string, unknown>;
+    const r = (await fx.graph.api(`/users/${seedUser("sam").id}`).get()) as Record<string, unknown>;
     assert.deepEqual(
       Object.keys(r)
         .filter((k) => !k.startsWith("@odata"))
@@ -98,7 +87,7 @@ describe("reading users", () => {
 
   test("$select returns exactly the selected properties", async () => {
     const sam = seedUser("sam");
-    const r = (await graph
+    const r = (await fx.graph
       .api(`/users/${sam.userPrincipalName}`)
       .select(["id", "onPremisesImmutableId", "proxyAddresses", "onPremisesSyncEnabled"])
       .get()) as Record<string, unknown>;
@@ -116,7 +105,7 @@ describe("reading users", () => {
   });
 
   test("an unknown user is 404 Request_ResourceNotFound", async () => {
-    const e = await graphFailure(graph.api("/users/nobody@contoso.com").get());
+    const e = await graphFailure(fx.graph.api("/users/nobody@contoso.com").get());
     assert.equal(e.statusCode, 404);
     assert.equal(e.code, "Request_ResourceNotFound");
     assert.equal(
@@ -127,7 +116,7 @@ describe("reading users", () => {
 
   test("$filter on proxyAddresses/any finds the owner of a primary SMTP address", async () => {
     const alva = seedUser("alva");
-    const r = (await graph
+    const r = (await fx.graph
       .api("/users")
       .filter("proxyAddresses/any(p:p eq 'SMTP:alva.wood@contoso.com')")
       .select(["id", "proxyAddresses"])
@@ -136,7 +125,7 @@ describe("reading users", () => {
       r.value.map((u) => u.id),
       [alva.id],
     );
-    const none = (await graph
+    const none = (await fx.graph
       .api("/users")
       .filter("proxyAddresses/any(p:p eq 'SMTP:nobody@contoso.com')")
       .get()) as { value: unknown[] };
@@ -144,7 +133,7 @@ describe("reading users", () => {
   });
 
   test("$filter with and/or, eq on several properties, startswith, and '' escaping", async () => {
-    await emu.control.addUsers(tenant.tenantId, [
+    await fx.emu.control.addUsers(fx.tenant.tenantId, [
       {
         key: "oneil",
         id: randomUUID(),
@@ -156,20 +145,23 @@ describe("reading users", () => {
         employeeId: "E9001",
       },
     ]);
-    const byUpn = (await graph.api("/users").filter("userPrincipalName eq 'o''neil@contoso.com'").get()) as {
+    const byUpn = (await fx.graph
+      .api("/users")
+      .filter("userPrincipalName eq 'o''neil@contoso.com'")
+      .get()) as {
       value: { displayName: string }[];
     };
     assert.deepEqual(
       byUpn.value.map((u) => u.displayName),
       ["Sean O'Neil"],
     );
-    const or = (await graph
+    const or = (await fx.graph
       .api("/users")
       .filter("employeeId eq 'E1001' or mailNickname eq 'chen.li' or startswith(displayName,'Bruno')")
       .select(["employeeId"])
       .get()) as { value: { employeeId: string }[] };
     assert.deepEqual(or.value.map((u) => u.employeeId).sort(), ["E1001", "E1003", "E1004"]);
-    const and = (await graph
+    const and = (await fx.graph
       .api("/users")
       .filter(
         `onPremisesImmutableId eq '${seedUser("sam").onPremisesImmutableId}' and mail eq 'sam.taylor@contoso.com'`,
@@ -179,7 +171,7 @@ describe("reading users", () => {
   });
 
   test("advanced operators need ConsistencyLevel: eventual and $count=true (documented 400 otherwise)", async () => {
-    const e = await graphFailure(graph.api("/users").filter("endswith(mail,'@fabrikam.com')").get());
+    const e = await graphFailure(fx.graph.api("/users").filter("endswith(mail,'@fabrikam.com')").get());
     assert.equal(e.statusCode, 400);
     assert.equal(e.code, "Request_UnsupportedQuery");
     assert.match(
@@ -187,10 +179,10 @@ describe("reading users", () => {
       /^Operator 'endsWith' is not supported because the required parameters might be missing/,
     );
     const ne = await graphFailure(
-      graph.api("/users").filter("onPremisesSyncEnabled ne true").count(true).get(),
+      fx.graph.api("/users").filter("onPremisesSyncEnabled ne true").count(true).get(),
     );
     assert.equal(ne.statusCode, 400, "$count=true alone is not enough");
-    const ok = (await graph
+    const ok = (await fx.graph
       .api("/users")
       .header("ConsistencyLevel", "eventual")
       .count(true)
@@ -201,7 +193,7 @@ describe("reading users", () => {
       ok.value.map((u) => u.id),
       [seedUser("fiona").id],
     );
-    const search = await graphFailure(graph.api("/users").search('"displayName:Alva"').get());
+    const search = await graphFailure(fx.graph.api("/users").search('"displayName:Alva"').get());
     assert.equal(search.statusCode, 400);
     assert.equal(
       search.message,
@@ -210,11 +202,11 @@ describe("reading users", () => {
   });
 
   test("$top=1000 is refused; 999 is the maximum page size", async () => {
-    const e = await graphFailure(graph.api("/users").top(1000).get());
+    const e = await graphFailure(fx.graph.api("/users").top(1000).get());
     assert.equal(e.statusCode, 400);
     assert.equal(e.code, "Request_UnsupportedQuery");
     assert.equal(e.message, "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive.");
-    const r = (await graph.api("/users").top(999).get()) as { value: unknown[] };
+    const r = (await fx.graph.api("/users").top(999).get()) as { value: unknown[] };
     assert.ok(r.value.length > 50);
   });
 });
@@ -224,7 +216,7 @@ describe("paging through 2,500 users", () => {
   let bigGraph: Client;
 
   before(async () => {
-    big = await emu.control.createTenant({
+    big = await fx.emu.control.createTenant({
       tenantId: randomUUID(),
       displayName: "Paging",
       domains: CONTOSO_DOMAINS,
@@ -245,12 +237,12 @@ describe("paging through 2,500 users", () => {
         mailNickname: `user${i}`,
       });
     }
-    await emu.control.addUsers(big.tenantId, users);
-    bigGraph = graphClient(emu, secretCredential(emu, big, "pager"));
+    await fx.emu.control.addUsers(big.tenantId, users);
+    bigGraph = graphClient(fx.emu, secretCredential(fx.emu, big, "pager"));
   });
 
   after(async () => {
-    await emu.control.deleteTenant(big.tenantId);
+    await fx.emu.control.deleteTenant(big.tenantId);
   });
 
   async function readAll(first: string, top?: number): Promise<{ ids: string[]; pages: number[] }> {
@@ -279,11 +271,11 @@ describe("paging through 2,500 users", () => {
   });
 
   test("$top=999 gives three pages and the request log shows three calls", async () => {
-    await emu.control.clearRequests(big.tenantId);
+    await fx.emu.control.clearRequests(big.tenantId);
     const { ids, pages } = await readAll("/users", 999);
     assert.deepEqual(pages, [999, 999, 502]);
     assert.equal(new Set(ids).size, 2500);
-    const log = await emu.control.requests({ tenant: big.tenantId });
+    const log = await fx.emu.control.requests({ tenant: big.tenantId });
     const calls = log.filter((e) => e.kind === "graph");
     assert.equal(calls.length, 3);
     assert.ok(calls.slice(1).every((e) => e.query.includes("$skiptoken=") && e.query.includes("$top=999")));
@@ -298,15 +290,19 @@ describe("paging through 2,500 users", () => {
 describe("updating users", () => {
   test("read-only properties are refused: proxyAddresses, onPremisesSyncEnabled", async () => {
     const id = seedUser("adam").id;
-    const e = await graphFailure(graph.api(`/users/${id}`).patch({ proxyAddresses: ["SMTP:x@contoso.com"] }));
+    const e = await graphFailure(
+      fx.graph.api(`/users/${id}`).patch({ proxyAddresses: ["SMTP:x@contoso.com"] }),
+    );
     assert.equal(e.statusCode, 400);
     assert.equal(e.message, "Property 'proxyAddresses' is read-only and cannot be set.");
-    const e2 = await graphFailure(graph.api(`/users/${id}`).patch({ onPremisesSyncEnabled: true }));
+    const e2 = await graphFailure(fx.graph.api(`/users/${id}`).patch({ onPremisesSyncEnabled: true }));
     assert.equal(e2.message, "Property 'onPremisesSyncEnabled' is read-only and cannot be set.");
   });
 
   test("AD-mastered properties of a synced user are refused", async () => {
-    const e = await graphFailure(graph.api(`/users/${seedUser("sam").id}`).patch({ displayName: "Samuel" }));
+    const e = await graphFailure(
+      fx.graph.api(`/users/${seedUser("sam").id}`).patch({ displayName: "Samuel" }),
+    );
     assert.equal(e.statusCode, 400);
     assert.equal(e.code, "Request_BadRequest");
     assert.equal(
@@ -314,24 +310,26 @@ describe("updating users", () => {
       "Unable to update the specified properties for objects that have originated within an external service.",
     );
     const e2 = await graphFailure(
-      graph.api(`/users/${seedUser("sam").id}`).patch({ onPremisesImmutableId: "eFY0Erya8N4SNFZ4mrze8A==" }),
+      fx.graph
+        .api(`/users/${seedUser("sam").id}`)
+        .patch({ onPremisesImmutableId: "eFY0Erya8N4SNFZ4mrze8A==" }),
     );
     assert.equal(e2.statusCode, 400);
   });
 
   test("onPremisesImmutableId: set on a cloud user, unique across the tenant, no '_' or '$'", async () => {
     const chen = seedUser("chen");
-    const status = await graph
+    const status = await fx.graph
       .api(`/users/${chen.id}`)
       .patch({ onPremisesImmutableId: "bAr/a1Wci02i5Ds/PA8dLg==" });
     assert.equal(status, undefined, "204 No Content");
-    const r = (await graph.api(`/users/${chen.id}`).select("onPremisesImmutableId").get()) as {
+    const r = (await fx.graph.api(`/users/${chen.id}`).select("onPremisesImmutableId").get()) as {
       onPremisesImmutableId: string;
     };
     assert.equal(r.onPremisesImmutableId, "bAr/a1Wci02i5Ds/PA8dLg==");
 
     const taken = await graphFailure(
-      graph
+      fx.graph
         .api(`/users/${seedUser("dana").id}`)
         .patch({ onPremisesImmutableId: seedUser("sam").onPremisesImmutableId }),
     );
@@ -342,7 +340,9 @@ describe("updating users", () => {
     );
 
     const base64url = await graphFailure(
-      graph.api(`/users/${seedUser("dana").id}`).patch({ onPremisesImmutableId: "bAr_a1Wci02i5Ds_PA8dLg==" }),
+      fx.graph
+        .api(`/users/${seedUser("dana").id}`)
+        .patch({ onPremisesImmutableId: "bAr_a1Wci02i5Ds_PA8dLg==" }),
     );
     assert.equal(base64url.statusCode, 400);
     assert.equal(
@@ -353,7 +353,9 @@ describe("updating users", () => {
 
   test("a privileged user's sensitive properties cannot be changed by an app: 403", async () => {
     const e = await graphFailure(
-      graph.api(`/users/${seedUser("gina").id}`).patch({ onPremisesImmutableId: "AAAAAAAAAAAAAAAAAAAAAA==" }),
+      fx.graph
+        .api(`/users/${seedUser("gina").id}`)
+        .patch({ onPremisesImmutableId: "AAAAAAAAAAAAAAAAAAAAAA==" }),
     );
     assert.equal(e.statusCode, 403);
     assert.equal(e.code, "Authorization_RequestDenied");
@@ -362,7 +364,7 @@ describe("updating users", () => {
   test("userPrincipalName must use a verified domain and be unique", async () => {
     const id = seedUser("olivia").id;
     const unverified = await graphFailure(
-      graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@contoso.net" }),
+      fx.graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@contoso.net" }),
     );
     assert.equal(unverified.statusCode, 400);
     assert.equal(
@@ -370,21 +372,21 @@ describe("updating users", () => {
       "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
     );
     const taken = await graphFailure(
-      graph.api(`/users/${id}`).patch({ userPrincipalName: "ADAM.anderson@contoso.com" }),
+      fx.graph.api(`/users/${id}`).patch({ userPrincipalName: "ADAM.anderson@contoso.com" }),
     );
     assert.equal(
       taken.message,
       "Another object with the same value for property userPrincipalName already exists.",
     );
-    await graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@fabrikam.com" });
-    const r = (await graph.api(`/users/${id}`).get()) as { userPrincipalName: string };
+    await fx.graph.api(`/users/${id}`).patch({ userPrincipalName: "olivia@fabrikam.com" });
+    const r = (await fx.graph.api(`/users/${id}`).get()) as { userPrincipalName: string };
     assert.equal(r.userPrincipalName, "olivia@fabrikam.com");
   });
 
   test("setting mail makes it the primary SMTP and demotes the old primary", async () => {
     const dana = seedUser("dana");
-    await graph.api(`/users/${dana.id}`).patch({ mail: "dana@fabrikam.com" });
-    const r = (await graph.api(`/users/${dana.id}`).select(["mail", "proxyAddresses"]).get()) as {
+    await fx.graph.api(`/users/${dana.id}`).patch({ mail: "dana@fabrikam.com" });
+    const r = (await fx.graph.api(`/users/${dana.id}`).select(["mail", "proxyAddresses"]).get()) as {
       mail: string;
       proxyAddresses: string[];
     };
@@ -398,8 +400,8 @@ describe("updating users", () => {
 
   test("mail equal to another object's proxy address: mail is updated, no proxy is added (G1)", async () => {
     const bruno = seedUser("bruno");
-    await graph.api(`/users/${bruno.id}`).patch({ mail: "alva.wood@contoso.com" });
-    const r = (await graph.api(`/users/${bruno.id}`).select(["mail", "proxyAddresses"]).get()) as {
+    await fx.graph.api(`/users/${bruno.id}`).patch({ mail: "alva.wood@contoso.com" });
+    const r = (await fx.graph.api(`/users/${bruno.id}`).select(["mail", "proxyAddresses"]).get()) as {
       mail: string;
       proxyAddresses: string[];
     };
@@ -408,7 +410,7 @@ describe("updating users", () => {
   });
 
   test("PATCH of an unknown user is 404", async () => {
-    const e = await graphFailure(graph.api(`/users/${randomUUID()}`).patch({ jobTitle: "x" }));
+    const e = await graphFailure(fx.graph.api(`/users/${randomUUID()}`).patch({ jobTitle: "x" }));
     assert.equal(e.statusCode, 404);
   });
 });

@@ -55,7 +55,7 @@ export function createContosoTenant(
   return emu.control.createTenant({ ...contosoTenantSeed({ tenantId: randomUUID() }), ...patch });
 }
 
-/** What a test file working on one fresh Contoso tenant uses (set by the `before` hook). */
+/** What a test file working on one fresh Contoso tenant uses; the fields are set by the `before` hook. */
 export interface TenantFixture {
   emu: TestEmulator;
   tenant: TenantCreated;
@@ -65,28 +65,29 @@ export interface TenantFixture {
 
 /**
  * The setup every emulator test file shares: before its tests, the emulator, a fresh Contoso tenant
- * (seed changed by `patch`) and the provider app's Graph client, handed to `bind` (the file keeps
- * them in its own variables) and then `prepare` (extra roles, users, a warm token); after them, the
- * tenant is deleted and the emulator closed. `tenantMayBeGone`: a test deletes the tenant itself.
+ * (seed changed by `patch`) and the provider app's Graph client, then `prepare` (extra roles, users,
+ * a warm token); after them, the tenant is deleted and the emulator closed. `tenantMayBeGone`: a
+ * test deletes the tenant itself. Read the returned fixture's fields inside hooks and tests only.
  */
 export function useContosoTenant(
-  bind: (fixture: TenantFixture) => void,
   options: { patch?: Partial<TenantSeed>; prepare?: () => Promise<unknown>; tenantMayBeGone?: boolean } = {},
-): void {
-  let fixture: TenantFixture | undefined;
+): TenantFixture {
+  const fixture = {} as TenantFixture;
+  let ready = false;
   before(async () => {
-    const emu = await startTestEmulator();
-    const tenant = await createContosoTenant(emu, options.patch);
-    fixture = { emu, tenant, graph: graphClient(emu, secretCredential(emu, tenant)) };
-    bind(fixture);
+    fixture.emu = await startTestEmulator();
+    fixture.tenant = await createContosoTenant(fixture.emu, options.patch);
+    fixture.graph = graphClient(fixture.emu, secretCredential(fixture.emu, fixture.tenant));
+    ready = true;
     await options.prepare?.();
   });
   after(async () => {
-    if (fixture === undefined) return;
+    if (!ready) return;
     const deleted = fixture.emu.control.deleteTenant(fixture.tenant.tenantId);
     await (options.tenantMayBeGone ? deleted.catch(() => undefined) : deleted);
     await fixture.emu.close();
   });
+  return fixture;
 }
 
 export function app(tenant: TenantCreated, displayName: string): CreatedApp {

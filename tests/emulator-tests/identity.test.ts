@@ -18,7 +18,6 @@ import {
 } from "@azure/identity";
 import { signJwt } from "../emulator/jwt";
 import { generateAppCertificate } from "../emulator/pki";
-import type { TenantCreated } from "../emulator/store";
 import {
   app,
   CERT_APP,
@@ -32,17 +31,12 @@ import {
   rawRequest,
   SECRET_APP,
   secretCredential,
-  type TestEmulator,
   useContosoTenant,
 } from "./helpers";
 
-let emu: TestEmulator;
-let tenant: TenantCreated;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-identity-"));
 
-useContosoTenant((f) => {
-  ({ emu, tenant } = f);
-});
+const fx = useContosoTenant();
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -52,29 +46,29 @@ function tokenRequests(entries: { path: string; method: string }[]): number {
 
 describe("client secret", () => {
   test("ClientSecretCredential gets a Graph token carrying the app's granted permissions", async () => {
-    await emu.control.clearRequests(tenant.tenantId);
-    const token = await secretCredential(emu, tenant).getToken(GRAPH_SCOPE);
+    await fx.emu.control.clearRequests(fx.tenant.tenantId);
+    const token = await secretCredential(fx.emu, fx.tenant).getToken(GRAPH_SCOPE);
     const claims = jwtClaims(token.token);
     assert.equal(claims["aud"], "https://graph.microsoft.com");
-    assert.equal(claims["tid"], tenant.tenantId);
-    assert.equal(claims["appid"], app(tenant, SECRET_APP).clientId);
+    assert.equal(claims["tid"], fx.tenant.tenantId);
+    assert.equal(claims["appid"], app(fx.tenant, SECRET_APP).clientId);
     assert.deepEqual(claims["roles"], PROVIDER_ROLES);
     assert.ok(token.expiresOnTimestamp > Date.now() + 3000 * 1000, "default lifetime is about an hour");
-    const log = await emu.control.requests({ tenant: tenant.tenantId });
+    const log = await fx.emu.control.requests({ tenant: fx.tenant.tenantId });
     assert.deepEqual(
-      log.map((e) => `${e.method} ${e.path.replace(tenant.tenantId, "{tenant}")} ${e.status}`),
+      log.map((e) => `${e.method} ${e.path.replace(fx.tenant.tenantId, "{tenant}")} ${e.status}`),
       ["GET /{tenant}/v2.0/.well-known/openid-configuration 200", "POST /{tenant}/oauth2/v2.0/token 200"],
     );
   });
 
   test("a wrong secret fails with AADSTS7000215 (401 invalid_client) as @azure/identity reports it", async () => {
-    await emu.control.clearRequests(tenant.tenantId);
-    const a = app(tenant, SECRET_APP);
+    await fx.emu.control.clearRequests(fx.tenant.tenantId);
+    const a = app(fx.tenant, SECRET_APP);
     const credential = new ClientSecretCredential(
-      tenant.tenantId,
+      fx.tenant.tenantId,
       a.clientId,
       "not-the-secret",
-      identityOptions(emu),
+      identityOptions(fx.emu),
     );
     await assert.rejects(credential.getToken(GRAPH_SCOPE), (error: Error) => {
       // @azure/identity 4.13 maps MSAL's ServerError to AuthenticationRequiredError (msal/utils.js handleMsalError).
@@ -83,7 +77,7 @@ describe("client secret", () => {
       assert.match(error.message, /AADSTS7000215: Invalid client secret provided/);
       return true;
     });
-    const log = await emu.control.requests({ tenant: tenant.tenantId });
+    const log = await fx.emu.control.requests({ tenant: fx.tenant.tenantId });
     assert.deepEqual(
       log.filter((e) => e.path.endsWith("/token")).map((e) => e.status),
       [401],
@@ -92,10 +86,10 @@ describe("client secret", () => {
 
   test("an unknown client id fails with AADSTS700016", async () => {
     const credential = new ClientSecretCredential(
-      tenant.tenantId,
+      fx.tenant.tenantId,
       crypto.randomUUID(),
       "x",
-      identityOptions(emu),
+      identityOptions(fx.emu),
     );
     await assert.rejects(
       credential.getToken(GRAPH_SCOPE),
@@ -104,83 +98,91 @@ describe("client secret", () => {
   });
 
   test("an unknown tenant fails at metadata discovery (AADSTS90002)", async () => {
-    const a = app(tenant, SECRET_APP);
+    const a = app(fx.tenant, SECRET_APP);
     const unknown = crypto.randomUUID();
-    await emu.control.clearRequests(unknown);
-    const credential = new ClientSecretCredential(unknown, a.clientId, a.secret ?? "", identityOptions(emu));
+    await fx.emu.control.clearRequests(unknown);
+    const credential = new ClientSecretCredential(
+      unknown,
+      a.clientId,
+      a.secret ?? "",
+      identityOptions(fx.emu),
+    );
     await assert.rejects(credential.getToken(GRAPH_SCOPE), (error: Error) => {
       assert.equal(error.name, "CredentialUnavailableError");
       assert.match(error.message, /endpoints_resolution_error|openid/i);
       return true;
     });
-    const log = await emu.control.requests({ tenant: unknown });
+    const log = await fx.emu.control.requests({ tenant: unknown });
     assert.ok(
       log.length >= 1 && log.every((e) => e.status === 400 && e.path.endsWith("/openid-configuration")),
     );
   });
 
   test("tokens are cached until near expiry: one token request for several Graph calls", async () => {
-    const t = await createContosoTenant(emu);
+    const t = await createContosoTenant(fx.emu);
     try {
-      const client = graphClient(emu, secretCredential(emu, t));
+      const client = graphClient(fx.emu, secretCredential(fx.emu, t));
       await client.api("/organization").get();
       await client.api("/domains").get();
-      const log = await emu.control.requests({ tenant: t.tenantId });
+      const log = await fx.emu.control.requests({ tenant: t.tenantId });
       assert.equal(tokenRequests(log), 1);
       assert.equal(log.filter((e) => e.kind === "graph" && e.status === 200).length, 2);
     } finally {
-      await emu.control.deleteTenant(t.tenantId);
+      await fx.emu.control.deleteTenant(t.tenantId);
     }
   });
 
   test("with a short token lifetime the credential renews: a second token request, both Graph calls succeed", async () => {
-    const t = await createContosoTenant(emu, { tokenLifetimeSeconds: 2 });
+    const t = await createContosoTenant(fx.emu, { tokenLifetimeSeconds: 2 });
     try {
-      const client = graphClient(emu, secretCredential(emu, t));
+      const client = graphClient(fx.emu, secretCredential(fx.emu, t));
       await client.api("/organization").get();
       await sleep(2100);
       await client.api("/organization").get();
-      const log = await emu.control.requests({ tenant: t.tenantId });
+      const log = await fx.emu.control.requests({ tenant: t.tenantId });
       assert.equal(tokenRequests(log), 2);
       assert.deepEqual(
         log.filter((e) => e.kind === "graph").map((e) => e.status),
         [200, 200],
       );
     } finally {
-      await emu.control.deleteTenant(t.tenantId);
+      await fx.emu.control.deleteTenant(t.tenantId);
     }
   });
 
   test("an expired token is refused by Graph with 401 InvalidAuthenticationToken", async () => {
-    const t = await createContosoTenant(emu, { tokenLifetimeSeconds: 3 });
+    const t = await createContosoTenant(fx.emu, { tokenLifetimeSeconds: 3 });
     try {
-      const token = await secretCredential(emu, t).getToken(GRAPH_SCOPE);
-      assert.equal((await rawRequest(emu, "GET", "/v1.0/organization", { token: token.token })).status, 200);
+      const token = await secretCredential(fx.emu, t).getToken(GRAPH_SCOPE);
+      assert.equal(
+        (await rawRequest(fx.emu, "GET", "/v1.0/organization", { token: token.token })).status,
+        200,
+      );
       await sleep(3100); // exp = issue second + 3
-      const r = await rawRequest(emu, "GET", "/v1.0/organization", { token: token.token });
+      const r = await rawRequest(fx.emu, "GET", "/v1.0/organization", { token: token.token });
       assert.equal(r.status, 401);
       const body = r.body as { error: { code: string; message: string } };
       assert.equal(body.error.code, "InvalidAuthenticationToken");
       assert.equal(body.error.message, "Lifetime validation failed, the token is expired.");
     } finally {
-      await emu.control.deleteTenant(t.tenantId);
+      await fx.emu.control.deleteTenant(t.tenantId);
     }
   });
 });
 
 describe("certificate", () => {
   test("ClientCertificateCredential signs a client assertion the emulator verifies", async () => {
-    const a = app(tenant, CERT_APP);
+    const a = app(fx.tenant, CERT_APP);
     assert.ok(
       a.certificatePem && a.privateKeyPem,
       "the seed result exposes the generated certificate and key",
     );
-    await emu.control.clearRequests(tenant.tenantId);
+    await fx.emu.control.clearRequests(fx.tenant.tenantId);
     const credential = new ClientCertificateCredential(
-      tenant.tenantId,
+      fx.tenant.tenantId,
       a.clientId,
       { certificate: `${a.certificatePem}\n${a.privateKeyPem}` },
-      identityOptions(emu),
+      identityOptions(fx.emu),
     );
     const token = await credential.getToken(GRAPH_SCOPE);
     const claims = jwtClaims(token.token);
@@ -189,13 +191,13 @@ describe("certificate", () => {
   });
 
   test("a certificate not registered on the app fails with AADSTS700027", async () => {
-    const a = app(tenant, CERT_APP);
+    const a = app(fx.tenant, CERT_APP);
     const other = await generateAppCertificate("not registered");
     const credential = new ClientCertificateCredential(
-      tenant.tenantId,
+      fx.tenant.tenantId,
       a.clientId,
       { certificate: `${other.certificatePem}\n${other.privateKeyPem}` },
-      identityOptions(emu),
+      identityOptions(fx.emu),
     );
     await assert.rejects(
       credential.getToken(GRAPH_SCOPE),
@@ -222,32 +224,32 @@ describe("workload identity federation", () => {
   }
 
   before(async () => {
-    await emu.control.registerFederatedIssuer(issuer, [
+    await fx.emu.control.registerFederatedIssuer(issuer, [
       { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" },
     ]);
   });
 
   test("WorkloadIdentityCredential exchanges an external assertion for a Graph token", async () => {
-    const a = app(tenant, OIDC_APP);
+    const a = app(fx.tenant, OIDC_APP);
     const tokenFilePath = writeAssertion({ sub: a.federated?.subject });
     const credential = new WorkloadIdentityCredential({
-      tenantId: tenant.tenantId,
+      tenantId: fx.tenant.tenantId,
       clientId: a.clientId,
       tokenFilePath,
-      ...identityOptions(emu),
+      ...identityOptions(fx.emu),
     });
     const token = await credential.getToken(GRAPH_SCOPE);
     assert.equal(jwtClaims(token.token)["appid"], a.clientId);
   });
 
   test("an assertion for another subject fails with AADSTS700213", async () => {
-    const a = app(tenant, OIDC_APP);
+    const a = app(fx.tenant, OIDC_APP);
     const tokenFilePath = writeAssertion({ sub: "repo:contoso/identity:pull_request" });
     const credential = new WorkloadIdentityCredential({
-      tenantId: tenant.tenantId,
+      tenantId: fx.tenant.tenantId,
       clientId: a.clientId,
       tokenFilePath,
-      ...identityOptions(emu),
+      ...identityOptions(fx.emu),
     });
     await assert.rejects(
       credential.getToken(GRAPH_SCOPE),
@@ -256,7 +258,7 @@ describe("workload identity federation", () => {
   });
 
   test("an assertion signed by a key the issuer did not publish fails with AADSTS700027", async () => {
-    const a = app(tenant, OIDC_APP);
+    const a = app(fx.tenant, OIDC_APP);
     const now = Math.floor(Date.now() / 1000);
     const stranger = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     const jwt = signJwt(
@@ -274,10 +276,10 @@ describe("workload identity federation", () => {
     const tokenFilePath = path.join(tmp, "forged.jwt");
     fs.writeFileSync(tokenFilePath, jwt);
     const credential = new WorkloadIdentityCredential({
-      tenantId: tenant.tenantId,
+      tenantId: fx.tenant.tenantId,
       clientId: a.clientId,
       tokenFilePath,
-      ...identityOptions(emu),
+      ...identityOptions(fx.emu),
     });
     await assert.rejects(
       credential.getToken(GRAPH_SCOPE),

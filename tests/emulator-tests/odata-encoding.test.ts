@@ -9,11 +9,8 @@ import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import type { CloudUserInput } from "../emulator/model";
-import type { TenantCreated } from "../emulator/store";
-import { GRAPH_SCOPE, rawRequest, secretCredential, type TestEmulator, useContosoTenant } from "./helpers";
+import { GRAPH_SCOPE, rawRequest, secretCredential, useContosoTenant } from "./helpers";
 
-let emu: TestEmulator;
-let tenant: TenantCreated;
 let token: string;
 
 function user(key: string, mail: string): CloudUserInput {
@@ -37,20 +34,15 @@ const PCT = user("pct", "x%27y@contoso.com");
 const QUOTE = user("quote", "o'brien@contoso.com");
 const HASH = user("hash", "h#1&2;3@contoso.com");
 
-useContosoTenant(
-  (f) => {
-    ({ emu, tenant } = f);
+const fx = useContosoTenant({
+  prepare: async () => {
+    await fx.emu.control.addUsers(fx.tenant.tenantId, [PLUS, PLUS2, SPACE, PCT, QUOTE, HASH]);
+    token = (await secretCredential(fx.emu, fx.tenant).getToken(GRAPH_SCOPE)).token;
   },
-  {
-    prepare: async () => {
-      await emu.control.addUsers(tenant.tenantId, [PLUS, PLUS2, SPACE, PCT, QUOTE, HASH]);
-      token = (await secretCredential(emu, tenant).getToken(GRAPH_SCOPE)).token;
-    },
-  },
-);
+});
 
 async function query(rawQuery: string): Promise<{ status: number; ids: string[]; body: unknown }> {
-  const r = await rawRequest(emu, "GET", `/v1.0/users?${rawQuery}`, { token });
+  const r = await rawRequest(fx.emu, "GET", `/v1.0/users?${rawQuery}`, { token });
   const body = r.body as { value?: { id: string }[] };
   return { status: r.status, ids: (body.value ?? []).map((u) => u.id).sort(), body };
 }
@@ -106,13 +98,13 @@ describe("$filter decoding", () => {
     assert.ok(next);
     assert.doesNotMatch(next, /\+/, "no raw + in the nextLink");
     const u = new URL(next);
-    const second = await rawRequest(emu, "GET", `${u.pathname}${u.search}`, { token });
+    const second = await rawRequest(fx.emu, "GET", `${u.pathname}${u.search}`, { token });
     const ids = [...first.ids, ...(second.body as { value: { id: string }[] }).value.map((x) => x.id)].sort();
     assert.deepEqual(ids, [PLUS.id, PLUS2.id].sort());
   });
 
   test("in a $batch item URL the same decoding applies", async () => {
-    const r = await rawRequest(emu, "POST", "/v1.0/$batch", {
+    const r = await rawRequest(fx.emu, "POST", "/v1.0/$batch", {
       token,
       body: {
         requests: [
