@@ -15,10 +15,12 @@ import {
   type UserLinkOutputs,
 } from "./types";
 
+/** The id Pulumi records for a link: both objects' ids, so a new object is a new resource. */
 export function linkId(identity: ResolvedIdentity): string {
   return `${identity.onPremisesObjectGuid}/${identity.cloudUserId}`;
 }
 
+/** The AD user as the state records it (the anchor as a GUID string, absent values as null). */
 export function onPremisesState(ad: AdUser): OnPremisesState {
   return {
     distinguishedName: ad.dn,
@@ -30,6 +32,7 @@ export function onPremisesState(ad: AdUser): OnPremisesState {
   };
 }
 
+/** The cloud user as the state records it (absent values as null). */
 export function cloudState(cloud: CloudUser): CloudState {
   return {
     id: cloud.id,
@@ -41,6 +44,7 @@ export function cloudState(cloud: CloudUser): CloudState {
   };
 }
 
+/** What both users held before the link first wrote: what `onDelete: restore` puts back. */
 export function beforeState(ad: AdUser, cloud: CloudUser): BeforeState {
   const s = onPremisesState(ad);
   return {
