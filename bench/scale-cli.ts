@@ -166,9 +166,41 @@ export async function cliRuns(
     }
     if (!o.up) return out;
 
+    // up as users run it (checkpoints on), against the floor's; then both destroyed (links with
+    // onDelete: restore put AD back) for the throttled run below.
+    selectVariant(stack.workDir, "safety-links", "js");
+    selectVariant(floorDir, "scale-floor", "js");
+    await env.control.clearRequests(s.tenantId);
+    const u = must(
+      await timed(stack.sandbox, linkCmd("up", "--yes", "--skip-preview"), stack.workDir),
+      "up (links)",
+    );
+    const graphUp = graphRequests(await env.control.requests({ tenant: s.tenantId }));
+    const f = must(
+      await timed(floorSandbox, floorCmd("up", "--yes", "--skip-preview"), floorDir),
+      "up (floor)",
+    );
+    row(
+      "up vs floor (js, checkpoints on)",
+      `${f1(u.seconds).padStart(7)} s  floor ${f1(f.seconds)} s  ratio ${(u.seconds / f.seconds).toFixed(2)}x  ${(graphUp / n).toFixed(3)} Graph req/link  provider peak RSS ${u.rssMb.toFixed(0)} MB`,
+    );
+    await checkpointRow(stack, n, row);
+    const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+    const d = must(
+      await timed(stack.sandbox, linkCmd("destroy", "--yes", "--skip-preview"), stack.workDir, skip),
+      "destroy (links)",
+    );
+    const fd = must(
+      await timed(floorSandbox, floorCmd("destroy", "--yes", "--skip-preview"), floorDir, skip),
+      "destroy (floor)",
+    );
+    row(
+      "destroy, onDelete restore (js)",
+      `${f1(d.seconds).padStart(7)} s  floor ${f1(fd.seconds)} s  (both PULUMI_SKIP_CHECKPOINTS=true)`,
+    );
+
     // up under throttling: every fifth (--throttle N: every Nth; 0: none) Graph request of this
     // tenant answers 429, Retry-After: 1.
-    selectVariant(stack.workDir, "safety-links", "js");
     await env.control.clearRequests(s.tenantId);
     const fault =
       o.throttleEvery > 0
@@ -181,16 +213,13 @@ export async function cliRuns(
         : undefined;
     let up: Timed;
     try {
-      up = await timed(stack.sandbox, linkCmd("up", "--yes", "--skip-preview"), stack.workDir, {
-        PULUMI_SKIP_CHECKPOINTS: "true",
-      });
+      up = await timed(stack.sandbox, linkCmd("up", "--yes", "--skip-preview"), stack.workDir, skip);
     } finally {
       if (fault !== undefined) await env.control.removeFault(fault.id).catch(() => undefined);
     }
     const log = await env.control.requests({ tenant: s.tenantId });
     const throttled = fault === undefined ? 0 : log.filter((r) => r.faultRuleId === fault.id).length;
-    const state = await stack.resources();
-    const linksInState = state.filter((r) => r.type.endsWith(":UserLink"));
+    const linksInState = (await stack.resources()).filter((r) => r.type.endsWith(":UserLink"));
     const failed = (up.result.stdout.match(/^\s+error: /gm) ?? []).length;
     row(
       o.throttleEvery > 0
@@ -199,27 +228,8 @@ export async function cliRuns(
       `${f1(up.seconds).padStart(7)} s  exit ${up.result.code}  ${linksInState.length}/${n} links in state  ${failed} errors  ${throttled} of ${log.length} requests (token, Graph, $batch items) answered 429  provider peak RSS ${up.rssMb.toFixed(0)} MB  (PULUMI_SKIP_CHECKPOINTS=true)`,
     );
     if (up.result.code !== 0) console.log(up.result.stdout.slice(-3000), up.result.stderr.slice(-3000));
-
-    const exported = JSON.stringify(await stack.stack.exportStack());
-    const sizes = { provider: 0, inputs: 0, outputs: 0 };
-    for (const r of linksInState as ((typeof linksInState)[number] & {
-      outputs?: Record<string, unknown>;
-    })[]) {
-      sizes.provider += String(r.outputs?.["__provider"] ?? "").length;
-      sizes.inputs += JSON.stringify(r.inputs ?? {}).length;
-      sizes.outputs += JSON.stringify(r.outputs ?? {}).length;
-    }
-    const per = (x: number) => (linksInState.length > 0 ? x / linksInState.length / 1024 : 0).toFixed(2);
-    row(
-      "checkpoint per link",
-      `${(exported.length / n / 1024).toFixed(2)} KB (stack export ${(exported.length / 2 ** 20).toFixed(1)} MB): inputs ${per(sizes.inputs)} KB, outputs ${per(sizes.outputs)} KB of which serialized provider ${per(sizes.provider)} KB`,
-    );
-
-    selectVariant(floorDir, "scale-floor", "js");
     const floorUp = must(
-      await timed(floorSandbox, floorCmd("up", "--yes", "--skip-preview"), floorDir, {
-        PULUMI_SKIP_CHECKPOINTS: "true",
-      }),
+      await timed(floorSandbox, floorCmd("up", "--yes", "--skip-preview"), floorDir, skip),
       "floor up",
     );
     row(
@@ -250,6 +260,30 @@ export async function cliRuns(
     fs.rmSync(floorRoot, { recursive: true, force: true });
   }
   return out;
+}
+
+/** Checkpoint bytes per link: the whole stack export, and the links' inputs, outputs and provider code. */
+async function checkpointRow(
+  stack: LinkStack,
+  n: number,
+  row: (label: string, cells: string) => void,
+): Promise<void> {
+  const linksInState = (await stack.resources()).filter((r) => r.type.endsWith(":UserLink")) as {
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+  }[];
+  const exported = JSON.stringify(await stack.stack.exportStack());
+  const sizes = { provider: 0, inputs: 0, outputs: 0 };
+  for (const r of linksInState) {
+    sizes.provider += String(r.outputs?.["__provider"] ?? "").length;
+    sizes.inputs += JSON.stringify(r.inputs ?? {}).length;
+    sizes.outputs += JSON.stringify(r.outputs ?? {}).length;
+  }
+  const per = (x: number) => (linksInState.length > 0 ? x / linksInState.length / 1024 : 0).toFixed(2);
+  row(
+    "checkpoint per link",
+    `${(exported.length / n / 1024).toFixed(2)} KB (stack export ${(exported.length / 2 ** 20).toFixed(1)} MB): inputs ${per(sizes.inputs)} KB, outputs ${per(sizes.outputs)} KB, of each the provider code ${per(sizes.provider)} KB`,
+  );
 }
 
 /**

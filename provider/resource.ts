@@ -1,8 +1,8 @@
 /**
- * The UserLink dynamic resource. The provider object below is serialized into Pulumi state, so
- * its methods reference nothing but their arguments and `require`: the real work lives in
- * `ad-entra-link/runtime`, loaded by package name inside the provider process (whose working
- * directory is the Pulumi program's folder). No client, socket, token or secret is ever captured.
+ * The UserLink dynamic resource. Pulumi's dynamic-provider host runs whatever code a resource's
+ * `__provider` property holds; ours is one line that loads `ad-entra-link/runtime` by package name
+ * inside the provider process (whose working directory is the Pulumi program's folder), so state
+ * holds no client, socket, token, secret or closure, and old state runs today's code.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "./errors";
@@ -22,7 +22,22 @@ import type {
 
 type Runtime = typeof import("./runtime");
 
-/** The dynamic provider. Exported so tests can serialize it the way Pulumi does. */
+/**
+ * What every link stores as `__provider` (twice: in its inputs and its outputs), and what the host
+ * evaluates to find the provider. Pulumi's `dynamic.Resource` would store a serialized closure of
+ * `userLinkProvider` instead: 2.4 KB per copy, and its text changes with how the program was
+ * compiled (ts-node or tsc), which shows as a change in reviewed plans (design-decisions.md,
+ * 2026-11-29).
+ */
+export const PROVIDER_SOURCE = 'exports.handler = () => require("ad-entra-link/runtime").dynamicProvider;';
+
+/** The type token `dynamic.Resource` would give the resource: the engine routes it to Pulumi's Node.js dynamic-provider host. */
+export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
+
+/**
+ * The provider contract as a plain object, for programs that drive the methods themselves (and
+ * for states written before 0.3.0, whose serialized closure calls `runtime.hosted`).
+ */
 export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, UserLinkOutputs> = {
   async configure(req) {
     (require("ad-entra-link/runtime") as Runtime).configure((key) => req.config.get(key));
@@ -126,7 +141,7 @@ function guardDuplicateSelector(name: string, side: string, selector: unknown): 
  * Links an on-premises AD user to an existing cloud-only Entra ID user so that Entra Connect joins
  * them on its next cycle. Type token: `pulumi-nodejs:dynamic/ad-entra-link:UserLink`.
  */
-export class UserLink extends pulumi.dynamic.Resource {
+export class UserLink extends pulumi.CustomResource {
   /** `AD <distinguished name> ⇄ cloud <object id>`: what the selectors resolved to (known at preview). */
   declare readonly objects: pulumi.Output<string>;
   /** One line per planned change, `current → planned`; empty when converged (known at preview). */
@@ -162,7 +177,7 @@ export class UserLink extends pulumi.dynamic.Resource {
     const stackTraceLimit = withoutPromiseStacks();
     try {
       super(
-        userLinkProvider,
+        USER_LINK_TYPE,
         name,
         {
           ...args,
@@ -184,10 +199,9 @@ export class UserLink extends pulumi.dynamic.Resource {
           syncState: undefined,
           before: undefined,
           drift: undefined,
+          __provider: PROVIDER_SOURCE,
         },
         opts,
-        "ad-entra-link",
-        "UserLink",
       );
     } finally {
       Error.stackTraceLimit = stackTraceLimit;

@@ -8,7 +8,7 @@
  */
 import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
-import { linkId, PartialApplyError } from "./link/engine";
+import { declarationKey, linkId, PartialApplyError } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
 import {
   DECLARATION_KEYS,
@@ -19,18 +19,20 @@ import {
 import { unknownPaths, validateDeclaration } from "./link/validate";
 import { log } from "./log";
 import {
+  checkedLinkOf,
   claimsOf,
   clearRunBook,
   identityFor,
   isConflicted,
   linkNameOf,
   noteChecked,
+  noteCheckedLink,
   noteIdentity,
   noteResolved,
   resolvedOf,
   wasChecked,
 } from "./session/run-book";
-import { closeSession, getSession } from "./session/session";
+import { closeSession, configure, getSession } from "./session/session";
 
 export { configure, getSession, sessionStats } from "./session/session";
 
@@ -105,8 +107,16 @@ export async function check(
       onPremisesDistinguishedName: r.ad.dn,
       cloudUserId: r.cloud.id,
     });
-    const ownedElsewhere = owner === undefined ? undefined : await engine.ownershipConflict(r, owner);
+    const recorded = owner === undefined ? undefined : await engine.readOwnership(r);
+    const ownedElsewhere = owner === undefined ? undefined : engine.ownershipConflict(r, owner, recorded);
     const owned = ownedElsewhere === undefined ? undefined : failureOf(ownedElsewhere, "cloud");
+    if (refusals.length === 0 && dup.length === 0 && owned === undefined) {
+      noteCheckedLink(linkName, {
+        declarationKey: declarationKey(decl),
+        resolution: r,
+        ...(owner !== undefined ? { ownership: { recorded } } : {}),
+      });
+    }
     for (const w of r.warnings) log.warn(`link "${linkName}": ${w}`);
     const inputs = shownInputs(news, decl, engine.review(r));
     return {
@@ -255,7 +265,8 @@ async function applyLink(
   const { name, owner } = identityFor(raw);
   const { engine } = getSession();
   try {
-    const outs = await engine.apply(name, decl, previous, owner, checkedPart(inputs));
+    const fromCheck = checkedLinkOf(name, declarationKey(decl));
+    const outs = await engine.apply(name, decl, previous, owner, checkedPart(inputs), fromCheck);
     await confirmAfterApply(getSession().settings, name, outs); // issue 14: joinResult
     return outs;
   } catch (err) {
@@ -313,6 +324,22 @@ export const hosted = {
     guarded(() => update(id, olds, news)),
   read: (id: string, props: UserLinkOutputs) => guarded(() => read(id, props)),
   remove: (id: string, props: UserLinkOutputs) => guarded(() => remove(id, props)),
+};
+
+/**
+ * The provider as Pulumi's dynamic-provider host finds it: the `handler` of a link's `__provider`
+ * code (resource.ts PROVIDER_SOURCE) returns this object. The host calls `configure` once per
+ * process with the provider configuration, then the methods.
+ */
+export const dynamicProvider = {
+  configure: async (req: { config: { get(key: string): string | undefined } }): Promise<void> =>
+    configure((key) => req.config.get(key)),
+  check: hosted.check,
+  diff: hosted.diff,
+  create: hosted.create,
+  update: hosted.update,
+  read: hosted.read,
+  delete: hosted.remove,
 };
 
 /** For tests and benchmarks: closes the shared clients and forgets the run. */

@@ -162,15 +162,25 @@ function textOf(v: string | Buffer | null): string | undefined {
 /** `modification` applied to the values of a record (AD compares proxy addresses case-insensitively). */
 function applyTo(r: HolderRecord, m: AdModification): HolderRecord {
   const next: HolderRecord = { ...r, mail: [...r.mail], proxyAddresses: [...r.proxyAddresses] };
+  // Value-level deletes and adds (proxy addresses; UPN and mail in a compare-and-swap modify).
   for (const [attr, vals] of Object.entries(m.delete ?? {})) {
-    if (attr.toLowerCase() !== "proxyaddresses") continue;
     const gone = new Set(vals.map((v) => v.toLowerCase()));
-    next.proxyAddresses = next.proxyAddresses.filter((p) => !gone.has(p.toLowerCase()));
+    const a = attr.toLowerCase();
+    if (a === "proxyaddresses")
+      next.proxyAddresses = next.proxyAddresses.filter((p) => !gone.has(p.toLowerCase()));
+    else if (a === "mail") next.mail = next.mail.filter((v) => !gone.has(v.toLowerCase()));
+    else if (a === "userprincipalname" && gone.has(next.userPrincipalName?.toLowerCase() ?? ""))
+      delete next.userPrincipalName;
   }
   for (const [attr, vals] of Object.entries(m.add ?? {})) {
-    if (attr.toLowerCase() !== "proxyaddresses") continue;
+    const a = attr.toLowerCase();
     for (const v of vals) {
-      if (!next.proxyAddresses.some((p) => p.toLowerCase() === v.toLowerCase())) next.proxyAddresses.push(v);
+      if (typeof v !== "string") continue; // binary values (the consistency GUID) hold no address
+      if (a === "proxyaddresses") {
+        if (!next.proxyAddresses.some((p) => p.toLowerCase() === v.toLowerCase()))
+          next.proxyAddresses.push(v);
+      } else if (a === "mail") next.mail = [v];
+      else if (a === "userprincipalname") next.userPrincipalName = v;
     }
   }
   for (const [attr, value] of Object.entries(m.replace ?? {})) {

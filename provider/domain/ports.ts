@@ -35,7 +35,7 @@ export type AdSelector =
 /** One LDAP modify on a user: values to add/delete, attributes to replace (null clears). */
 export interface AdModification {
   replace?: Record<string, string | Buffer | null>;
-  add?: Record<string, string[]>;
+  add?: Record<string, string[] | Buffer[]>;
   delete?: Record<string, string[]>;
 }
 

@@ -10,7 +10,7 @@ import { formatLinkIdentity } from "./identity";
 import { syncStateOf } from "./plan";
 import { beforeState, cloudState, linkId, onPremisesState, resolvedIdentityOf } from "./recorded";
 import type { Resolution } from "./resolution";
-import type { BeforeState, UserLinkInputs, UserLinkOutputs } from "./types";
+import type { BeforeState, UserLinkInputs, UserLinkOutputs, ValueChange } from "./types";
 
 /**
  * Thrown by apply when one side was written and the other failed: `outputs` is what the link looks
@@ -70,17 +70,57 @@ export function recordedOf(
   };
 }
 
-/** The single LDAP modify that aligns the AD user, or undefined when nothing changes there. */
-export function adModification(r: Resolution): AdModification | undefined {
+/**
+ * The single LDAP modify that aligns the AD user, or undefined when nothing changes there.
+ * `compareAndSwap`: every changed single value is deleted by its old value and added anew, so the
+ * DC refuses the whole modify (nothing written) when the user no longer holds what was planned
+ * from; `replace` overwrites them (after a live read, and for the partial-state re-run). Proxy
+ * addresses are always added and deleted value by value: values we do not manage are never touched.
+ */
+export function adModification(
+  r: Resolution,
+  mode: "compareAndSwap" | "replace",
+): AdModification | undefined {
   const c = r.plan.changes.onPremises;
   const replace: Record<string, string | Buffer | null> = {};
-  if (c.userPrincipalName) replace["userPrincipalName"] = c.userPrincipalName.planned;
-  if (c.mail) replace["mail"] = c.mail.planned;
-  if (r.plan.writeConsistencyGuid) replace["mS-DS-ConsistencyGuid"] = r.plan.writeConsistencyGuid;
-  const add: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.add } : {};
-  const del: Record<string, string[]> = c.proxyAddresses ? { proxyAddresses: c.proxyAddresses.remove } : {};
-  if (Object.keys(replace).length === 0 && !c.proxyAddresses) return undefined;
+  const add: Record<string, string[] | Buffer[]> = {};
+  const del: Record<string, string[]> = {};
+  const single = (attribute: string, change: ValueChange | undefined) => {
+    if (change === undefined) return;
+    if (mode === "replace") {
+      replace[attribute] = change.planned;
+      return;
+    }
+    if (change.current !== null) del[attribute] = [change.current];
+    if (change.planned !== null) add[attribute] = [change.planned];
+  };
+  single("userPrincipalName", c.userPrincipalName);
+  single("mail", c.mail);
+  if (r.plan.writeConsistencyGuid) {
+    // Planned only while the attribute is empty: adding fails if someone set an anchor since.
+    if (mode === "replace") replace["mS-DS-ConsistencyGuid"] = r.plan.writeConsistencyGuid;
+    else add["mS-DS-ConsistencyGuid"] = [r.plan.writeConsistencyGuid];
+  }
+  if (c.proxyAddresses) {
+    add["proxyAddresses"] = c.proxyAddresses.add;
+    del["proxyAddresses"] = c.proxyAddresses.remove;
+  }
+  const empty = (o: object) => Object.values(o).every((v) => Array.isArray(v) && v.length === 0);
+  if (Object.keys(replace).length === 0 && empty(add) && empty(del)) return undefined;
   return { replace, add, delete: del };
+}
+
+/**
+ * True when a compare-and-swap modify was refused because the user no longer holds what the check
+ * read: a value to delete is gone, a value to add is there, or a single-valued attribute is set.
+ */
+export function isStaleWrite(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    code === "LDAP_NO_SUCH_ATTRIBUTE" ||
+    code === "LDAP_TYPE_OR_VALUE_EXISTS" ||
+    code === "LDAP_CONSTRAINT_VIOLATION"
+  );
 }
 
 /** AD first (one atomic LDAP modify), then Graph; `progress` says how far it got when one fails. */
@@ -119,6 +159,35 @@ export async function convergedOutputs(
   return outputsOf(r, recorded, adAfter ?? r.ad, cloudAfter ?? r.cloud, true, true);
 }
 
+/**
+ * The outputs after both writes succeeded from the check's reads: both objects as read, with what
+ * the writes set (they succeeded, so the values they replaced were still there).
+ */
+export function computedOutputs(r: Resolution, recorded: Recorded): UserLinkOutputs {
+  const c = r.plan.changes;
+  const proxy = c.onPremises.proxyAddresses;
+  const gone = new Set(proxy?.remove ?? []);
+  const adAfter: AdUser = {
+    ...r.ad,
+    proxyAddresses: proxy
+      ? [...r.ad.proxyAddresses.filter((v) => !gone.has(v)), ...proxy.add]
+      : r.ad.proxyAddresses,
+  };
+  const upn = c.onPremises.userPrincipalName;
+  if (upn !== undefined) setOrDelete(adAfter, "userPrincipalName", upn.planned);
+  if (c.onPremises.mail !== undefined) setOrDelete(adAfter, "mail", c.onPremises.mail.planned);
+  if (r.plan.writeConsistencyGuid) adAfter.consistencyGuid = r.plan.writeConsistencyGuid;
+  const immutable = c.cloud.onPremisesImmutableId;
+  const cloudAfter: CloudUser =
+    immutable === undefined ? r.cloud : { ...r.cloud, onPremisesImmutableId: immutable.planned };
+  return outputsOf(r, recorded, adAfter, cloudAfter, true, true);
+}
+
+function setOrDelete(ad: AdUser, key: "userPrincipalName" | "mail", value: string | null): void {
+  if (value === null) delete ad[key];
+  else ad[key] = value;
+}
+
 /** The outputs with both objects as they are now and how far the writes got. */
 function outputsOf(
   r: Resolution,
@@ -135,6 +204,8 @@ function outputsOf(
     syncState: syncStateOf(cloudNow, r.plan.immutableId, onPremisesWritten),
     before: recorded.before,
     proxyAddressesAdded: recorded.proxyAddressesAdded,
+    // As refresh records it: nothing drifted from what this apply wrote.
+    drift: [],
     progress: { onPremisesWritten, cloudWritten },
   };
 }

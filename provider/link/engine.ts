@@ -4,14 +4,17 @@
  * apply are in apply.ts, the ownership rule in ownership.ts, restore in restore.ts, and what the
  * state records of both directories in recorded.ts.
  */
-import type { AdPort, AdSelector, CloudSelector, EntraPort, SyncFeatures } from "../domain/ports";
+import type { AdPort, AdSelector, CloudSelector, EntraPort, Ownership, SyncFeatures } from "../domain/ports";
 import type { SafetyBlockError } from "../errors";
 import {
   adModification,
+  computedOutputs,
   convergedOutputs,
+  isStaleWrite,
   nothingChanged,
   type Progress,
   partialApplyError,
+  type Recorded,
   recordedOf,
   writeBothSides,
 } from "./apply";
@@ -35,6 +38,23 @@ export interface LinkEngineOptions {
   tenantSyncFeatures?: SyncFeatures;
   /** Which sync client joins the users (default entraConnect); the prediction follows its rules. */
   syncEngine?: "entraConnect" | "cloudSync";
+}
+
+/**
+ * What a check read and judged, kept by the run book (session/run-book.ts) so that create or update
+ * of the same declaration in the same run writes from it instead of reading everything again.
+ */
+export interface CheckedLink {
+  /** `declarationKey` of the checked declaration: apply uses the check only for the same one. */
+  declarationKey: string;
+  resolution: Resolution;
+  /** The ownership record the check read (`recorded` undefined: none), when the link names a stack. */
+  ownership?: { recorded: Ownership | undefined };
+}
+
+/** The identity of a declaration, defaults applied, for matching a create with its check. */
+export function declarationKey(decl: UserLinkDeclaration): string {
+  return JSON.stringify(decl);
 }
 
 /** What refresh returns: the outputs to record, and the inputs later diffs compare with. */
@@ -61,6 +81,18 @@ export function cloudSelectorOf(decl: UserLinkDeclaration): CloudSelector {
     ? { id: decl.cloud.id }
     : { userPrincipalName: decl.cloud.userPrincipalName ?? "" };
 }
+
+/** What one apply knows beyond the resolution, and whether it created the ownership record. */
+interface ApplyRun {
+  linkName: string;
+  owner: string | undefined;
+  previous: UserLinkOutputs | undefined;
+  checked: UserLinkInputs | undefined;
+  claimed: boolean;
+}
+
+/** Thrown inside apply when a write from the check's reads found the directories changed. */
+const STALE = Symbol("changed since the check");
 
 export class LinkEngine {
   constructor(
@@ -142,7 +174,14 @@ export class LinkEngine {
 
   /**
    * Converges both directories to the plan: AD first (one atomic LDAP modify), then Graph.
-   * Re-reads live state first, so a re-run after a failure only does what is still missing.
+   *
+   * With `fromCheck` (this run's check of the same declaration, which found nothing to refuse) it
+   * writes from what the check read, and the writes verify that: the LDAP modify deletes the values
+   * the check saw (a compare-and-swap the DC enforces atomically), creating the ownership record
+   * fails when one appeared, and a hard match re-reads the cloud user before its PATCH. When any of
+   * them finds the directories changed, nothing has been written and the link is read and judged
+   * again from live reads, as it is without `fromCheck`. Those re-read both sides first, so a re-run
+   * after a failure only does what is still missing.
    */
   async apply(
     linkName: string,
@@ -150,32 +189,84 @@ export class LinkEngine {
     previous?: UserLinkOutputs,
     owner?: string,
     checked?: UserLinkInputs,
+    fromCheck?: CheckedLink,
   ): Promise<UserLinkOutputs> {
+    const run: ApplyRun = { linkName, owner, previous, checked, claimed: false };
+    if (fromCheck !== undefined && fromCheck.resolution.errors.length === 0) {
+      const r = fromCheck.resolution;
+      const progress: Progress = { adTouched: "no", step: "graph" };
+      try {
+        await this.claim(run, r, fromCheck.ownership);
+        if (await this.cloudChangedSinceCheck(r)) throw STALE;
+        const adWrite = adModification(r, "compareAndSwap");
+        await writeBothSides(this.ad, this.entra, r, adWrite, progress);
+        return computedOutputs(r, this.recorded(run, r));
+      } catch (err) {
+        const stale = err === STALE || (progress.adTouched === "maybe" && isStaleWrite(err));
+        if (!stale) return this.failed(run, r, err, progress);
+        // Changed since the check and nothing written: judged again from live reads below.
+      }
+    }
     const r = await this.resolve(decl);
-    if (r.errors.length > 0) throw r.errors[0];
-    const claimed = owner !== undefined && (await claimOwnership(this.entra, r, linkName, owner));
-    const shown = checked ?? { ...decl, linkName, ...this.review(r) };
-    const recorded = recordedOf(r, linkName, shown, previous, owner);
-    const adWrite = adModification(r);
     const progress: Progress = { adTouched: "no", step: "graph" };
     try {
-      await writeBothSides(this.ad, this.entra, r, adWrite, progress);
+      if (r.errors.length > 0) throw r.errors[0];
+      await this.claim(run, r);
+      await writeBothSides(this.ad, this.entra, r, adModification(r, "replace"), progress);
       progress.step = "reread";
-      return await convergedOutputs(this.ad, this.entra, r, recorded);
+      return await convergedOutputs(this.ad, this.entra, r, this.recorded(run, r));
     } catch (err) {
-      if (nothingChanged(err, progress)) {
-        // Nothing changed in either directory: the ownership record made for this run goes too.
-        if (claimed && owner !== undefined)
-          await this.entra.releaseOwnership(r.cloud.id, owner).catch(() => undefined);
-        throw err;
-      }
-      throw await partialApplyError(this.ad, r, linkName, recorded, err, progress);
+      return this.failed(run, r, err, progress);
     }
   }
 
+  /** Records the stack as the owner of the cloud user (link/ownership.ts), before any write. */
+  private async claim(run: ApplyRun, r: Resolution, read?: CheckedLink["ownership"]): Promise<void> {
+    if (run.owner === undefined) return;
+    if (await claimOwnership(this.entra, r, run.linkName, run.owner, read)) run.claimed = true;
+  }
+
+  private recorded(run: ApplyRun, r: Resolution): Recorded {
+    const shown = run.checked ?? { ...r.decl, linkName: run.linkName, ...this.review(r) };
+    return recordedOf(r, run.linkName, shown, run.previous, run.owner);
+  }
+
+  /** A hard match writes the cloud user: true when it is no longer as the check read it. */
+  private async cloudChangedSinceCheck(r: Resolution): Promise<boolean> {
+    if (r.plan.changes.cloud.onPremisesImmutableId === undefined) return false;
+    const now = await this.entra.findUserById(r.cloud.id);
+    return (
+      now === undefined ||
+      (now.onPremisesImmutableId ?? null) !== (r.cloud.onPremisesImmutableId ?? null) ||
+      (now.onPremisesSyncEnabled ?? null) !== (r.cloud.onPremisesSyncEnabled ?? null)
+    );
+  }
+
+  /**
+   * What a failed apply throws: the error itself when neither directory changed (and an ownership
+   * record made by this apply goes again), else partial state for the next run to finish.
+   */
+  private async failed(run: ApplyRun, r: Resolution, err: unknown, progress: Progress): Promise<never> {
+    if (nothingChanged(err, progress)) {
+      if (run.claimed && run.owner !== undefined)
+        await this.entra.releaseOwnership(r.cloud.id, run.owner).catch(() => undefined);
+      throw err;
+    }
+    throw await partialApplyError(this.ad, r, run.linkName, this.recorded(run, r), err, progress);
+  }
+
+  /** The ownership record on the link's cloud user (check reads it once; apply may reuse it). */
+  readOwnership(r: Resolution): Promise<Ownership | undefined> {
+    return this.entra.getOwnership(r.cloud.id);
+  }
+
   /** The refusal when another stack owns the cloud user (preview's check of the one ownership rule). */
-  async ownershipConflict(r: Resolution, owner: string): Promise<SafetyBlockError | undefined> {
-    return ownedElsewhere(r, owner, await this.entra.getOwnership(r.cloud.id));
+  ownershipConflict(
+    r: Resolution,
+    owner: string,
+    recorded: Ownership | undefined,
+  ): SafetyBlockError | undefined {
+    return ownedElsewhere(r, owner, recorded);
   }
 
   /** Removes this stack's ownership record (destroy); another owner's record is left alone. */

@@ -28,14 +28,20 @@ export function ownedElsewhere(
  * Records this stack as the owner of the cloud user before anything is written, so a second
  * stack is refused at its preview; refuses when another stack got there first. True when the
  * record was created by this call (and must go again if nothing else is written).
+ *
+ * `read`: the record as this run's check read it, if it did. Creating the record is itself the
+ * compare-and-swap (Graph answers 409 when one exists, and ownership.ts then reads and judges it),
+ * so only a record the check saw as ours is read again, to know it is still there.
  */
 export async function claimOwnership(
   entra: EntraPort,
   r: Resolution,
   linkName: string,
   owner: string,
+  read?: { recorded: Ownership | undefined },
 ): Promise<boolean> {
-  const recorded = await entra.getOwnership(r.cloud.id);
+  const recorded =
+    read !== undefined && read.recorded === undefined ? undefined : await entra.getOwnership(r.cloud.id);
   const conflict = ownedElsewhere(r, owner, recorded);
   if (conflict !== undefined) throw conflict;
   if (recorded?.linkName !== linkName || recorded.onPremisesObjectGuid !== r.ad.objectGuid) {

@@ -7,6 +7,7 @@
 import { InvalidInputError, SafetyBlockError } from "../errors";
 import type { Resolution } from "../link/resolution";
 import { type LinkIdentity, linkIdentityOf } from "../link/identity";
+import type { CheckedLink } from "../link/engine";
 import type { ResolvedIdentity } from "../link/types";
 
 /** A refusal and the input property it is reported on. */
@@ -26,6 +27,9 @@ const conflicted = new Set<string>();
 
 /** The objects each link checked in this process resolved to: diff compares them with the state's. */
 const resolvedNow = new Map<string, ResolvedIdentity>();
+
+/** What each link's check read and judged, for create/update of the same declaration (engine.apply). */
+const checkedNow = new Map<string, CheckedLink>();
 
 /**
  * Who declares each link checked in this process, by its selectors: Pulumi calls check before
@@ -102,6 +106,17 @@ export function resolvedOf(linkName: string): ResolvedIdentity | undefined {
   return resolvedNow.get(linkName);
 }
 
+/** Remembers what the check of `linkName` read and judged (it replaces an earlier check's). */
+export function noteCheckedLink(linkName: string, checked: CheckedLink): void {
+  checkedNow.set(linkName, checked);
+}
+
+/** What this process's check of `linkName` read and judged, if it checked this declaration. */
+export function checkedLinkOf(linkName: string, declarationKey: string): CheckedLink | undefined {
+  const c = checkedNow.get(linkName);
+  return c !== undefined && c.declarationKey === declarationKey ? c : undefined;
+}
+
 function selectorKey(props: Record<string, unknown>): string {
   return JSON.stringify([props["onPremises"], props["cloud"]]);
 }
@@ -142,5 +157,6 @@ export function clearRunBook(): void {
   conflicted.clear();
   checkedLinks.clear();
   resolvedNow.clear();
+  checkedNow.clear();
   identities.clear();
 }

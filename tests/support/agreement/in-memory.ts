@@ -236,8 +236,25 @@ export class InMemoryAd implements AdPort {
       if (attr.toLowerCase() !== "proxyaddresses") throw new Error(`in-memory AD: no multi-valued ${attr}`);
       return next.proxyAddresses;
     };
+    // Single-valued attributes by value (a compare-and-swap modify): deleting a value the object does
+    // not hold fails (noSuchAttribute), adding to a set one fails (attributeOrValueExists), as in AD.
+    const singles = {
+      userprincipalname: "userPrincipalName",
+      mail: "mail",
+      "ms-ds-consistencyguid": "consistencyGuid",
+    } as const;
+    const singleOf = (attr: string) => singles[attr.toLowerCase() as keyof typeof singles];
+    const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("hex") : String(v).toLowerCase());
     for (const [attr, vals] of Object.entries(m.delete ?? {})) {
+      const single = singleOf(attr);
       for (const v of vals) {
+        if (single !== undefined) {
+          const held = next[single];
+          if (held === undefined || text(held) !== text(v))
+            throw ldapRefusal("NoSuchAttribute", 16, op, `value ${v} not present`);
+          delete next[single];
+          continue;
+        }
         const list = multi(attr);
         const i = list.findIndex((x) => x.toLowerCase() === v.toLowerCase());
         if (i < 0) throw ldapRefusal("NoSuchAttribute", 16, op, `value ${v} not present`);
@@ -245,12 +262,28 @@ export class InMemoryAd implements AdPort {
       }
     }
     for (const [attr, vals] of Object.entries(m.add ?? {})) {
+      const single = singleOf(attr);
       for (const v of vals) {
+        if (single !== undefined) {
+          if (next[single] !== undefined)
+            throw ldapRefusal("AttributeOrValueExists", 20, op, `${attr} is set`);
+          if (single === "consistencyGuid") next.consistencyGuid = Buffer.from(v as Buffer);
+          else if (single === "mail") next.mail = String(v);
+          else {
+            const clash = this.records.find(
+              (x) => x !== target && x.userPrincipalName?.toLowerCase() === String(v).toLowerCase(),
+            );
+            if (clash !== undefined)
+              throw ldapRefusal("ConstraintViolation", 19, op, "UPN not unique in the domain");
+            next.userPrincipalName = String(v);
+          }
+          continue;
+        }
         const list = multi(attr);
-        if (list.some((x) => x.toLowerCase() === v.toLowerCase())) {
+        if (list.some((x) => x.toLowerCase() === String(v).toLowerCase())) {
           throw ldapRefusal("AttributeOrValueExists", 20, op, `value ${v} exists`);
         }
-        list.push(v);
+        list.push(String(v));
       }
     }
     for (const [attr, value] of Object.entries(m.replace ?? {})) {
