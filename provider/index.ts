@@ -14,6 +14,7 @@ export {
   userLinkProvider,
 } from "./resource";
 export { SETTING_KEYS } from "./config/settings";
+export { PACKED_KEYS, type PackedOutputs, packOutputs, unpackOutputs } from "./link/packed";
 export { JOIN_OUTCOMES, joinLine, objectsLine, parseJoinLine, parseObjectsLine } from "./link/review";
 export { type LinkRow, renderSummary, summarizeLinks } from "./run-summary";
 export { bytesToGuid, guidToBytes } from "./core/guid";

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "./errors";
 import { formatLinkIdentity } from "./link/identity";
+import { type PackedOutputs, unpackOutputs } from "./link/packed";
 import type {
   BeforeState,
   CloudState,
@@ -17,7 +18,6 @@ import type {
   SourceAnchorChoice,
   SyncState,
   UserLinkInputs,
-  UserLinkOutputs,
 } from "./link/types";
 
 type Runtime = typeof import("./runtime");
@@ -36,9 +36,9 @@ export const USER_LINK_TYPE = "pulumi-nodejs:dynamic/ad-entra-link:UserLink";
 
 /**
  * The provider contract as a plain object, for programs that drive the methods themselves (and
- * for states written before 0.3.0, whose serialized closure calls `runtime.hosted`).
+ * for states written by earlier versions, whose serialized closure calls `runtime.hosted`).
  */
-export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, UserLinkOutputs> = {
+export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, PackedOutputs> = {
   async configure(req) {
     (require("ad-entra-link/runtime") as Runtime).configure((key) => req.config.get(key));
   },
@@ -59,9 +59,10 @@ export const userLinkProvider: pulumi.dynamic.ResourceProvider<UserLinkInputs, U
     return (require("ad-entra-link/runtime") as Runtime).hosted.update(id, olds, news);
   },
   async read(id, props) {
-    return (require("ad-entra-link/runtime") as Runtime).hosted.read(id, props as UserLinkOutputs) as Promise<
-      pulumi.dynamic.ReadResult<UserLinkOutputs>
-    >;
+    return (require("ad-entra-link/runtime") as Runtime).hosted.read(
+      id,
+      props ?? ({} as PackedOutputs),
+    ) as Promise<pulumi.dynamic.ReadResult<PackedOutputs>>;
   },
   async delete(id, props) {
     await (require("ad-entra-link/runtime") as Runtime).hosted.remove(id, props);
@@ -160,13 +161,20 @@ export class UserLink extends pulumi.CustomResource {
   /** The ImmutableId (base64 of the source anchor in Microsoft byte order). */
   declare readonly immutableId: pulumi.Output<string>;
   declare readonly sourceAnchorAttribute: pulumi.Output<"objectGUID" | "mS-DS-ConsistencyGuid">;
-  /** Whether Entra Connect will join the pair, how or why not, per unknown tenant setting (after `up`). */
-  declare readonly predictedJoin: pulumi.Output<PredictedJoin>;
-  declare readonly onPremisesState: pulumi.Output<OnPremisesState>;
-  declare readonly cloudState: pulumi.Output<CloudState>;
   declare readonly syncState: pulumi.Output<SyncState>;
-  /** Values before the link first changed anything. */
-  declare readonly before: pulumi.Output<BeforeState>;
+  /**
+   * What the link recorded about both directories, as one JSON string (state stores it so; see
+   * link/packed.ts). The four outputs below are read from it.
+   */
+  declare readonly recorded: pulumi.Output<string>;
+  /** Whether Entra Connect will join the pair, how or why not, per unknown tenant setting (after `up`). */
+  readonly predictedJoin: pulumi.Output<PredictedJoin>;
+  /** The AD user as last read (after `up` or `refresh`). */
+  readonly onPremisesState: pulumi.Output<OnPremisesState>;
+  /** The cloud user as last read (after `up` or `refresh`). */
+  readonly cloudState: pulumi.Output<CloudState>;
+  /** Values before the link first changed anything (what `onDelete: restore` puts back). */
+  readonly before: pulumi.Output<BeforeState>;
   /** Set by refresh when the directories drifted from the link: what is to change now. */
   declare readonly drift: pulumi.Output<string[] | undefined>;
 
@@ -193,11 +201,8 @@ export class UserLink extends pulumi.CustomResource {
           resolved: undefined,
           immutableId: undefined,
           sourceAnchorAttribute: undefined,
-          predictedJoin: undefined,
-          onPremisesState: undefined,
-          cloudState: undefined,
           syncState: undefined,
-          before: undefined,
+          recorded: undefined,
           drift: undefined,
           __provider: PROVIDER_SOURCE,
         },
@@ -206,6 +211,11 @@ export class UserLink extends pulumi.CustomResource {
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
+    const unpacked = this.recorded.apply((text) => unpackOutputs({ recorded: text }));
+    this.predictedJoin = unpacked.apply((o) => o.predictedJoin!);
+    this.onPremisesState = unpacked.apply((o) => o.onPremisesState);
+    this.cloudState = unpacked.apply((o) => o.cloudState);
+    this.before = unpacked.apply((o) => o.before);
   }
 }
 

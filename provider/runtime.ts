@@ -10,6 +10,10 @@ import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { declarationKey, linkId, PartialApplyError } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
+import { type PackedOutputs, packOutputs, unpackOutputs } from "./link/packed";
+
+/** A link's outputs as state holds them: packed, or nested as earlier versions wrote them. */
+type StoredOutputs = PackedOutputs | UserLinkOutputs;
 import {
   DECLARATION_KEYS,
   type UserLinkDeclaration,
@@ -192,7 +196,10 @@ async function guarded<T>(method: () => Promise<T>): Promise<T> {
       (err as { id?: unknown }).id !== undefined &&
       (err as { properties?: unknown }).properties !== undefined
     ) {
-      throw err; // partial state: already shaped for Pulumi by rethrowPartial
+      // Partial state, shaped for Pulumi by rethrowPartial: stored as every other state is.
+      const partial = err as { properties: UserLinkOutputs & { __provider?: unknown } };
+      partial.properties = packOutputs(partial.properties) as unknown as typeof partial.properties;
+      throw err;
     }
     throw forUser(err);
   }
@@ -313,17 +320,27 @@ export async function remove(_id: string, props: UserLinkOutputs): Promise<void>
 
 /**
  * The methods as the serialized provider calls them: the same functions, with every failure shown
- * as `Name [CODE]: message` (no stack trace, no source paths, no doubled message). Tests call the
- * plain functions above to see the typed errors.
+ * as `Name [CODE]: message` (no stack trace, no source paths, no doubled message), and outputs
+ * stored packed (link/packed.ts) and read back in either shape. Tests call the plain functions
+ * above to see the typed errors and the outputs as the engine works with them.
  */
 export const hosted = {
   check: (olds: Partial<UserLinkInputs>, news: Record<string, unknown>) => guarded(() => check(olds, news)),
-  diff: (id: string, olds: UserLinkOutputs, news: UserLinkInputs) => guarded(() => diff(id, olds, news)),
-  create: (inputs: UserLinkInputs & { __provider?: unknown }) => guarded(() => create(inputs)),
-  update: (id: string, olds: UserLinkOutputs, news: UserLinkInputs & { __provider?: unknown }) =>
-    guarded(() => update(id, olds, news)),
-  read: (id: string, props: UserLinkOutputs) => guarded(() => read(id, props)),
-  remove: (id: string, props: UserLinkOutputs) => guarded(() => remove(id, props)),
+  diff: (id: string, olds: StoredOutputs, news: UserLinkInputs) =>
+    guarded(() => diff(id, unpackOutputs(olds), news)),
+  create: (inputs: UserLinkInputs & { __provider?: unknown }) =>
+    guarded(async () => {
+      const created = await create(inputs);
+      return { id: created.id, outs: packOutputs(created.outs) };
+    }),
+  update: (id: string, olds: StoredOutputs, news: UserLinkInputs & { __provider?: unknown }) =>
+    guarded(async () => ({ outs: packOutputs((await update(id, unpackOutputs(olds), news)).outs) })),
+  read: (id: string, props: StoredOutputs) =>
+    guarded(async () => {
+      const r = await read(id, unpackOutputs(props));
+      return r.props === undefined ? r : { ...r, props: packOutputs(r.props) };
+    }),
+  remove: (id: string, props: StoredOutputs) => guarded(() => remove(id, unpackOutputs(props))),
 };
 
 /**

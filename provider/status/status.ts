@@ -2,6 +2,7 @@
  * `ad-entra-link status`: per link, what the sync service did — read-only (User.Read.All), batched
  * (provider/entra/join-observation.ts: 1,000 links are 8 `$batch` requests).
  */
+import { unpackOutputs } from "../link/packed";
 import type { JoinObservationPort, SyncObservation } from "../domain/ports";
 import { type Duplicate, type LinkSyncState, readSyncState } from "./sync-state";
 
@@ -116,6 +117,15 @@ export function needsAttention(s: LinkStatus): boolean {
   );
 }
 
+/** The join result a link's state recorded (in either state shape); undefined if none or unreadable. */
+function recordedJoin(outputs: Record<string, unknown>): unknown {
+  try {
+    return unpackOutputs(outputs).joinResult;
+  } catch {
+    return undefined; // a hand-edited record: status reads the directories instead
+  }
+}
+
 /** The links recorded in a `pulumi stack export` document. */
 export function linksFromStackExport(doc: unknown): StatusLink[] {
   const resources = ((doc as { deployment?: { resources?: unknown[] } })?.deployment?.resources ?? []) as {
@@ -131,7 +141,7 @@ export function linksFromStackExport(doc: unknown): StatusLink[] {
       | undefined;
     const immutableId = o["immutableId"];
     if (typeof resolved?.cloudUserId !== "string" || typeof immutableId !== "string") continue;
-    const recorded = (o["joinResult"] as { outcome?: string } | undefined)?.outcome;
+    const recorded = (recordedJoin(o) as { outcome?: string } | undefined)?.outcome;
     out.push({
       linkName: r.urn.split("::").pop() ?? r.urn,
       cloudUserId: resolved.cloudUserId,

@@ -5,6 +5,7 @@
  * hand shows on refresh and is repaired by `up`, and destroy (retain) leaves both directories as
  * they are. Unmanaged proxy addresses survive every step.
  */
+import { unpackOutputs } from "../../provider/link/packed";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -199,7 +200,7 @@ test("a hand-made change in AD shows on refresh and the next up repairs it", asy
   const state = await stack.exportStack();
   const adamLink = state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::adam-anderson"));
   assert.equal(
-    adamLink.outputs.onPremisesState.userPrincipalName,
+    unpackOutputs(adamLink.outputs).onPremisesState.userPrincipalName,
     s.users["adam"]!.seed.userPrincipalName,
     "drift is visible in state",
   );

@@ -1,4 +1,5 @@
 /** The `joinResult` output `up` recorded for each link of a stack (issue 14), read from its state. */
+import { unpackOutputs } from "../../provider/link/packed";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { JoinResult } from "../../provider/confirm/types";
 
@@ -11,7 +12,9 @@ export async function joinResults(stack: Stack): Promise<Record<string, JoinResu
     [];
   for (const r of resources) {
     if (r.urn.includes("UserLink"))
-      out[r.urn.split("::").pop() ?? ""] = r.outputs?.["joinResult"] as JoinResult | undefined;
+      out[r.urn.split("::").pop() ?? ""] = unpackOutputs(r.outputs ?? {}).joinResult as
+        | JoinResult
+        | undefined;
   }
   return out;
 }

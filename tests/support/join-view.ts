@@ -3,6 +3,7 @@
  * output recorded at `up`. Tests that compare predictions with the sync simulator read the line at
  * preview, the full prediction from state, and hold them to each other with this check.
  */
+import { unpackOutputs } from "../../provider/link/packed";
 import assert from "node:assert/strict";
 import { joinLine } from "../../provider/link/review";
 import type { PredictedJoin } from "../../provider/link/types";
@@ -13,7 +14,9 @@ export function recordedMatchesPreview(
   previewLine: unknown,
   outputs: Record<string, unknown> | undefined,
 ): PredictedJoin {
-  const p = outputs?.["predictedJoin"] as PredictedJoin | undefined;
+  const p = (outputs === undefined ? undefined : unpackOutputs(outputs).predictedJoin) as
+    | PredictedJoin
+    | undefined;
   const cloudId = (outputs?.["resolved"] as { cloudUserId?: string } | undefined)?.cloudUserId;
   assert.ok(p !== undefined && cloudId !== undefined, `${name}: state records predictedJoin and resolved`);
   assert.equal(typeof previewLine, "string", `${name}: preview shows a join line`);

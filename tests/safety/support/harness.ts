@@ -4,6 +4,7 @@
  * byte of output (the secret-leak test searches it), snapshots of both directories, one Entra
  * Connect sync cycle, and the provider runtime driven in-process.
  */
+import { unpackOutputs } from "../../../provider/link/packed";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -180,10 +181,14 @@ export class LinkStack {
   }
 
   /** The UserLink resources in state, by name. */
+  /** The UserLinks in state by name, their outputs unpacked (link/packed.ts). */
   async links(): Promise<Map<string, StateResource>> {
     const out = new Map<string, StateResource>();
     for (const r of await this.resources()) {
-      if (r.type === "pulumi-nodejs:dynamic/ad-entra-link:UserLink") out.set(r.urn.split("::").pop()!, r);
+      if (r.type !== "pulumi-nodejs:dynamic/ad-entra-link:UserLink") continue;
+      const outputs =
+        r.outputs === undefined ? undefined : (unpackOutputs(r.outputs) as unknown as typeof r.outputs);
+      out.set(r.urn.split("::").pop()!, { ...r, ...(outputs !== undefined ? { outputs } : {}) });
     }
     return out;
   }

@@ -19,8 +19,10 @@ const PROVIDER = path.join(REPO_ROOT, "provider");
 const FLOORS: readonly (readonly string[])[] = [
   ["domain", "errors", "log", "shared-attempt"],
   ["config", "core"],
-  ["ad", "entra", "status"],
+  ["ad", "entra"],
   ["link", "bulk"],
+  // status reads links' state in the shape link/packed.ts stores it.
+  ["status"],
   ["confirm", "links"],
   ["discover", "session"],
   ["cli", "runtime"],

@@ -190,6 +190,28 @@ describe("the links of a stack export", () => {
     ]);
   });
 
+  it("reads the joinResult from state as 0.3.0 stores it (packed in `recorded`), and skips a hand-edited record", () => {
+    const link = (name: string, recorded: string) => ({
+      urn: `urn:pulumi:s::p::pulumi-nodejs:dynamic/ad-entra-link:UserLink::${name}`,
+      outputs: { resolved: { cloudUserId: LINKED }, immutableId: ANCHOR, recorded },
+    });
+    const doc = {
+      deployment: {
+        resources: [
+          link("packed", JSON.stringify({ joinResult: { outcome: "joinedElsewhere" } })),
+          link("edited", "{not json"),
+        ],
+      },
+    };
+    assert.deepEqual(
+      linksFromStackExport(doc).map((l) => [l.linkName, l.recordedOutcome]),
+      [
+        ["packed", "joinedElsewhere"],
+        ["edited", undefined],
+      ],
+    );
+  });
+
   it("anything that is not an export has no links", () => {
     assert.deepEqual(linksFromStackExport(null), []);
     assert.deepEqual(linksFromStackExport({ deployment: {} }), []);
