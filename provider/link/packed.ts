@@ -24,6 +24,16 @@ export const PACKED_KEYS = [
 
 export type PackedOutputs = Omit<UserLinkOutputs, (typeof PACKED_KEYS)[number]> & { recorded: string };
 
+/**
+ * The ids both objects' states repeat from `resolved`: stored once (when equal), put back on reading.
+ * [state, its key, the key of `resolved`].
+ */
+const REPEATED_IDS = [
+  ["onPremisesState", "distinguishedName", "onPremisesDistinguishedName"],
+  ["onPremisesState", "objectGuid", "onPremisesObjectGuid"],
+  ["cloudState", "id", "cloudUserId"],
+] as const;
+
 /** The outputs as state stores them. */
 export function packOutputs(outputs: UserLinkOutputs): PackedOutputs {
   const rest: Record<string, unknown> = { ...outputs };
@@ -31,6 +41,14 @@ export function packOutputs(outputs: UserLinkOutputs): PackedOutputs {
   for (const k of PACKED_KEYS) {
     if (rest[k] !== undefined) packed[k] = rest[k];
     delete rest[k];
+  }
+  const resolved = outputs.resolved as unknown as Record<string, unknown> | undefined;
+  for (const [state, key, resolvedKey] of REPEATED_IDS) {
+    const kept = packed[state] as Record<string, unknown> | undefined;
+    if (kept !== undefined && resolved !== undefined && kept[key] === resolved[resolvedKey]) {
+      const { [key]: _same, ...others } = kept;
+      packed[state] = others;
+    }
   }
   return {
     ...(rest as Omit<UserLinkOutputs, (typeof PACKED_KEYS)[number]>),
@@ -63,6 +81,13 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
   for (const k of PACKED_KEYS) {
     const v = (packed as Record<string, unknown>)[k];
     if (v !== undefined) fields[k] = v;
+  }
+  const resolved = (rest as { resolved?: Record<string, unknown> }).resolved;
+  for (const [state, key, resolvedKey] of [...REPEATED_IDS].reverse()) {
+    const kept = fields[state] as Record<string, unknown> | undefined;
+    if (kept === undefined || kept[key] !== undefined || resolved?.[resolvedKey] === undefined) continue;
+    // Back in its place (first, as the provider writes these states), so a re-pack is identical.
+    fields[state] = { [key]: resolved[resolvedKey], ...kept };
   }
   return { ...rest, ...fields } as unknown as T & UserLinkOutputs;
 }

@@ -75,6 +75,27 @@ describe("packed outputs", () => {
     assert.equal(packOutputs(unpackOutputs(packed)).recorded, packed.recorded);
   });
 
+  it("store the ids both objects' states repeat from `resolved` once, and put them back in place", () => {
+    const packed = packOutputs(outputs);
+    const inside = JSON.parse(packed.recorded) as Record<string, Record<string, unknown>>;
+    assert.equal(inside["onPremisesState"]!["distinguishedName"], undefined);
+    assert.equal(inside["onPremisesState"]!["objectGuid"], undefined);
+    assert.equal(inside["cloudState"]!["id"], undefined);
+    const back = unpackOutputs(packed);
+    assert.deepEqual(
+      Object.keys(back.onPremisesState),
+      Object.keys(outputs.onPremisesState),
+      "in their place",
+    );
+    assert.deepEqual(back.cloudState, outputs.cloudState);
+    // A state that differs from `resolved` (never written so, but possible) keeps its own value.
+    const moved = {
+      ...outputs,
+      onPremisesState: { ...outputs.onPremisesState, distinguishedName: "CN=Elsewhere" },
+    };
+    assert.equal(unpackOutputs(packOutputs(moved)).onPremisesState.distinguishedName, "CN=Elsewhere");
+  });
+
   it("state written by earlier versions (every field nested) reads back as it is", () => {
     assert.deepEqual(unpackOutputs(outputs), outputs);
   });
