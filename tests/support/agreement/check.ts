@@ -4,12 +4,13 @@
  * when the engine refuses, checks that the refusal is justified. Shared by the pure test (thousands
  * of cases) and the end-to-end test (which compares the real stack against the same expectations).
  */
+import { isDeepStrictEqual } from "node:util";
 import type { JoinPrediction } from "../../../provider/core/join-prediction";
 import type { SyncFeatures } from "../../../provider/domain/ports";
 import { AdEntraLinkError } from "../../../provider/errors";
-import { LinkEngine } from "../../../provider/link/engine";
+import { declarationKey, LinkEngine } from "../../../provider/link/engine";
 import type { LinkPlan } from "../../../provider/link/plan";
-import type { UserLinkDeclaration } from "../../../provider/link/types";
+import type { UserLinkDeclaration, UserLinkOutputs } from "../../../provider/link/types";
 import { validateDeclaration } from "../../../provider/link/validate";
 import type { TenantState } from "../../emulator/model";
 import { runSyncEngine, type SyncClient } from "../../emulator/sync/engine";
@@ -485,14 +486,30 @@ export async function judgeCase(c: AgreementCase): Promise<CaseResult> {
     };
   }
 
-  // Not refused: apply through the ports, then one sync cycle.
+  // Not refused: apply through the ports as `up` does (from this check's reads: compare-and-swap
+  // writes, outputs computed from the writes), then one sync cycle.
+  let outputs: UserLinkOutputs;
   try {
-    await engine.apply(`link-${c.tag}`, decl, undefined, OWNER);
+    const recorded = await engine.readOwnership(resolution!);
+    outputs = await engine.apply(`link-${c.tag}`, decl, undefined, OWNER, undefined, {
+      declarationKey: declarationKey(decl),
+      resolution: resolution!,
+      ownership: { recorded },
+    });
   } catch (err) {
     return {
       kind: "disagree",
       problem: "apply failed after a clean preview",
       detail: `  ${(err as AdEntraLinkError).code ?? ""} ${(err as Error).message}\n  prediction: ${describePrediction(prediction)}`,
+    };
+  }
+  // What `up` recorded is what a fresh read finds: a refresh right after reports nothing.
+  const reread = await engine.refresh(outputs);
+  if (reread === undefined || !isDeepStrictEqual(reread.outputs, outputs)) {
+    return {
+      kind: "disagree",
+      problem: "the outputs up recorded differ from a fresh read of both directories",
+      detail: `  recorded: ${JSON.stringify(outputs)}\n  read:     ${JSON.stringify(reread?.outputs)}`,
     };
   }
   const entry = simulate(m.tenant, m.records.find((r) => r.dn === m.subject.dn)!, undefined, syncEngine);
