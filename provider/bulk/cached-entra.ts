@@ -124,8 +124,13 @@ export class CachedEntra implements Port.EntraPort {
     return index?.user(selector) ?? this.inner.getUser(selector);
   }
 
-  /** Any use: a refresh's read is its link's first question here, as a check's reads are. */
-  async findUserById(id: string, _use?: Port.ReadUse): Promise<Port.CloudUser | undefined> {
+  /**
+   * `report` (refresh): its link's first question here, answered from the bulk read as a check's
+   * reads are. Any other read precedes or verifies a write (apply's check of a hard match, restore)
+   * and goes to Graph, as CachedAd.readByGuid does.
+   */
+  async findUserById(id: string, use: Port.ReadUse = "write"): Promise<Port.CloudUser | undefined> {
+    if (use !== "report") return this.inner.findUserById(id);
     const index = await this.answerer(`byId ${id.toLowerCase()}`);
     return index?.user({ id }) ?? this.inner.findUserById(id);
   }

@@ -173,7 +173,7 @@ export interface AdPort {
 export interface EntraPort {
   /** @throws NotFoundError */
   getUser(selector: CloudSelector): Promise<CloudUser>;
-  /** `use: "report"` (refresh): the run's bulk read may answer, as for the reads of a check. */
+  /** `use: "report"` (refresh): the run's bulk read may answer; otherwise (the default) a live read. */
   findUserById(id: string, use?: ReadUse): Promise<CloudUser | undefined>;
   /**
    * Every other cloud object (users, groups, org contacts; not `excludeId`) holding any of `values`

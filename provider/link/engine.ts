@@ -207,7 +207,12 @@ export class LinkEngine {
         // Changed since the check and nothing written: judged again from live reads below.
       }
     }
-    const r = await this.resolve(decl);
+    const r = await this.resolve(decl).catch(async (err: unknown) => {
+      // Read again after the check's claim was made: the record goes if nothing else will be written.
+      if (run.claimed && owner !== undefined && fromCheck !== undefined)
+        await this.entra.releaseOwnership(fromCheck.resolution.cloud.id, owner).catch(() => undefined);
+      throw err;
+    });
     const progress: Progress = { adTouched: "no", step: "graph" };
     try {
       if (r.errors.length > 0) throw r.errors[0];
@@ -234,7 +239,7 @@ export class LinkEngine {
   /** A hard match writes the cloud user: true when it is no longer as the check read it. */
   private async cloudChangedSinceCheck(r: Resolution): Promise<boolean> {
     if (r.plan.changes.cloud.onPremisesImmutableId === undefined) return false;
-    const now = await this.entra.findUserById(r.cloud.id);
+    const now = await this.entra.findUserById(r.cloud.id, "write");
     return (
       now === undefined ||
       (now.onPremisesImmutableId ?? null) !== (r.cloud.onPremisesImmutableId ?? null) ||

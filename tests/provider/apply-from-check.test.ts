@@ -182,6 +182,17 @@ test("an ImmutableId set on the cloud user between check and create is seen befo
   assert.ok(sent.searches >= 1, "the link was read again");
 });
 
+test("with bulk reads on, the hard match's re-read still goes to Graph and sees the change", async () => {
+  await runtime.shutdown();
+  runtime.configure((key) => (key === "ad-entra-link:bulkRead" ? "on" : lookup(key)));
+  const inputs = await checked("mkt07", { match: "hard" });
+  const cloudId = await cloudIdOf("mkt07");
+  const other = Buffer.alloc(16, 9).toString("base64");
+  await env.control.patchUser(s.tenantId, cloudId, { onPremisesImmutableId: other });
+  const created = await runtime.create(inputs);
+  assert.equal(created.outs.before.cloud.onPremisesImmutableId, other, "judged again from a live read");
+});
+
 test("an update is never written from a check of another declaration", async () => {
   const first = await runtime.create(await checked("mkt06"));
   await checked("mkt06"); // this run checked the declaration as it was…
