@@ -211,7 +211,10 @@ export class UserLink extends pulumi.CustomResource {
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
-    const unpacked = this.recorded.apply((text) => unpackOutputs({ recorded: text }));
+    // `resolved` too: the states' ids are stored once, there (link/packed.ts).
+    const unpacked = pulumi
+      .all([this.recorded, this.resolved])
+      .apply(([recorded, resolved]) => unpackOutputs({ recorded, resolved }));
     this.predictedJoin = unpacked.apply((o) => o.predictedJoin!);
     this.onPremisesState = unpacked.apply((o) => o.onPremisesState);
     this.cloudState = unpacked.apply((o) => o.cloudState);

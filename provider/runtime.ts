@@ -12,8 +12,6 @@ import { declarationKey, linkId, PartialApplyError } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
 import { type PackedOutputs, packOutputs, unpackOutputs } from "./link/packed";
 
-/** A link's outputs as state holds them: packed, or nested as earlier versions wrote them. */
-type StoredOutputs = PackedOutputs | UserLinkOutputs;
 import {
   DECLARATION_KEYS,
   type UserLinkDeclaration,
@@ -39,6 +37,9 @@ import {
 import { closeSession, configure, getSession } from "./session/session";
 
 export { configure, getSession, sessionStats } from "./session/session";
+
+/** A link's outputs as state holds them: packed, or nested as earlier versions wrote them. */
+type StoredOutputs = PackedOutputs | UserLinkOutputs;
 
 export interface CheckFailure {
   property: string;
@@ -114,13 +115,18 @@ export async function check(
     const recorded = owner === undefined ? undefined : await engine.readOwnership(r);
     const ownedElsewhere = owner === undefined ? undefined : engine.ownershipConflict(r, owner, recorded);
     const owned = ownedElsewhere === undefined ? undefined : failureOf(ownedElsewhere, "cloud");
-    if (refusals.length === 0 && dup.length === 0 && owned === undefined) {
-      noteCheckedLink(linkName, {
-        declarationKey: declarationKey(decl),
-        resolution: r,
-        ...(owner !== undefined ? { ownership: { recorded } } : {}),
-      });
-    }
+    // Only a check that refused nothing may be written from; a refused one forgets an earlier one.
+    const clean = refusals.length === 0 && dup.length === 0 && owned === undefined;
+    noteCheckedLink(
+      linkName,
+      clean
+        ? {
+            declarationKey: declarationKey(decl),
+            resolution: r,
+            ...(owner !== undefined ? { ownership: { recorded } } : {}),
+          }
+        : undefined,
+    );
     for (const w of r.warnings) log.warn(`link "${linkName}": ${w}`);
     const inputs = shownInputs(news, decl, engine.review(r));
     return {

@@ -106,9 +106,10 @@ export function resolvedOf(linkName: string): ResolvedIdentity | undefined {
   return resolvedNow.get(linkName);
 }
 
-/** Remembers what the check of `linkName` read and judged (it replaces an earlier check's). */
-export function noteCheckedLink(linkName: string, checked: CheckedLink): void {
-  checkedNow.set(linkName, checked);
+/** Remembers what the check of `linkName` read and judged (it replaces an earlier check's; undefined forgets it). */
+export function noteCheckedLink(linkName: string, checked: CheckedLink | undefined): void {
+  if (checked === undefined) checkedNow.delete(linkName);
+  else checkedNow.set(linkName, checked);
 }
 
 /** What this process's check of `linkName` read and judged, if it checked this declaration. */

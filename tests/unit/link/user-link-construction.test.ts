@@ -6,7 +6,35 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { packOutputs } from "../../../provider/link/packed";
+import type { UserLinkOutputs } from "../../../provider/link/types";
 import { UserLink } from "../../../provider/resource";
+
+const OUTPUTS = {
+  resolved: { onPremisesObjectGuid: "g-1", onPremisesDistinguishedName: "CN=P,DC=corp", cloudUserId: "c-1" },
+  predictedJoin: { outcome: "softMatchSmtp", reason: "matches", ruleRefs: [], uncertain: false },
+  onPremisesState: {
+    distinguishedName: "CN=P,DC=corp",
+    objectGuid: "g-1",
+    userPrincipalName: "p@contoso.com",
+    mail: null,
+    proxyAddresses: [],
+    consistencyGuid: null,
+  },
+  cloudState: {
+    id: "c-1",
+    userPrincipalName: "p@contoso.com",
+    mail: null,
+    proxyAddresses: [],
+    onPremisesImmutableId: null,
+    onPremisesSyncEnabled: null,
+  },
+  before: {
+    onPremises: { userPrincipalName: null, mail: null, proxyAddresses: [], consistencyGuid: null },
+    cloud: { onPremisesImmutableId: null },
+  },
+};
+const STORED = packOutputs(OUTPUTS as unknown as UserLinkOutputs);
 
 const registered: { name: string; inputs: Record<string, unknown> }[] = [];
 
@@ -15,6 +43,8 @@ before(() => {
     {
       newResource: (args) => {
         registered.push({ name: args.name, inputs: args.inputs });
+        // The provider's outputs as state stores them (link/packed.ts), for the link named "packed".
+        if (args.name === "packed") return { id: "packed-id", state: { ...args.inputs, ...STORED } };
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: () => ({}),
@@ -76,4 +106,16 @@ test("the import option is refused with a message pointing at adoption", () => {
     registered.some((r) => r.name === "ctor-import"),
     false,
   );
+});
+
+test("the outputs packed in state read back whole on the UserLink, ids included", async () => {
+  const link = new UserLink("packed", {
+    onPremises: { samAccountName: "p" },
+    cloud: { userPrincipalName: "p@contoso.com" },
+  });
+  const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+  assert.deepEqual(await value(link.onPremisesState), OUTPUTS.onPremisesState);
+  assert.deepEqual(await value(link.cloudState), OUTPUTS.cloudState);
+  assert.deepEqual(await value(link.predictedJoin), OUTPUTS.predictedJoin);
+  assert.deepEqual(await value(link.before), OUTPUTS.before);
 });
