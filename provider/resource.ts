@@ -158,13 +158,13 @@ export class UserLink extends pulumi.CustomResource {
     onPremisesDistinguishedName: string;
     cloudUserId: string;
   }>;
-  /** The ImmutableId (base64 of the source anchor in Microsoft byte order). */
+  /** The ImmutableId (base64 of the source anchor in Microsoft byte order; after `up`). */
   declare readonly immutableId: pulumi.Output<string>;
   declare readonly sourceAnchorAttribute: pulumi.Output<"objectGUID" | "mS-DS-ConsistencyGuid">;
   declare readonly syncState: pulumi.Output<SyncState>;
   /**
    * What the link recorded about both directories, as one JSON string (state stores it so; see
-   * link/packed.ts). The four outputs below are read from it.
+   * link/packed.ts). The outputs above and below, but `drift`, are read from it.
    */
   declare readonly recorded: pulumi.Output<string>;
   /** Whether Entra Connect will join the pair, how or why not, per unknown tenant setting (after `up`). */
@@ -211,10 +211,24 @@ export class UserLink extends pulumi.CustomResource {
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
-    // `resolved` too: the states' ids are stored once, there (link/packed.ts).
-    const unpacked = pulumi
-      .all([this.recorded, this.resolved])
-      .apply(([recorded, resolved]) => unpackOutputs({ recorded, resolved }));
+    // Read from `recorded`. Only a state written before 0.4 (ids and anchor as fields of their own)
+    // waits on those fields too: in a preview a field absent from state is unknown, not undefined.
+    const legacy: Record<string, pulumi.Output<unknown>> = {
+      resolved: this.resolved,
+      immutableId: this.immutableId,
+      sourceAnchorAttribute: this.sourceAnchorAttribute,
+      syncState: this.syncState,
+    };
+    const unpacked = this.recorded.apply((recorded) => {
+      const outputs = unpackOutputs({ recorded });
+      if (outputs.resolved !== undefined) return pulumi.output(outputs);
+      return pulumi.all(legacy).apply((fields) => unpackOutputs({ recorded, ...fields }));
+    });
+    const self = this as unknown as Record<string, unknown>;
+    self["resolved"] = unpacked.apply((o) => o.resolved!);
+    self["immutableId"] = unpacked.apply((o) => o.immutableId!);
+    self["sourceAnchorAttribute"] = unpacked.apply((o) => o.sourceAnchorAttribute!);
+    self["syncState"] = unpacked.apply((o) => o.syncState);
     this.predictedJoin = unpacked.apply((o) => o.predictedJoin!);
     this.onPremisesState = unpacked.apply((o) => o.onPremisesState);
     this.cloudState = unpacked.apply((o) => o.cloudState);

@@ -203,8 +203,13 @@ async function guarded<T>(method: () => Promise<T>): Promise<T> {
       (err as { properties?: unknown }).properties !== undefined
     ) {
       // Partial state, shaped for Pulumi by rethrowPartial: stored as every other state is.
+      // The host stores these properties as they are: `__provider` stays beside the packed outputs.
       const partial = err as { properties: UserLinkOutputs & { __provider?: unknown } };
-      partial.properties = packOutputs(partial.properties) as unknown as typeof partial.properties;
+      const { __provider } = partial.properties;
+      partial.properties = {
+        ...packOutputs(partial.properties),
+        __provider,
+      } as unknown as typeof partial.properties;
       throw err;
     }
     throw forUser(err);
@@ -309,7 +314,11 @@ export async function read(
   const { engine } = getSession();
   const refreshed = await engine.refresh(props);
   if (refreshed === undefined) return {};
-  return { id, props: plainJson(refreshed.outputs), inputs: plainJson(refreshed.inputs) };
+  return {
+    id,
+    props: plainJson(refreshed.outputs),
+    ...(refreshed.inputs !== undefined ? { inputs: plainJson(refreshed.inputs) } : {}),
+  };
 }
 
 export async function remove(_id: string, props: UserLinkOutputs): Promise<void> {
@@ -322,6 +331,11 @@ export async function remove(_id: string, props: UserLinkOutputs): Promise<void>
   const { engine } = getSession();
   const notes = await engine.restore(props);
   for (const n of notes) log.info(`link "${name}": ${n}`);
+}
+
+/** The `recorded` a stored state holds (undefined for states written before 0.3). */
+function recordedIn(props: StoredOutputs): unknown {
+  return (props as { recorded?: unknown }).recorded;
 }
 
 /**
@@ -340,11 +354,19 @@ export const hosted = {
       return { id: created.id, outs: packOutputs(created.outs) };
     }),
   update: (id: string, olds: StoredOutputs, news: UserLinkInputs & { __provider?: unknown }) =>
-    guarded(async () => ({ outs: packOutputs((await update(id, unpackOutputs(olds), news)).outs) })),
+    guarded(async () => ({
+      outs: packOutputs((await update(id, unpackOutputs(olds), news)).outs, recordedIn(olds)),
+    })),
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
-      const r = await read(id, unpackOutputs(props));
-      return r.props === undefined ? r : { ...r, props: packOutputs(r.props) };
+      // Not through `read`: packing leaves out undefined values as its plain-JSON copy would.
+      const refreshed = await getSession().engine.refresh(unpackOutputs(props));
+      if (refreshed === undefined) return {};
+      return {
+        id,
+        props: packOutputs(refreshed.outputs, recordedIn(props)),
+        ...(refreshed.inputs !== undefined ? { inputs: plainJson(refreshed.inputs) } : {}),
+      };
     }),
   remove: (id: string, props: StoredOutputs) => guarded(() => remove(id, unpackOutputs(props))),
 };

@@ -41,6 +41,12 @@ export const COMMANDS: readonly CliCommandEntry[] = [
     summary: "Per link: sync state, the join that happened, duplicates, provisioning errors (read-only).",
     load: async () => (await import("./status")).statusCommand,
   },
+  {
+    name: "state",
+    usage: "state (--stack <name> | --state <export.json>) [--link <name>]",
+    summary: "Print what each link recorded in state (stored deflated), decoded, as JSON (read-only).",
+    load: async () => (await import("./state")).stateCommand,
+  },
 ];
 
 /** The general usage text, listing every command. */

@@ -4,31 +4,15 @@
  * with the Entra settings from the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, …); a read-only
  * app (User.Read.All) is enough. `--check` exits 3 when a link needs attention (for pipelines).
  */
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import { readEntraSettingsOnly } from "../config/settings";
-import { assertStackName } from "../discover/stack-config";
 import { GraphJoinObserver } from "../entra/join-observation";
 import { linkStatuses, linksFromStackExport, needsAttention, renderStatus } from "../status/status";
 import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
+import { readStackExport } from "./stack-export";
 
 const USAGE = "status (--stack <name> | --state <pulumi-stack-export.json>) [--json] [--check]";
 /** `--check`: some link has a duplicate, a provisioning error, another source, or no cloud user. */
 export const EXIT_NEEDS_ATTENTION = 3;
-/** A stack export of 10,000 links is about 100 MB; anything far larger is not one. */
-const MAX_STATE_BYTES = 512 * 1024 * 1024;
-
-/** A regular file of bounded size (not a FIFO or device, which would block or never end). */
-function readStateFile(file: string): string {
-  const st = fs.statSync(file);
-  if (!st.isFile() || st.size > MAX_STATE_BYTES) {
-    throw new Error(
-      `${file} is not a regular file of at most ${MAX_STATE_BYTES / 1024 / 1024} MiB (a \`pulumi stack export\` document)`,
-    );
-  }
-  return fs.readFileSync(file, "utf8");
-}
-
 export const statusCommand: CliCommand = {
   name: "status",
   usage: USAGE,
@@ -56,15 +40,9 @@ export const statusCommand: CliCommand = {
       return EXIT_USAGE;
     }
     try {
-      if (stack !== undefined) assertStackName(stack);
-      const text =
-        stateFile !== undefined
-          ? readStateFile(stateFile)
-          : execFileSync("pulumi", ["stack", "export", "--stack", stack as string], {
-              encoding: "utf8",
-              maxBuffer: MAX_STATE_BYTES,
-            });
-      const links = linksFromStackExport(JSON.parse(text));
+      const links = linksFromStackExport(
+        readStackExport(stateFile !== undefined ? { stateFile } : { stack: stack as string }),
+      );
       const statuses = await linkStatuses(
         new GraphJoinObserver(readEntraSettingsOnly(() => undefined)),
         links,

@@ -185,10 +185,9 @@ function readValueBytes(at: DnCursor): number[] {
   const n = dn.length;
   const bytes: number[] = [];
   let pendingSpaces = 0; // unescaped spaces, dropped if they turn out to be trailing
-  const push = (...b: number[]): void => {
-    for (let k = 0; k < pendingSpaces; k++) bytes.push(0x20);
-    pendingSpaces = 0;
-    bytes.push(...b);
+  const push = (b: number): void => {
+    for (; pendingSpaces > 0; pendingSpaces--) bytes.push(0x20);
+    bytes.push(b);
   };
   while (at.i < n && dn[at.i] !== "," && dn[at.i] !== "+") {
     const c = dn[at.i] as string;
@@ -199,7 +198,7 @@ function readValueBytes(at: DnCursor): number[] {
         push(Number.parseInt(pair, 16));
         at.i += 3;
       } else if (next !== undefined && ESCAPABLE.has(next)) {
-        push(...Buffer.from(next, "utf8"));
+        push(next.charCodeAt(0)); // every escapable character is ASCII
         at.i += 2;
       } else {
         throw malformed(dn, property, "DN_INVALID_ESCAPE", `invalid escape at position ${at.i}`);
@@ -214,19 +213,25 @@ function readValueBytes(at: DnCursor): number[] {
         `raw ${JSON.stringify(c)} at position ${at.i} must be escaped`,
       );
     }
+    const code = dn.codePointAt(at.i) as number;
     if (c === " ") pendingSpaces++;
-    else push(...Buffer.from(c, "utf8"));
-    at.i++;
+    else if (code < 0x80) push(code);
+    // By code point, not UTF-16 unit: a character beyond U+FFFF (a surrogate pair) is one character.
+    else for (const b of Buffer.from(String.fromCodePoint(code), "utf8")) push(b);
+    at.i += code > 0xffff ? 2 : 1;
   }
   return bytes;
 }
+
+/** One decoder for every value: `fatal` refuses bytes that are not UTF-8 (a decode keeps no state). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The value as text: valid UTF-8, not empty, no control character. */
 function decodeAttributeValue(at: DnCursor, type: string, bytes: readonly number[]): string {
   const { dn, property } = at;
   let value: string;
   try {
-    value = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+    value = UTF8.decode(Uint8Array.from(bytes));
   } catch (cause) {
     throw malformed(dn, property, "DN_INVALID_ESCAPE", `the escaped bytes of ${type} are not UTF-8`, cause);
   }

@@ -57,10 +57,14 @@ export function declarationKey(decl: UserLinkDeclaration): string {
   return JSON.stringify(decl);
 }
 
-/** What refresh returns: the outputs to record, and the inputs later diffs compare with. */
+/**
+ * What refresh returns: the outputs to record and, when the directories drifted, the inputs later
+ * diffs compare with (what is to change now). Without drift Pulumi keeps the recorded inputs: a
+ * refresh then sends and stores nothing it did not already hold.
+ */
 export interface Refreshed {
   outputs: UserLinkOutputs;
-  inputs: UserLinkInputs;
+  inputs?: UserLinkInputs;
 }
 
 /** The declaration recorded in a link's state, defaults applied (undefined if it no longer validates). */
@@ -283,7 +287,7 @@ export class LinkEngine {
   /** Re-reads both sides for refresh; undefined when either object is gone. */
   async refresh(outputs: UserLinkOutputs): Promise<Refreshed | undefined> {
     const identity = outputs.resolved;
-    if (identity === undefined) return { outputs, inputs: inputsOf(outputs) };
+    if (identity === undefined) return { outputs };
     const [ad, cloud] = await Promise.all([
       this.ad.readByGuid(identity.onPremisesObjectGuid, "report"),
       this.entra.findUserById(identity.cloudUserId, "report"),
@@ -308,11 +312,10 @@ export class LinkEngine {
       cloudState: cloudState(cloud),
       syncState: syncStateOf(cloud, outputs.immutableId ?? "", !drifted),
     };
-    // Pulumi diffs the refreshed outputs against the recorded inputs: those carry what is left to
-    // change now (nothing, once converged), not the plan of the first `up`.
-    const inputs = inputsOf(refreshed);
-    if (plan !== undefined) inputs.plan = plan.summary;
-    return { outputs: refreshed, inputs };
+    if (!drifted) return { outputs: refreshed };
+    // Pulumi diffs the refreshed outputs against the recorded inputs: after drift those carry what
+    // is left to change now, not the plan of the last `up`.
+    return { outputs: refreshed, inputs: { ...inputsOf(refreshed), plan: plan!.summary } };
   }
 
   /** `onDelete: restore`: put back what the link changed, leaving values it never managed alone. */

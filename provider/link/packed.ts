@@ -1,28 +1,37 @@
 /**
- * How a link's outputs are stored in Pulumi state. What the link recorded about both directories
- * (the full prediction, both objects as last read, the values before the first write, progress,
- * the confirmed join) is one JSON string, `recorded`, instead of ~60 nested properties: the engine,
- * the dynamic-provider host and every checkpoint write pay per property (protobuf Struct fields,
- * Go property maps), not per byte. Measured on the engine floor with a link's outputs attached: a
- * refresh of 1,000 resources took 10.6 s with them nested and 5.0 s as one string (4.4 s without);
- * design-decisions.md, 2026-11-29. What Pulumi shows or compares per field (the review lines,
- * `drift`, the resolved objects, the ImmutableId, the sync state) stays a property of its own.
+ * How a link's outputs are stored in Pulumi state. Everything the link recorded (the declaration
+ * it was created from, the resolved objects, the ImmutableId, the full prediction, both objects as
+ * last read, the values before the first write, progress, the confirmed join) is one string,
+ * `recorded`: `deflate:` and the base64 of the raw-deflated canonical JSON. Only what the program
+ * reads as it was at preview stays a field of its own: the review lines `objects`, `plan` and `join`
+ * (Pulumi holds a stack output built from them to what preview planned), and `drift` while there is
+ * any. `ad-entra-link state` prints what a stack's links recorded, decoded.
+ *
+ * Why: the engine, the dynamic-provider host and every checkpoint write pay per property (protobuf
+ * Struct fields, Go property maps, JSON nodes) and per byte (every checkpoint of an `up` rewrites
+ * the whole state; every event's strings are scanned for secrets). Measured at 1,000 links
+ * (design-decisions.md, 2026-11-29): nested outputs 10.6 s of refresh on the engine
+ * floor, one JSON string 5.0 s; compressing that string (2.6 KB → 1.2 KB a link) took `up` with
+ * checkpoints from 1.53× to 1.25× the floor.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { InvalidInputError } from "../errors";
-import type { UserLinkOutputs } from "./types";
+import { INPUT_KEYS, RECORDED_OUTPUT_KEYS, type UserLinkOutputs } from "./types";
 
-/** The outputs kept inside `recorded`, in this order. */
-export const PACKED_KEYS = [
-  "predictedJoin",
-  "onPremisesState",
-  "cloudState",
-  "before",
-  "proxyAddressesAdded",
-  "progress",
-  "joinResult",
+/** The outputs that stay fields of their own (`drift` only while it has lines). */
+export const FIELD_KEYS = [
+  "objects",
+  "plan",
+  "join",
+  "drift",
 ] as const satisfies readonly (keyof UserLinkOutputs)[];
 
-export type PackedOutputs = Omit<UserLinkOutputs, (typeof PACKED_KEYS)[number]> & { recorded: string };
+/** The outputs kept inside `recorded`. */
+export const PACKED_KEYS = [...INPUT_KEYS, ...RECORDED_OUTPUT_KEYS].filter(
+  (k) => !(FIELD_KEYS as readonly string[]).includes(k),
+) as readonly Exclude<keyof UserLinkOutputs, (typeof FIELD_KEYS)[number]>[];
+
+export type PackedOutputs = Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]> & { recorded: string };
 
 /**
  * The ids both objects' states repeat from `resolved`: stored once (when equal), put back on reading.
@@ -34,15 +43,71 @@ const REPEATED_IDS = [
   ["cloudState", "id", "cloudUserId"],
 ] as const;
 
-/** The outputs as state stores them. */
-export function packOutputs(outputs: UserLinkOutputs): PackedOutputs {
-  const rest: Record<string, unknown> = { ...outputs };
-  const packed: Record<string, unknown> = {};
-  for (const k of PACKED_KEYS) {
-    if (rest[k] !== undefined) packed[k] = rest[k];
-    delete rest[k];
+/**
+ * JSON with every object's keys sorted: the same outputs always give the same string, however they
+ * were assembled, so a refresh that finds nothing changed stores (and reports) nothing changed.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+const DEFLATED = "deflate:";
+
+/**
+ * Decoded `recorded` strings by their stored form, newest last: a link's record is decoded by Read
+ * and again by the Diff that follows it, and re-encoded by Read; each is done once.
+ */
+const decodedCache = new Map<string, string>();
+const CACHE_LIMIT = 4096;
+
+function remember(stored: string, json: string): void {
+  if (decodedCache.size >= CACHE_LIMIT) decodedCache.delete(decodedCache.keys().next().value as string);
+  decodedCache.set(stored, json);
+}
+
+/** The JSON text of a stored `recorded` (plain JSON as 0.3 stored it, or deflated); undefined if unreadable. */
+export function decodeRecorded(stored: string): string | undefined {
+  if (!stored.startsWith(DEFLATED)) return stored;
+  const known = decodedCache.get(stored);
+  if (known !== undefined) return known;
+  try {
+    // A record is a few KB; the bound keeps a crafted state from inflating into gigabytes.
+    const json = inflateRawSync(Buffer.from(stored.slice(DEFLATED.length), "base64"), {
+      maxOutputLength: 1024 * 1024,
+    }).toString("utf8");
+    remember(stored, json);
+    return json;
+  } catch {
+    return undefined;
   }
-  const resolved = outputs.resolved as unknown as Record<string, unknown> | undefined;
+}
+
+/**
+ * The stored form of a record. `previous` (the stored form this link had) is kept whenever it holds
+ * the same JSON: a refresh that finds nothing changed then stores, and reports, nothing changed, even
+ * where another zlib would compress the same text into other bytes.
+ */
+function encodeRecorded(json: string, previous: unknown): string {
+  if (typeof previous === "string" && decodeRecorded(previous) === json) return previous;
+  const stored = DEFLATED + deflateRawSync(json, { level: 9 }).toString("base64");
+  remember(stored, json);
+  return stored;
+}
+
+/**
+ * The outputs as state stores them. `previous`: the `recorded` the link's state held, kept when
+ * nothing in it changed.
+ */
+export function packOutputs(outputs: UserLinkOutputs, previous?: unknown): PackedOutputs {
+  const all = outputs as unknown as Record<string, unknown>;
+  const packed: Record<string, unknown> = {};
+  for (const k of PACKED_KEYS) if (all[k] !== undefined) packed[k] = all[k];
+  const resolved = packed["resolved"] as Record<string, unknown> | undefined;
   for (const [state, key, resolvedKey] of REPEATED_IDS) {
     const kept = packed[state] as Record<string, unknown> | undefined;
     if (kept !== undefined && resolved !== undefined && kept[key] === resolved[resolvedKey]) {
@@ -50,22 +115,30 @@ export function packOutputs(outputs: UserLinkOutputs): PackedOutputs {
       packed[state] = others;
     }
   }
+  const fields: Record<string, unknown> = {};
+  for (const k of FIELD_KEYS) {
+    if (all[k] === undefined || (k === "drift" && (all[k] as unknown[]).length === 0)) continue;
+    fields[k] = all[k];
+  }
   return {
-    ...(rest as Omit<UserLinkOutputs, (typeof PACKED_KEYS)[number]>),
-    recorded: JSON.stringify(packed),
+    ...(fields as Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]>),
+    recorded: encodeRecorded(canonicalJson(packed), previous),
   };
 }
 
 /**
- * The outputs as the provider works with them, from state in either shape: packed, or as states
- * written by earlier versions hold them (every field nested; returned as they are).
+ * The outputs as the provider works with them, from state in any shape it was written in: packed
+ * as above; packed as 0.3 wrote it (the prediction, states, `before`, progress and join result in
+ * `recorded`, the rest fields); or every field nested, as earlier versions wrote it. Fields outside
+ * `recorded` are read as they are; of `recorded`, only the provider's own keys.
  */
 export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
   const text = (props as { recorded?: unknown }).recorded;
   if (text === undefined) return props as T & UserLinkOutputs;
   let packed: unknown;
   try {
-    packed = typeof text === "string" ? JSON.parse(text) : undefined;
+    const json = typeof text === "string" ? decodeRecorded(text) : undefined;
+    packed = json === undefined ? undefined : JSON.parse(json);
   } catch {
     packed = undefined;
   }
@@ -73,7 +146,7 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
     throw new InvalidInputError(
       "STATE_UNREADABLE",
       "recorded",
-      "ad-entra-link: this link's state has a `recorded` value that is not the JSON object the provider writes; it was edited by hand. Run `pulumi refresh` after restoring the state from a backup, or remove the link from the state (`pulumi state delete`) and declare it again.",
+      "ad-entra-link: this link's state has a `recorded` value that is not the record the provider writes (deflated JSON); it was edited by hand. Run `pulumi refresh` after restoring the state from a backup, or remove the link from the state (`pulumi state delete`) and declare it again.",
     );
   }
   const { recorded: _r, ...rest } = props as T & { recorded?: unknown };
@@ -82,12 +155,13 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
     const v = (packed as Record<string, unknown>)[k];
     if (v !== undefined) fields[k] = v;
   }
-  const resolved = (rest as { resolved?: Record<string, unknown> }).resolved;
-  for (const [state, key, resolvedKey] of [...REPEATED_IDS].reverse()) {
-    const kept = fields[state] as Record<string, unknown> | undefined;
+  const merged = { ...rest, ...fields } as Record<string, unknown>;
+  const resolved = merged["resolved"] as Record<string, unknown> | undefined;
+  for (const [state, key, resolvedKey] of REPEATED_IDS) {
+    const kept = merged[state] as Record<string, unknown> | undefined;
     if (kept === undefined || kept[key] !== undefined || resolved?.[resolvedKey] === undefined) continue;
-    // Back in its place (first, as the provider writes these states), so a re-pack is identical.
-    fields[state] = { [key]: resolved[resolvedKey], ...kept };
+    merged[state] = { ...kept, [key]: resolved[resolvedKey] };
   }
-  return { ...rest, ...fields } as unknown as T & UserLinkOutputs;
+  merged["drift"] ??= [];
+  return merged as unknown as T & UserLinkOutputs;
 }

@@ -126,6 +126,22 @@ export const INPUT_KEYS = [
   "join",
 ] as const satisfies readonly (keyof UserLinkInputs)[];
 
+/** Every key of the outputs beyond the checked inputs, in the order the provider records them. */
+export const RECORDED_OUTPUT_KEYS = [
+  "resolved",
+  "immutableId",
+  "sourceAnchorAttribute",
+  "predictedJoin",
+  "onPremisesState",
+  "cloudState",
+  "syncState",
+  "before",
+  "proxyAddressesAdded",
+  "drift",
+  "progress",
+  "joinResult",
+] as const satisfies readonly Exclude<keyof UserLinkOutputs, keyof UserLinkInputs>[];
+
 export interface OnPremisesState {
   distinguishedName: string;
   objectGuid: string;

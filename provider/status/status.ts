@@ -3,6 +3,7 @@
  * (provider/entra/join-observation.ts: 1,000 links are 8 `$batch` requests).
  */
 import { unpackOutputs } from "../link/packed";
+import type { ResolvedIdentity, UserLinkOutputs } from "../link/types";
 import type { JoinObservationPort, SyncObservation } from "../domain/ports";
 import { type Duplicate, type LinkSyncState, readSyncState } from "./sync-state";
 
@@ -117,10 +118,10 @@ export function needsAttention(s: LinkStatus): boolean {
   );
 }
 
-/** The join result a link's state recorded (in either state shape); undefined if none or unreadable. */
-function recordedJoin(outputs: Record<string, unknown>): unknown {
+/** A link's outputs in the shape the provider works with (any state shape); undefined if unreadable. */
+function readableOutputs(outputs: Record<string, unknown>): UserLinkOutputs | undefined {
   try {
-    return unpackOutputs(outputs).joinResult;
+    return unpackOutputs(outputs);
   } catch {
     return undefined; // a hand-edited record: status reads the directories instead
   }
@@ -135,13 +136,12 @@ export function linksFromStackExport(doc: unknown): StatusLink[] {
   const out: StatusLink[] = [];
   for (const r of resources) {
     if (!r.urn?.includes("ad-entra-link:UserLink")) continue;
-    const o = r.outputs ?? {};
-    const resolved = o["resolved"] as
-      | { cloudUserId?: string; onPremisesDistinguishedName?: string }
-      | undefined;
-    const immutableId = o["immutableId"];
+    // A hand-edited record: the fields beside it (as states before 0.4 hold them), if any.
+    const o = readableOutputs(r.outputs ?? {}) ?? (r.outputs as Partial<UserLinkOutputs> | undefined);
+    const resolved = o?.resolved as Partial<ResolvedIdentity> | undefined;
+    const immutableId = o?.immutableId;
     if (typeof resolved?.cloudUserId !== "string" || typeof immutableId !== "string") continue;
-    const recorded = (recordedJoin(o) as { outcome?: string } | undefined)?.outcome;
+    const recorded = (o?.joinResult as { outcome?: string } | undefined)?.outcome;
     out.push({
       linkName: r.urn.split("::").pop() ?? r.urn,
       cloudUserId: resolved.cloudUserId,

@@ -165,7 +165,7 @@ test("refresh records the sync cycle's join in state, and reports no link as cha
   const state = await stack.exportStack();
   const links = state.deployment.resources.filter((r: { type: string }) => r.type.endsWith(":UserLink"));
   assert.deepEqual(
-    links.map((r: { outputs: { syncState: string } }) => r.outputs.syncState),
+    links.map((r: { outputs: Record<string, unknown> }) => unpackOutputs(r.outputs).syncState),
     ["synced", "synced"],
     "the joins are recorded",
   );

@@ -14,10 +14,9 @@ export function recordedMatchesPreview(
   previewLine: unknown,
   outputs: Record<string, unknown> | undefined,
 ): PredictedJoin {
-  const p = (outputs === undefined ? undefined : unpackOutputs(outputs).predictedJoin) as
-    | PredictedJoin
-    | undefined;
-  const cloudId = (outputs?.["resolved"] as { cloudUserId?: string } | undefined)?.cloudUserId;
+  const unpacked = outputs === undefined ? undefined : unpackOutputs(outputs);
+  const p = unpacked?.predictedJoin as PredictedJoin | undefined;
+  const cloudId = unpacked?.resolved?.cloudUserId;
   assert.ok(p !== undefined && cloudId !== undefined, `${name}: state records predictedJoin and resolved`);
   assert.equal(typeof previewLine, "string", `${name}: preview shows a join line`);
   assert.equal(

@@ -29,6 +29,8 @@ const USAGE = [
   "      Propose links between AD and Entra ID users with evidence; write a links file and a report.",
   "  ad-entra-link status (--stack <name> | --state <export.json>) [--json]",
   "      Per link: sync state, the join that happened, duplicates, provisioning errors (read-only).",
+  "  ad-entra-link state (--stack <name> | --state <export.json>) [--link <name>]",
+  "      Print what each link recorded in state (stored deflated), decoded, as JSON (read-only).",
   "",
   "Run `ad-entra-link <command> --help` for a command's options.",
   "",

@@ -61,6 +61,16 @@ describe("canonicalDn", () => {
     assert.equal(canonicalDn("CN=a\\+b+UID=c,DC=x"), "CN=a\\+b+UID=c,DC=x");
     assert.ok(dnEquals(canonicalDn("CN=x\\3dy,DC=x"), "cn=X\\=Y,dc=X"));
   });
+  it("keeps a character beyond U+FFFF whole, raw or escaped (not two U+FFFD)", () => {
+    const raw = "CN=Ana \u{1F600} Li,OU=Staff,DC=corp,DC=local";
+    const escaped = "CN=Ana \\f0\\9f\\98\\80 Li,OU=Staff,DC=corp,DC=local";
+    assert.equal(parseDn(raw)[0]![0]!.value, "Ana \u{1F600} Li");
+    assert.equal(parseDn(escaped)[0]![0]!.value, "Ana \u{1F600} Li");
+    assert.ok(dnEquals(raw, escaped));
+    assert.ok(!dnEquals(raw, "CN=Ana \u{1F601} Li,OU=Staff,DC=corp,DC=local"));
+    assert.equal(canonicalDn(canonicalDn(raw)), canonicalDn(raw));
+  });
+
   it("refuses a lone surrogate (UTF-8 would turn it into U+FFFD, another DN)", () => {
     refused(() => canonicalDn("CN=\uD800x,DC=corp,DC=local"), "DN_MALFORMED");
   });

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PACKED_KEYS, packOutputs, unpackOutputs } from "../../../provider/link/packed";
+import { deflateRawSync } from "node:zlib";
+import { decodeRecorded, PACKED_KEYS, packOutputs, unpackOutputs } from "../../../provider/link/packed";
 import type { UserLinkOutputs } from "../../../provider/link/types";
 
 const outputs: UserLinkOutputs = {
@@ -60,33 +61,72 @@ const outputs: UserLinkOutputs = {
 } as unknown as UserLinkOutputs;
 
 describe("packed outputs", () => {
-  it("keep what Pulumi shows or compares as fields and the rest as one JSON string", () => {
+  it("keep the review lines as fields, drift only while it has lines, and the rest as one JSON string", () => {
     const packed = packOutputs(outputs) as unknown as Record<string, unknown>;
-    for (const k of PACKED_KEYS) assert.equal(packed[k], undefined, `${k} is inside recorded`);
-    assert.equal(typeof packed["recorded"], "string");
-    for (const k of ["plan", "join", "objects", "drift", "resolved", "immutableId", "syncState", "link"]) {
+    assert.deepEqual(Object.keys(packed).sort(), ["join", "objects", "plan", "recorded"]);
+    for (const k of ["plan", "join", "objects"]) {
       assert.deepEqual(packed[k], (outputs as unknown as Record<string, unknown>)[k], `${k} stays a field`);
     }
+    const inside = JSON.parse(decodeRecorded(packed["recorded"] as string)!) as Record<string, unknown>;
+    for (const k of PACKED_KEYS) {
+      const v = (outputs as unknown as Record<string, unknown>)[k];
+      if (v !== undefined) assert.ok(k in inside, `${k} is inside recorded`);
+    }
+    const drifted = packOutputs({ ...outputs, drift: ["on-premises mail: a → b"] }) as unknown as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(drifted["drift"], ["on-premises mail: a → b"]);
   });
 
-  it("read back exactly, and packing is deterministic (a refresh compares the string)", () => {
+  it("read back exactly, and packing is canonical (a refresh compares the string)", () => {
     const packed = packOutputs(outputs);
     assert.deepEqual(unpackOutputs(packed), outputs);
     assert.equal(packOutputs(unpackOutputs(packed)).recorded, packed.recorded);
+    // The same outputs assembled in another key order store the same string.
+    const reordered = Object.fromEntries(
+      Object.entries(outputs)
+        .reverse()
+        .map(([k, v]) => [
+          k,
+          v !== null && typeof v === "object" && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v).reverse())
+            : v,
+        ]),
+    ) as unknown as UserLinkOutputs;
+    assert.equal(packOutputs(reordered).recorded, packed.recorded);
   });
 
-  it("store the ids both objects' states repeat from `resolved` once, and put them back in place", () => {
+  it("store the record deflated, smaller than its JSON", () => {
     const packed = packOutputs(outputs);
-    const inside = JSON.parse(packed.recorded) as Record<string, Record<string, unknown>>;
+    assert.match(packed.recorded, /^deflate:[A-Za-z0-9+/]+=*$/);
+    const json = decodeRecorded(packed.recorded)!;
+    assert.ok(packed.recorded.length < json.length, `${packed.recorded.length} < ${json.length}`);
+  });
+
+  it("keep the stored record when its JSON is unchanged, however it was compressed", () => {
+    const json = decodeRecorded(packOutputs(outputs).recorded)!;
+    // The same JSON as another zlib (level 1) would store it: other bytes, same record.
+    const other = `deflate:${deflateRawSync(json, { level: 1 }).toString("base64")}`;
+    assert.notEqual(other, packOutputs(outputs).recorded);
+    assert.equal(
+      packOutputs(outputs, other).recorded,
+      other,
+      "a refresh that changed nothing stores nothing new",
+    );
+    const changed = packOutputs({ ...outputs, syncState: "synced" }, other).recorded;
+    assert.notEqual(changed, other);
+    assert.equal(unpackOutputs({ recorded: changed }).syncState, "synced");
+  });
+
+  it("store the ids both objects' states repeat from `resolved` once, and put them back", () => {
+    const packed = packOutputs(outputs);
+    const inside = JSON.parse(decodeRecorded(packed.recorded)!) as Record<string, Record<string, unknown>>;
     assert.equal(inside["onPremisesState"]!["distinguishedName"], undefined);
     assert.equal(inside["onPremisesState"]!["objectGuid"], undefined);
     assert.equal(inside["cloudState"]!["id"], undefined);
     const back = unpackOutputs(packed);
-    assert.deepEqual(
-      Object.keys(back.onPremisesState),
-      Object.keys(outputs.onPremisesState),
-      "in their place",
-    );
+    assert.deepEqual(back.onPremisesState, outputs.onPremisesState);
     assert.deepEqual(back.cloudState, outputs.cloudState);
     // A state that differs from `resolved` (never written so, but possible) keeps its own value.
     const moved = {
@@ -96,12 +136,38 @@ describe("packed outputs", () => {
     assert.equal(unpackOutputs(packOutputs(moved)).onPremisesState.distinguishedName, "CN=Elsewhere");
   });
 
+  it("state packed as 0.3 wrote it (ids, anchor, sync state and declaration as fields) reads back the same", () => {
+    const { predictedJoin, onPremisesState, cloudState, before, proxyAddressesAdded, progress, ...fields } =
+      outputs;
+    const v03 = {
+      ...fields,
+      recorded: JSON.stringify({
+        predictedJoin,
+        onPremisesState: { ...onPremisesState, distinguishedName: undefined, objectGuid: undefined },
+        cloudState: { ...cloudState, id: undefined },
+        before,
+        proxyAddressesAdded,
+        progress,
+      }),
+    };
+    assert.deepEqual(unpackOutputs(v03), outputs);
+  });
+
   it("state written by earlier versions (every field nested) reads back as it is", () => {
     assert.deepEqual(unpackOutputs(outputs), outputs);
   });
 
   it("a hand-edited record is a named error, not a crash or a silent empty state", () => {
-    for (const recorded of ["{not json", "[1,2]", "null", 42]) {
+    const cut = packOutputs(outputs).recorded.slice(0, 40);
+    for (const recorded of [
+      "{not json",
+      "[1,2]",
+      "null",
+      42,
+      cut,
+      "deflate:!!!",
+      `deflate:${deflateRawSync("[1]").toString("base64")}`,
+    ]) {
       assert.throws(
         () => unpackOutputs({ ...packOutputs(outputs), recorded } as never),
         (err: Error & { code?: string }) =>

@@ -12,6 +12,9 @@ import { UserLink } from "../../../provider/resource";
 
 const OUTPUTS = {
   resolved: { onPremisesObjectGuid: "g-1", onPremisesDistinguishedName: "CN=P,DC=corp", cloudUserId: "c-1" },
+  immutableId: "AQIDBAUGBwgJCgsMDQ4PEA==",
+  sourceAnchorAttribute: "objectGUID",
+  syncState: "pendingSync",
   predictedJoin: { outcome: "softMatchSmtp", reason: "matches", ruleRefs: [], uncertain: false },
   onPremisesState: {
     distinguishedName: "CN=P,DC=corp",
@@ -35,6 +38,19 @@ const OUTPUTS = {
   },
 };
 const STORED = packOutputs(OUTPUTS as unknown as UserLinkOutputs);
+// As 0.3 stored it: the prediction, states and `before` in `recorded`, the rest fields of their own.
+const { resolved, immutableId, sourceAnchorAttribute, syncState, ...inRecord } = OUTPUTS;
+const LEGACY = {
+  resolved,
+  immutableId,
+  sourceAnchorAttribute,
+  syncState,
+  recorded: JSON.stringify({
+    ...inRecord,
+    onPremisesState: { ...OUTPUTS.onPremisesState, distinguishedName: undefined, objectGuid: undefined },
+    cloudState: { ...OUTPUTS.cloudState, id: undefined },
+  }),
+};
 
 const registered: { name: string; inputs: Record<string, unknown> }[] = [];
 
@@ -45,6 +61,7 @@ before(() => {
         registered.push({ name: args.name, inputs: args.inputs });
         // The provider's outputs as state stores them (link/packed.ts), for the link named "packed".
         if (args.name === "packed") return { id: "packed-id", state: { ...args.inputs, ...STORED } };
+        if (args.name === "legacy") return { id: "legacy-id", state: { ...args.inputs, ...LEGACY } };
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: () => ({}),
@@ -108,7 +125,8 @@ test("the import option is refused with a message pointing at adoption", () => {
   );
 });
 
-test("the outputs packed in state read back whole on the UserLink, ids included", async () => {
+// The mocks run as a preview: an output absent from state would be unknown (and never resolve).
+test("the outputs packed in state read back whole on the UserLink, ids included, known in a preview", async () => {
   const link = new UserLink("packed", {
     onPremises: { samAccountName: "p" },
     cloud: { userPrincipalName: "p@contoso.com" },
@@ -118,4 +136,20 @@ test("the outputs packed in state read back whole on the UserLink, ids included"
   assert.deepEqual(await value(link.cloudState), OUTPUTS.cloudState);
   assert.deepEqual(await value(link.predictedJoin), OUTPUTS.predictedJoin);
   assert.deepEqual(await value(link.before), OUTPUTS.before);
+  assert.deepEqual(await value(link.resolved), OUTPUTS.resolved);
+  assert.equal(await value(link.immutableId), OUTPUTS.immutableId);
+  assert.equal(await value(link.sourceAnchorAttribute), OUTPUTS.sourceAnchorAttribute);
+  assert.equal(await value(link.syncState), OUTPUTS.syncState);
+});
+
+test("a state written before 0.4 (ids and anchor as fields beside `recorded`) reads back the same", async () => {
+  const link = new UserLink("legacy", {
+    onPremises: { samAccountName: "l" },
+    cloud: { userPrincipalName: "l@contoso.com" },
+  });
+  const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+  assert.deepEqual(await value(link.resolved), OUTPUTS.resolved);
+  assert.equal(await value(link.immutableId), OUTPUTS.immutableId);
+  assert.equal(await value(link.syncState), OUTPUTS.syncState);
+  assert.deepEqual(await value(link.onPremisesState), OUTPUTS.onPremisesState);
 });
