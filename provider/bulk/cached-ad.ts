@@ -28,6 +28,14 @@ export class CachedAd implements AdPort {
     () => this.load(),
     (index, [dn, m]) => index.applyModify(dn, m),
   );
+  /**
+   * Refresh asks only for users by objectGUID: a process that asked nothing else reads only the
+   * scope's users (one paged search), not the holders a check needs (two more, one domain-wide).
+   */
+  private readonly usersOnly = new LazySnapshot<AdIndex, [string, AdModification]>(
+    () => this.loadUsers(),
+    (index, [dn, m]) => index.applyModify(dn, m),
+  );
   private readonly once = new Once();
 
   constructor(
@@ -65,6 +73,24 @@ export class CachedAd implements AdPort {
       const index = this.snapshot.install(new AdIndex(users, lists, base));
       this.log(
         `bulk read of Active Directory: ${index.userCount} users, ${index.holderEntryCount} address holders in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return index;
+    } catch (err) {
+      this.log(
+        `bulk read of Active Directory failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
+      );
+      return undefined;
+    }
+  }
+
+  private async loadUsers(): Promise<AdIndex | undefined> {
+    const started = Date.now();
+    try {
+      const index = this.usersOnly.install(
+        new AdIndex(await this.inner.scanUsers([this.scope.baseDn]), [], this.scope.baseDn),
+      );
+      this.log(
+        `bulk read of Active Directory (users only, for refresh): ${index.userCount} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
       return index;
     } catch (err) {
@@ -121,7 +147,7 @@ export class CachedAd implements AdPort {
     if (use !== "report" || !this.gate.noteLink(key) || !this.once.first(key)) {
       return this.inner.readByGuid(objectGuid);
     }
-    const index = await this.snapshot.get();
+    const index = await (this.snapshot.started ? this.snapshot : this.usersOnly).get();
     const users = index?.usersBy("objectGuid", objectGuid.toLowerCase());
     return users?.length === 1 ? users[0] : this.inner.readByGuid(objectGuid);
   }
@@ -136,6 +162,7 @@ export class CachedAd implements AdPort {
   async modify(dn: string, modification: AdModification): Promise<void> {
     await this.inner.modify(dn, modification);
     this.snapshot.mirror([dn, modification]);
+    this.usersOnly.mirror([dn, modification]);
   }
 }
 

@@ -32,6 +32,11 @@ export class CachedEntra implements Port.EntraPort {
     () => this.load(),
     (index, [id, value]) => index.applyImmutableId(id, value),
   );
+  /** Refresh asks only for users by id: a process that asked nothing else reads only the users. */
+  private readonly usersOnly = new LazySnapshot<EntraIndex, [string, string | null]>(
+    () => this.loadUsers(),
+    (index, [id, value]) => index.applyImmutableId(id, value),
+  );
   private readonly once = new Once();
   /** Ownership records of the bulk read; undefined when that list could not carry them. */
   private ownership: OwnershipRecords | undefined;
@@ -113,6 +118,24 @@ export class CachedEntra implements Port.EntraPort {
     return undefined;
   }
 
+  private async loadUsers(): Promise<EntraIndex | undefined> {
+    const started = Date.now();
+    try {
+      const users: Port.CloudUser[] = [];
+      await this.inner.listUsers(CLOUD_USER_PROPERTIES, (page) => users.push(...page));
+      const index = this.usersOnly.install(new EntraIndex({ users }));
+      this.log(
+        `bulk read of Entra ID (users only, for refresh): ${users.length} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return index;
+    } catch (err) {
+      this.log(
+        `bulk read of Entra ID failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
+      );
+      return undefined;
+    }
+  }
+
   /** Opens the snapshot for one question, or undefined when Graph must answer it. */
   private async answerer(key: string): Promise<EntraIndex | undefined> {
     if (!this.gate.open || !this.once.first(key)) return undefined;
@@ -131,7 +154,8 @@ export class CachedEntra implements Port.EntraPort {
    */
   async findUserById(id: string, use: Port.ReadUse = "write"): Promise<Port.CloudUser | undefined> {
     if (use !== "report") return this.inner.findUserById(id);
-    const index = await this.answerer(`byId ${id.toLowerCase()}`);
+    if (!this.gate.open || !this.once.first(`byId ${id.toLowerCase()}`)) return this.inner.findUserById(id);
+    const index = await (this.snapshot.started ? this.snapshot : this.usersOnly).get();
     return index?.user({ id }) ?? this.inner.findUserById(id);
   }
 
@@ -161,6 +185,7 @@ export class CachedEntra implements Port.EntraPort {
   async setImmutableId(userId: string, immutableId: string | null): Promise<void> {
     await this.inner.setImmutableId(userId, immutableId);
     this.snapshot.mirror([userId, immutableId]);
+    this.usersOnly.mirror([userId, immutableId]);
   }
 
   /**

@@ -13,6 +13,11 @@ export class LazySnapshot<Index, Write> {
     private readonly applyWrite: (index: Index, write: Write) => void,
   ) {}
 
+  /** Whether the bulk read was asked for (it may still be in flight). */
+  get started(): boolean {
+    return this.loading !== undefined;
+  }
+
   /** The index, reading the directory in bulk the first time; undefined when that read failed. */
   get(): Promise<Index | undefined> {
     if (this.loading === undefined) this.loading = this.read();

@@ -37,7 +37,7 @@ function graphRequests(log: RequestLogEntry[]): number {
 /** Refreshes every recorded link in one provider session, as one `pulumi refresh` does. */
 async function refreshAll(
   bulkRead: "on" | "off",
-): Promise<{ results: unknown[]; graph: number; userReads: number; ldap: number }> {
+): Promise<{ results: unknown[]; graph: number; userReads: number; ldap: number; paths: string[] }> {
   await runtime.shutdown();
   useSession(bulkRead);
   await env.control.clearRequests(s.tenantId);
@@ -51,7 +51,7 @@ async function refreshAll(
   }
   const log = await env.control.requests({ tenant: s.tenantId });
   const userReads = log.filter((r) => r.method === "GET" && /\/users\/[0-9a-f-]{36}$/i.test(r.path)).length;
-  return { results, graph: graphRequests(log), userReads, ldap };
+  return { results, graph: graphRequests(log), userReads, ldap, paths: log.map((r) => r.path) };
 }
 
 before(async () => {
@@ -114,6 +114,11 @@ test("refresh from the bulk read gives exactly what per-link reads give, drift a
   assert.equal(off.userReads, n, "per-link refresh reads every cloud user");
   assert.equal(on.userReads, 1, "bulk refresh reads only the missing cloud user live");
   assert.ok(on.ldap < off.ldap, `LDAP searches: bulk ${on.ldap} vs per-link ${off.ldap}`);
+  // Refresh asks only for users: the bulk read is the scope's users (one paged search, plus Bruno's
+  // live miss), not the holders, groups, contacts, deleted users and roles a check reads.
+  assert.equal(on.ldap, 2, "one paged search of the scope's users and one live search for the miss");
+  const extra = on.paths.filter((p) => /groups|contacts|deletedItems|roleManagement|directoryRoles/i.test(p));
+  assert.deepEqual(extra, [], "no Graph read a refresh does not need");
   console.log(
     `bulk-refresh: ${n} links; Graph requests off ${off.graph}, on ${on.graph} (per-user reads ${off.userReads} vs ${on.userReads}); LDAP searches off ${off.ldap}, on ${on.ldap}`,
   );
