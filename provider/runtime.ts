@@ -10,7 +10,7 @@ import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { declarationKey, linkId, PartialApplyError } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
-import { type PackedOutputs, packOutputs, unpackOutputs } from "./link/packed";
+import { isCurrentShape, type PackedOutputs, packOutputs, sameJson, unpackOutputs } from "./link/packed";
 
 import {
   DECLARATION_KEYS,
@@ -360,8 +360,13 @@ export const hosted = {
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
       // Not through `read`: packing leaves out undefined values as its plain-JSON copy would.
-      const refreshed = await getSession().engine.refresh(unpackOutputs(props));
+      const recorded = unpackOutputs(props);
+      const refreshed = await getSession().engine.refresh(recorded);
       if (refreshed === undefined) return {};
+      // Nothing changed (the common refresh): the state goes back as it came, not re-encoded.
+      if (refreshed.inputs === undefined && isCurrentShape(props) && sameJson(refreshed.outputs, recorded)) {
+        return { id, props };
+      }
       return {
         id,
         props: packOutputs(refreshed.outputs, recordedIn(props)),

@@ -48,12 +48,46 @@ const REPEATED_IDS = [
  * were assembled, so a refresh that finds nothing changed stores (and reports) nothing changed.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  });
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) {
+    // As JSON.stringify: undefined in an array is null.
+    return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  }
+  const parts: string[] = [];
+  for (const k of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined && typeof v !== "function") parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** Whether two plain JSON values are equal (object key order aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((v, i) => sameJson(v, other[i]));
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+/**
+ * Whether `props` is stored as this version stores it (a deflated record and only the fields of
+ * their own beside it): such a state, read again unchanged, can be returned as it is.
+ */
+export function isCurrentShape(props: object): boolean {
+  const recorded = (props as { recorded?: unknown }).recorded;
+  if (typeof recorded !== "string" || !recorded.startsWith(DEFLATED)) return false;
+  return Object.keys(props).every(
+    (k) => k === "recorded" || k === "__provider" || (FIELD_KEYS as readonly string[]).includes(k),
+  );
 }
 
 const DEFLATED = "deflate:";

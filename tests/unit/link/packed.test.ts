@@ -6,7 +6,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { decodeRecorded, PACKED_KEYS, packOutputs, unpackOutputs } from "../../../provider/link/packed";
+import {
+  canonicalJson,
+  decodeRecorded,
+  isCurrentShape,
+  PACKED_KEYS,
+  packOutputs,
+  sameJson,
+  unpackOutputs,
+} from "../../../provider/link/packed";
 import type { UserLinkOutputs } from "../../../provider/link/types";
 
 const outputs: UserLinkOutputs = {
@@ -184,5 +192,62 @@ describe("packed outputs", () => {
     const back = unpackOutputs(packed) as unknown as Record<string, unknown>;
     assert.equal(back["evil"], undefined);
     assert.deepEqual(back["before"], outputs.before);
+  });
+
+  it("canonical JSON is JSON.stringify's value with sorted keys, for any plain value", () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const value = (depth: number): unknown => {
+      switch (rnd(depth > 3 ? 5 : 8)) {
+        case 0:
+          return null;
+        case 1:
+          return rnd(2) === 0;
+        case 2:
+          return rnd(1000) - 500;
+        case 3:
+          return ["", 'a"b', "é\u{1F600}", "line\nbreak", "\u0000"][rnd(5)];
+        case 4:
+          return undefined;
+        case 5:
+          return Array.from({ length: rnd(4) }, () => value(depth + 1));
+        default:
+          return Object.fromEntries(
+            Array.from({ length: rnd(5) }, () => [
+              ["b", "a", "__proto__x", "z", "é"][rnd(5)],
+              value(depth + 1),
+            ]),
+          );
+      }
+    };
+    for (let i = 0; i < 500; i++) {
+      const v = { root: value(0) };
+      const text = canonicalJson(v);
+      assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(v)));
+      const reversed = JSON.parse(JSON.stringify(v), (_k, x: unknown) =>
+        x !== null && typeof x === "object" && !Array.isArray(x)
+          ? Object.fromEntries(Object.entries(x).reverse())
+          : x,
+      );
+      assert.equal(canonicalJson(reversed), canonicalJson(JSON.parse(text)), "key order does not matter");
+      assert.ok(sameJson(reversed, JSON.parse(JSON.stringify(v))));
+    }
+    assert.ok(!sameJson({ a: [1, 2] }, { a: [2, 1] }));
+    assert.ok(!sameJson({ a: 1 }, { a: 1, b: 2 }));
+    assert.ok(sameJson({ a: 1, b: undefined }, { a: 1 }));
+  });
+
+  it("only a state stored as this version stores it is returned unchanged by a refresh", () => {
+    const current = { ...packOutputs(outputs), __provider: "exports.handler = …" };
+    assert.ok(isCurrentShape(current));
+    assert.ok(!isCurrentShape({ ...current, resolved: outputs.resolved }), "0.3: ids beside the record");
+    assert.ok(
+      !isCurrentShape({ ...current, recorded: decodeRecorded(current.recorded)! }),
+      "0.3: plain JSON",
+    );
+    assert.ok(!isCurrentShape(outputs), "before 0.3: every field nested");
   });
 });
