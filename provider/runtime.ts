@@ -359,19 +359,12 @@ export const hosted = {
     })),
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
-      // Not through `read`: packing leaves out undefined values as its plain-JSON copy would.
-      const recorded = unpackOutputs(props);
-      const refreshed = await getSession().engine.refresh(recorded);
-      if (refreshed === undefined) return {};
+      const stored = unpackOutputs(props);
+      const r = await read(id, stored);
+      if (r.props === undefined) return r;
       // Nothing changed (the common refresh): the state goes back as it came, not re-encoded.
-      if (refreshed.inputs === undefined && isCurrentShape(props) && sameJson(refreshed.outputs, recorded)) {
-        return { id, props };
-      }
-      return {
-        id,
-        props: packOutputs(refreshed.outputs, recordedIn(props)),
-        ...(refreshed.inputs !== undefined ? { inputs: plainJson(refreshed.inputs) } : {}),
-      };
+      if (r.inputs === undefined && isCurrentShape(props) && sameJson(r.props, stored)) return { id, props };
+      return { ...r, props: packOutputs(r.props, recordedIn(props)) };
     }),
   remove: (id: string, props: StoredOutputs) => guarded(() => remove(id, unpackOutputs(props))),
 };

@@ -10,7 +10,7 @@ import { canonicalDn, dnEquals, isDnUnder } from "../core/ldap-escape";
 import type { AdHolder, AdModification, AdPort, AdSelector, AdUser, ReadUse } from "../domain/ports";
 import { AdIndex, type HolderList, isPlainValue } from "./ad-index";
 import { type BulkGate, Once } from "./gate";
-import { LazySnapshot } from "./snapshot";
+import { LazySnapshot, loggedBulkRead } from "./snapshot";
 
 /** What CachedAd needs of the real adapter beyond the port. */
 export interface AdBulkSource extends AdPort {
@@ -45,10 +45,9 @@ export class CachedAd implements AdPort {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  private async load(): Promise<AdIndex | undefined> {
-    const started = Date.now();
+  private load(): Promise<AdIndex | undefined> {
     const base = this.scope.baseDn;
-    try {
+    return loggedBulkRead("Active Directory", this.log, async () => {
       const root = domainRootOf(base);
       const oneBase = dnEquals(root, base);
       const [users, first, second] = await Promise.all([
@@ -71,34 +70,16 @@ export class CachedAd implements AdPort {
             { entries: second, role: "address" },
           ];
       const index = this.snapshot.install(new AdIndex(users, lists, base));
-      this.log(
-        `bulk read of Active Directory: ${index.userCount} users, ${index.holderEntryCount} address holders in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
-      return index;
-    } catch (err) {
-      this.log(
-        `bulk read of Active Directory failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
-      );
-      return undefined;
-    }
+      return { index, found: `${index.userCount} users, ${index.holderEntryCount} address holders` };
+    });
   }
 
-  private async loadUsers(): Promise<AdIndex | undefined> {
-    const started = Date.now();
-    try {
-      const index = this.usersOnly.install(
-        new AdIndex(await this.inner.scanUsers([this.scope.baseDn]), [], this.scope.baseDn),
-      );
-      this.log(
-        `bulk read of Active Directory (users only, for refresh): ${index.userCount} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
-      return index;
-    } catch (err) {
-      this.log(
-        `bulk read of Active Directory failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
-      );
-      return undefined;
-    }
+  private loadUsers(): Promise<AdIndex | undefined> {
+    return loggedBulkRead("Active Directory (users only, for refresh)", this.log, async () => {
+      const base = this.scope.baseDn;
+      const index = this.usersOnly.install(new AdIndex(await this.inner.scanUsers([base]), [], base));
+      return { index, found: `${index.userCount} users` };
+    });
   }
 
   /** The value of a selector, when the index can answer for it. */

@@ -9,7 +9,7 @@ import { CLOUD_USER_PROPERTIES } from "../entra/graph-directory";
 import { parseOwnershipRecord } from "../entra/ownership";
 import { EntraIndex, type TenantSnapshot } from "./entra-index";
 import { type BulkGate, Once } from "./gate";
-import { LazySnapshot } from "./snapshot";
+import { LazySnapshot, loggedBulkRead } from "./snapshot";
 
 /** What CachedEntra needs of the real adapter beyond the port. */
 export interface EntraBulkSource extends Port.EntraPort {
@@ -49,9 +49,7 @@ export class CachedEntra implements Port.EntraPort {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  private async load(): Promise<EntraIndex | undefined> {
-    const started = Date.now();
-    const users: Port.CloudUser[] = [];
+  private load(): Promise<EntraIndex | undefined> {
     // Each part may fail on its own (a permission the per-link read would also miss): that part's
     // questions then go to Graph, which words the error exactly as before.
     const optional = <T>(what: string, p: Promise<T>): Promise<T | undefined> =>
@@ -61,7 +59,8 @@ export class CachedEntra implements Port.EntraPort {
         );
         return undefined;
       });
-    try {
+    return loggedBulkRead("Entra ID", this.log, async () => {
+      const users: Port.CloudUser[] = [];
       const [records, groups, contacts, deletedUsers, roles] = await Promise.all([
         this.listUsers(users),
         optional("groups", this.inner.listAddressObjects("groups")),
@@ -77,16 +76,11 @@ export class CachedEntra implements Port.EntraPort {
       const index = this.snapshot.install(new EntraIndex(tenant));
       this.ownership = records;
       const owned = records === undefined ? "?" : [...records.values()].filter((r) => r !== null).length;
-      this.log(
-        `bulk read of Entra ID: ${users.length} users, ${groups?.length ?? "?"} groups, ${contacts?.length ?? "?"} contacts, ${deletedUsers?.length ?? "?"} deleted users, ${owned} ownership records in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
-      return index;
-    } catch (err) {
-      this.log(
-        `bulk read of Entra ID failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
-      );
-      return undefined;
-    }
+      return {
+        index,
+        found: `${users.length} users, ${groups?.length ?? "?"} groups, ${contacts?.length ?? "?"} contacts, ${deletedUsers?.length ?? "?"} deleted users, ${owned} ownership records`,
+      };
+    });
   }
 
   /**
@@ -118,22 +112,12 @@ export class CachedEntra implements Port.EntraPort {
     return undefined;
   }
 
-  private async loadUsers(): Promise<EntraIndex | undefined> {
-    const started = Date.now();
-    try {
+  private loadUsers(): Promise<EntraIndex | undefined> {
+    return loggedBulkRead("Entra ID (users only, for refresh)", this.log, async () => {
       const users: Port.CloudUser[] = [];
       await this.inner.listUsers(CLOUD_USER_PROPERTIES, (page) => users.push(...page));
-      const index = this.usersOnly.install(new EntraIndex({ users }));
-      this.log(
-        `bulk read of Entra ID (users only, for refresh): ${users.length} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
-      return index;
-    } catch (err) {
-      this.log(
-        `bulk read of Entra ID failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
-      );
-      return undefined;
-    }
+      return { index: this.usersOnly.install(new EntraIndex({ users })), found: `${users.length} users` };
+    });
   }
 
   /** Opens the snapshot for one question, or undefined when Graph must answer it. */

@@ -38,3 +38,25 @@ export class LazySnapshot<Index, Write> {
     else if (this.loading !== undefined) this.pendingWrites.push(write);
   }
 }
+
+/**
+ * One bulk read as the decorators run it: what it found and how long it took are logged; a failure
+ * is logged and answered undefined, and every link then reads the directory itself.
+ */
+export async function loggedBulkRead<Index>(
+  what: string,
+  log: (message: string) => void,
+  read: () => Promise<{ index: Index; found: string }>,
+): Promise<Index | undefined> {
+  const started = Date.now();
+  try {
+    const { index, found } = await read();
+    log(`bulk read of ${what}: ${found} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return index;
+  } catch (err) {
+    log(
+      `bulk read of ${what} failed (${(err as { code?: string }).code ?? (err as Error).name}); every link reads it directly instead`,
+    );
+    return undefined;
+  }
+}

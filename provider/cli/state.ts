@@ -6,8 +6,8 @@
  * values `onDelete: restore` puts back). Reads nothing but the export.
  */
 import { unpackOutputs } from "../link/packed";
-import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
-import { readStackExport } from "./stack-export";
+import { type CliCommand, EXIT_FAILURE, EXIT_OK } from "./io";
+import { parseExportArgs, readStackExport } from "./stack-export";
 
 const USAGE = "state (--stack <name> | --state <pulumi-stack-export.json>) [--link <name>]";
 
@@ -18,20 +18,34 @@ interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
+/** One link as the command prints it: its record decoded, or why it cannot be. */
+interface DecodedLink {
+  name: string;
+  id?: string;
+  outputs?: Record<string, unknown>;
+  /** A record that does not decode (edited by hand): the others are still printed. */
+  error?: string;
+}
+
 /** The decoded record of every UserLink of a stack export (or of the one named `only`). */
-export function decodedLinks(doc: unknown, only?: string): { name: string; id?: string; outputs: unknown }[] {
+export function decodedLinks(doc: unknown, only?: string): DecodedLink[] {
   const resources = ((doc as { deployment?: { resources?: unknown[] } })?.deployment?.resources ??
     []) as StateResource[];
-  const out: { name: string; id?: string; outputs: unknown }[] = [];
+  const out: DecodedLink[] = [];
   for (const r of resources) {
     if (!r.type?.endsWith("ad-entra-link:UserLink") || r.urn === undefined) continue;
     const name = r.urn.split("::").pop() ?? r.urn;
     if (only !== undefined && name !== only) continue;
-    const { __provider: _p, ...outputs } = unpackOutputs(r.outputs ?? {}) as unknown as Record<
-      string,
-      unknown
-    >;
-    out.push({ name, ...(r.id !== undefined ? { id: r.id } : {}), outputs });
+    const link: DecodedLink = { name, ...(r.id !== undefined ? { id: r.id } : {}) };
+    try {
+      const { __provider: _p, ...outputs } = unpackOutputs(r.outputs ?? {}) as unknown as Record<
+        string,
+        unknown
+      >;
+      out.push({ ...link, outputs });
+    } catch (err) {
+      out.push({ ...link, error: (err as Error).message });
+    }
   }
   return out;
 }
@@ -40,28 +54,11 @@ export const stateCommand: CliCommand = {
   name: "state",
   usage: USAGE,
   run(args, io) {
-    let stack: string | undefined;
-    let stateFile: string | undefined;
-    let only: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a === "--stack") stack = args[++i];
-      else if (a === "--state") stateFile = args[++i];
-      else if (a === "--link") only = args[++i];
-      else if (a === "--help" || a === "-h") {
-        io.stdout(`Usage: ad-entra-link ${USAGE}\n`);
-        return EXIT_OK;
-      } else {
-        io.stderr(`ad-entra-link state: unknown argument ${a}\nUsage: ad-entra-link ${USAGE}\n`);
-        return EXIT_USAGE;
-      }
-    }
-    if ((stack === undefined) === (stateFile === undefined)) {
-      io.stderr(`ad-entra-link state: give --stack or --state\nUsage: ad-entra-link ${USAGE}\n`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseExportArgs("state", USAGE, args, io, { options: ["--link"] });
+    if (typeof parsed === "number") return parsed;
+    const only = parsed.values.get("--link");
     try {
-      const doc = readStackExport(stateFile !== undefined ? { stateFile } : { stack: stack as string });
+      const doc = readStackExport(parsed.source);
       const links = decodedLinks(doc, only);
       if (only !== undefined && links.length === 0) {
         io.stderr(`ad-entra-link state: no link named ${only} in this stack\n`);

@@ -7,8 +7,8 @@
 import { readEntraSettingsOnly } from "../config/settings";
 import { GraphJoinObserver } from "../entra/join-observation";
 import { linkStatuses, linksFromStackExport, needsAttention, renderStatus } from "../status/status";
-import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./io";
-import { readStackExport } from "./stack-export";
+import { type CliCommand, EXIT_FAILURE, EXIT_OK } from "./io";
+import { parseExportArgs, readStackExport } from "./stack-export";
 
 const USAGE = "status (--stack <name> | --state <pulumi-stack-export.json>) [--json] [--check]";
 /** `--check`: some link has a duplicate, a provisioning error, another source, or no cloud user. */
@@ -17,32 +17,12 @@ export const statusCommand: CliCommand = {
   name: "status",
   usage: USAGE,
   async run(args, io) {
-    let stack: string | undefined;
-    let stateFile: string | undefined;
-    let json = false;
-    let check = false;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a === "--json") json = true;
-      else if (a === "--check") check = true;
-      else if (a === "--stack") stack = args[++i];
-      else if (a === "--state") stateFile = args[++i];
-      else if (a === "--help" || a === "-h") {
-        io.stdout(`Usage: ad-entra-link ${USAGE}\n`);
-        return EXIT_OK;
-      } else {
-        io.stderr(`ad-entra-link status: unknown argument ${a}\nUsage: ad-entra-link ${USAGE}\n`);
-        return EXIT_USAGE;
-      }
-    }
-    if ((stack === undefined) === (stateFile === undefined)) {
-      io.stderr(`ad-entra-link status: give --stack or --state\nUsage: ad-entra-link ${USAGE}\n`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseExportArgs("status", USAGE, args, io, { switches: ["--json", "--check"] });
+    if (typeof parsed === "number") return parsed;
+    const json = parsed.switches.has("--json");
+    const check = parsed.switches.has("--check");
     try {
-      const links = linksFromStackExport(
-        readStackExport(stateFile !== undefined ? { stateFile } : { stack: stack as string }),
-      );
+      const links = linksFromStackExport(readStackExport(parsed.source));
       const statuses = await linkStatuses(
         new GraphJoinObserver(readEntraSettingsOnly(() => undefined)),
         links,

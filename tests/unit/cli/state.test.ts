@@ -101,3 +101,18 @@ test("needs exactly one of --stack and --state; a flag as stack name is refused"
   assert.equal(flag.code, 1);
   assert.match(flag.stderr, /--stack needs a Pulumi stack name/);
 });
+
+test("a hand-edited record is named for its link; the other links are still printed", async () => {
+  const file = exportFile();
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    deployment: { resources: { outputs?: Record<string, unknown> }[] };
+  };
+  doc.deployment.resources[1]!.outputs!["recorded"] = "deflate:cut";
+  fs.writeFileSync(file, JSON.stringify(doc));
+  const r = await run(["--state", file]);
+  assert.equal(r.code, 0, r.stderr);
+  const links = JSON.parse(r.stdout) as { name: string; error?: string; outputs?: Record<string, unknown> }[];
+  assert.match(links[0]!.error ?? "", /STATE_UNREADABLE|not the record the provider writes/);
+  assert.equal(links[0]!.outputs, undefined);
+  assert.deepEqual(links[1]!.outputs?.["resolved"], resolved);
+});

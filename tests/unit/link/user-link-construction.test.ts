@@ -54,6 +54,9 @@ const LEGACY = {
 
 const registered: { name: string; inputs: Record<string, unknown> }[] = [];
 
+/** An output's value (the mocks resolve every output the state holds). */
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
 before(() => {
   pulumi.runtime.setMocks(
     {
@@ -131,7 +134,6 @@ test("the outputs packed in state read back whole on the UserLink, ids included,
     onPremises: { samAccountName: "p" },
     cloud: { userPrincipalName: "p@contoso.com" },
   });
-  const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
   assert.deepEqual(await value(link.onPremisesState), OUTPUTS.onPremisesState);
   assert.deepEqual(await value(link.cloudState), OUTPUTS.cloudState);
   assert.deepEqual(await value(link.predictedJoin), OUTPUTS.predictedJoin);
@@ -147,7 +149,6 @@ test("a state written before 0.4 (ids and anchor as fields beside `recorded`) re
     onPremises: { samAccountName: "l" },
     cloud: { userPrincipalName: "l@contoso.com" },
   });
-  const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
   assert.deepEqual(await value(link.resolved), OUTPUTS.resolved);
   assert.equal(await value(link.immutableId), OUTPUTS.immutableId);
   assert.equal(await value(link.syncState), OUTPUTS.syncState);
