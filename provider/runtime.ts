@@ -8,7 +8,7 @@
  */
 import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
-import { declarationKey, linkId, PartialApplyError } from "./link/engine";
+import { declarationKey, linkId, PartialApplyError, type Refreshed } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
 import { isCurrentShape, type PackedOutputs, packOutputs, sameJson, unpackOutputs } from "./link/packed";
 
@@ -311,9 +311,15 @@ export async function read(
   id: string,
   props: UserLinkOutputs,
 ): Promise<{ id?: string; props?: UserLinkOutputs; inputs?: UserLinkInputs }> {
-  const { engine } = getSession();
-  const refreshed = await engine.refresh(props);
-  if (refreshed === undefined) return {};
+  const refreshed = await getSession().engine.refresh(props);
+  return refreshed === undefined ? {} : readResult(id, refreshed);
+}
+
+/** What Read returns for a link that still exists: the refreshed outputs, and inputs after drift. */
+function readResult(
+  id: string,
+  refreshed: Refreshed,
+): { id: string; props: UserLinkOutputs; inputs?: UserLinkInputs } {
   return {
     id,
     props: plainJson(refreshed.outputs),
@@ -360,10 +366,13 @@ export const hosted = {
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
       const stored = unpackOutputs(props);
-      const r = await read(id, stored);
-      if (r.props === undefined) return r;
+      const refreshed = await getSession().engine.refresh(stored);
+      if (refreshed === undefined) return {};
       // Nothing changed (the common refresh): the state goes back as it came, not re-encoded.
-      if (r.inputs === undefined && isCurrentShape(props) && sameJson(r.props, stored)) return { id, props };
+      if (refreshed.inputs === undefined && isCurrentShape(props) && sameJson(refreshed.outputs, stored)) {
+        return { id, props };
+      }
+      const r = readResult(id, refreshed);
       return { ...r, props: packOutputs(r.props, recordedIn(props)) };
     }),
   remove: (id: string, props: StoredOutputs) => guarded(() => remove(id, unpackOutputs(props))),

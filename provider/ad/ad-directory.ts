@@ -91,9 +91,20 @@ function selectorFilter(
   return personOnly ? `(&(objectCategory=person)(objectClass=user)${clause})` : clause;
 }
 
+/**
+ * Entries per LDAP page: Active Directory's default MaxPageSize (and Samba's), so a scope of up to
+ * 1,000 users is one round trip. A DC configured lower answers with smaller pages, which paging
+ * follows as it is.
+ */
+export const PAGE_SIZE = 1000;
+
 export interface ScanOptions {
-  /** Entries per LDAP page. Default 500. */
+  /** Entries per LDAP page. Default PAGE_SIZE. */
   pageSize?: number;
+  /** The attributes read of each user. Default USER_ATTRIBUTES; REFRESH_ATTRIBUTES for refresh. */
+  attributes?: readonly string[];
+  /** Called once the first search request is on its way to the DC. */
+  onRequested?: () => void;
   /** Called after each page with the running number of distinct users read. */
   onProgress?: (usersRead: number) => void;
 }
@@ -131,7 +142,7 @@ export class AdDirectory implements AdPort {
         filter,
         attributes,
         explicitBufferAttributes: binary,
-        paged: { pageSize: 500 },
+        paged: { pageSize: PAGE_SIZE },
       });
       return searchEntries;
     });
@@ -313,12 +324,14 @@ export class AdDirectory implements AdPort {
         const pages = client.searchPaginated(canonicalDn(base, "searchBase"), {
           scope: "sub",
           filter: PERSON_USER_FILTER,
-          attributes: USER_ATTRIBUTES,
+          attributes: [...(options.attributes ?? USER_ATTRIBUTES)],
           explicitBufferAttributes: BINARY_ATTRIBUTES,
-          paged: { pageSize: options.pageSize ?? 500 },
+          paged: { pageSize: options.pageSize ?? PAGE_SIZE },
         });
         for (;;) {
-          const page = await this.connection.withDeadline(what, pages.next());
+          const next = pages.next();
+          options.onRequested?.();
+          const page = await this.connection.withDeadline(what, next);
           if (page.done === true) break;
           for (const entry of page.value.searchEntries) {
             const user = toAdUser(entry);

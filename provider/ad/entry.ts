@@ -27,6 +27,20 @@ export const USER_ATTRIBUTES = [
   "objectClass",
 ];
 
+/**
+ * What a refresh reads of each user: the fields its state records and its drift check plans from
+ * (recorded.ts onPremisesState, plan.ts AdFacts), about half of USER_ATTRIBUTES. A user read with
+ * these leaves the others unset (`objectClass` empty); such users answer refresh's reads only.
+ */
+export const REFRESH_ATTRIBUTES = [
+  "objectGUID",
+  "mS-DS-ConsistencyGuid",
+  "sAMAccountName",
+  "userPrincipalName",
+  "mail",
+  "proxyAddresses",
+];
+
 /** Attributes that must arrive as bytes (ldapts decodes everything else as UTF-8 text). */
 export const BINARY_ATTRIBUTES = ["objectGUID", "objectSid", "mS-DS-ConsistencyGuid"];
 

@@ -209,7 +209,8 @@ export class AdIndex {
   private readonly bySam = new Map<string, AdUser[]>();
   private readonly byUpn = new Map<string, AdUser[]>();
   private readonly byGuid = new Map<string, AdUser[]>();
-  private readonly byDn = new Map<string, AdUser[]>();
+  /** Built at the first look-up by DN: parsing every DN is most of the index's cost, and refresh never asks. */
+  private dnMap: Map<string, AdUser[]> | undefined;
   private readonly lists: IndexedList[];
   /** DNs written in this process: their users are read live from then on. */
   private readonly written = new Set<string>();
@@ -226,10 +227,19 @@ export class AdIndex {
       push(this.bySam, u.sAMAccountName.toLowerCase(), u);
       if (u.userPrincipalName !== undefined) push(this.byUpn, u.userPrincipalName.toLowerCase(), u);
       push(this.byGuid, u.objectGuid.toLowerCase(), u);
-      const key = dnKey(u.dn);
-      if (key !== undefined) push(this.byDn, key, u);
     }
     this.lists = holderLists.map((l) => new IndexedList(l.entries, l.role));
+  }
+
+  private get byDn(): Map<string, AdUser[]> {
+    if (this.dnMap === undefined) {
+      this.dnMap = new Map();
+      for (const u of this.users) {
+        const key = dnKey(u.dn);
+        if (key !== undefined) push(this.dnMap, key, u);
+      }
+    }
+    return this.dnMap;
   }
 
   get userCount(): number {
@@ -258,7 +268,7 @@ export class AdIndex {
         kind === "samAccountName" ? this.bySam : kind === "userPrincipalName" ? this.byUpn : this.byGuid;
       found = map.get(value.toLowerCase()) ?? [];
     }
-    if (found.some((u) => this.written.has(dnKey(u.dn) ?? ""))) return undefined;
+    if (this.written.size > 0 && found.some((u) => this.written.has(dnKey(u.dn) ?? ""))) return undefined;
     return found.map(copyUser);
   }
 

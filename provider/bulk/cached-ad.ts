@@ -2,8 +2,8 @@
  * The caching decorator of the Active Directory port (the rules are in cached.ts): a user or the
  * holders of values are answered from one paged read of the sync scope and of the domain's UPNs.
  */
-import { domainRootOf } from "../ad/ad-directory";
-import type { LdapEntry } from "../ad/entry";
+import { domainRootOf, type ScanOptions } from "../ad/ad-directory";
+import { type LdapEntry, REFRESH_ATTRIBUTES } from "../ad/entry";
 import { HOLDER_ATTRIBUTES } from "../ad/holders";
 import { guidToBytes, normalizeGuid } from "../core/guid";
 import { canonicalDn, dnEquals, isDnUnder } from "../core/ldap-escape";
@@ -14,7 +14,7 @@ import { LazySnapshot, loggedBulkRead } from "./snapshot";
 
 /** What CachedAd needs of the real adapter beyond the port. */
 export interface AdBulkSource extends AdPort {
-  scanUsers(bases: readonly string[], options?: { pageSize?: number }): Promise<AdUser[]>;
+  scanUsers(bases: readonly string[], options?: ScanOptions): Promise<AdUser[]>;
   scanEntries(base: string, filter: string, attributes: string[]): Promise<LdapEntry[]>;
 }
 
@@ -30,13 +30,17 @@ export class CachedAd implements AdPort {
   );
   /**
    * Refresh asks only for users by objectGUID: a process that asked nothing else reads only the
-   * scope's users (one paged search), not the holders a check needs (two more, one domain-wide).
+   * scope's users (one paged search), not the holders a check needs (two more, one domain-wide),
+   * and of each user only what refresh uses (REFRESH_ATTRIBUTES).
    */
   private readonly usersOnly = new LazySnapshot<AdIndex, [string, AdModification]>(
     () => this.loadUsers(),
     (index, [dn, m]) => index.applyModify(dn, m),
   );
   private readonly once = new Once();
+  /** Settles once a bulk read's user search was sent (or that read ended); see bulkSearchSent. */
+  private searchSent: Promise<void> | undefined;
+  private markSent: () => void = () => undefined;
 
   constructor(
     private readonly inner: AdBulkSource,
@@ -45,13 +49,35 @@ export class CachedAd implements AdPort {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
+  /**
+   * Settles once a started bulk read has sent its user search, so the DC is working on it; at once
+   * when no bulk read was started. Entra ID's bulk read waits for this before its first request,
+   * which loads the Graph SDK (synchronous, about 80 ms): done then, the load overlaps the DC's
+   * work instead of holding up the TLS handshake and bind before it.
+   */
+  bulkSearchSent(): Promise<void> {
+    return this.searchSent ?? Promise.resolve();
+  }
+
+  /** Runs a bulk read, noting when its user search is sent (or the read ends without sending). */
+  private sending<T>(read: (onRequested: () => void) => Promise<T>): Promise<T> {
+    this.searchSent ??= new Promise<void>((resolve) => {
+      this.markSent = resolve;
+    });
+    return read(this.markSent).finally(this.markSent);
+  }
+
   private load(): Promise<AdIndex | undefined> {
     const base = this.scope.baseDn;
+    return this.sending((onRequested) => this.loadAll(base, onRequested));
+  }
+
+  private loadAll(base: string, onRequested: () => void): Promise<AdIndex | undefined> {
     return loggedBulkRead("Active Directory", this.log, async () => {
       const root = domainRootOf(base);
       const oneBase = dnEquals(root, base);
       const [users, first, second] = await Promise.all([
-        this.inner.scanUsers([base]),
+        this.inner.scanUsers([base], { onRequested }),
         oneBase
           ? this.inner.scanEntries(
               base,
@@ -75,11 +101,14 @@ export class CachedAd implements AdPort {
   }
 
   private loadUsers(): Promise<AdIndex | undefined> {
-    return loggedBulkRead("Active Directory (users only, for refresh)", this.log, async () => {
-      const base = this.scope.baseDn;
-      const index = this.usersOnly.install(new AdIndex(await this.inner.scanUsers([base]), [], base));
-      return { index, found: `${index.userCount} users` };
-    });
+    const base = this.scope.baseDn;
+    return this.sending((onRequested) =>
+      loggedBulkRead("Active Directory (users only, for refresh)", this.log, async () => {
+        const users = await this.inner.scanUsers([base], { attributes: REFRESH_ATTRIBUTES, onRequested });
+        const index = this.usersOnly.install(new AdIndex(users, [], base));
+        return { index, found: `${index.userCount} users` };
+      }),
+    );
   }
 
   /** The value of a selector, when the index can answer for it. */

@@ -5,7 +5,7 @@
 // One namespace for the port types: this decorator only passes them through.
 import type * as Port from "../domain/ports";
 import type { UserWithOwnership } from "../entra/bulk-ownership";
-import { CLOUD_USER_PROPERTIES } from "../entra/graph-directory";
+import { CLOUD_REFRESH_PROPERTIES, CLOUD_USER_PROPERTIES } from "../entra/graph-directory";
 import { parseOwnershipRecord } from "../entra/ownership";
 import { EntraIndex, type TenantSnapshot } from "./entra-index";
 import { type BulkGate, Once } from "./gate";
@@ -32,7 +32,10 @@ export class CachedEntra implements Port.EntraPort {
     () => this.load(),
     (index, [id, value]) => index.applyImmutableId(id, value),
   );
-  /** Refresh asks only for users by id: a process that asked nothing else reads only the users. */
+  /**
+   * Refresh asks only for users by id: a process that asked nothing else reads only the users, and
+   * of each only what refresh uses (CLOUD_REFRESH_PROPERTIES).
+   */
   private readonly usersOnly = new LazySnapshot<EntraIndex, [string, string | null]>(
     () => this.loadUsers(),
     (index, [id, value]) => index.applyImmutableId(id, value),
@@ -43,13 +46,19 @@ export class CachedEntra implements Port.EntraPort {
   /** Users whose ownership record this process wrote or released (lower-case ids): read live. */
   private readonly ownershipWritten = new Set<string>();
 
+  /**
+   * @param startAfter awaited before a bulk read's first request: the session passes
+   *   CachedAd.bulkSearchSent, so the Graph SDK loads while the DC answers its bulk search.
+   */
   constructor(
     private readonly inner: EntraBulkSource,
     private readonly gate: BulkGate,
     private readonly log: (message: string) => void = () => undefined,
+    private readonly startAfter: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
-  private load(): Promise<EntraIndex | undefined> {
+  private async load(): Promise<EntraIndex | undefined> {
+    await this.startAfter();
     // Each part may fail on its own (a permission the per-link read would also miss): that part's
     // questions then go to Graph, which words the error exactly as before.
     const optional = <T>(what: string, p: Promise<T>): Promise<T | undefined> =>
@@ -112,10 +121,11 @@ export class CachedEntra implements Port.EntraPort {
     return undefined;
   }
 
-  private loadUsers(): Promise<EntraIndex | undefined> {
+  private async loadUsers(): Promise<EntraIndex | undefined> {
+    await this.startAfter();
     return loggedBulkRead("Entra ID (users only, for refresh)", this.log, async () => {
       const users: Port.CloudUser[] = [];
-      await this.inner.listUsers(CLOUD_USER_PROPERTIES, (page) => users.push(...page));
+      await this.inner.listUsers(CLOUD_REFRESH_PROPERTIES, (page) => users.push(...page));
       return { index: this.usersOnly.install(new EntraIndex({ users })), found: `${users.length} users` };
     });
   }

@@ -158,7 +158,10 @@ export interface AdPort {
   /** @throws NotFoundError, AmbiguousMatchError, SafetyBlockError (outside allowed bases), InvalidInputError */
   findUser(selector: AdSelector, property?: string): Promise<AdUser>;
   readByDn(dn: string): Promise<AdUser | undefined>;
-  /** `use: "report"` (refresh): the run's bulk read may answer; otherwise (the default) a live read. */
+  /**
+   * `use: "report"` (refresh): the run's bulk read may answer, with the fields refresh uses
+   * (REFRESH_ATTRIBUTES; others may be unset); otherwise (the default) a live read of every field.
+   */
   readByGuid(objectGuid: string, use?: ReadUse): Promise<AdUser | undefined>;
   /**
    * Every other object (not `excludeDn`) holding any of `values` (compared case-insensitively) as
@@ -173,7 +176,10 @@ export interface AdPort {
 export interface EntraPort {
   /** @throws NotFoundError */
   getUser(selector: CloudSelector): Promise<CloudUser>;
-  /** `use: "report"` (refresh): the run's bulk read may answer; otherwise (the default) a live read. */
+  /**
+   * `use: "report"` (refresh): the run's bulk read may answer, with the fields refresh uses
+   * (CLOUD_REFRESH_PROPERTIES; others may be unset); otherwise (the default) a live read.
+   */
   findUserById(id: string, use?: ReadUse): Promise<CloudUser | undefined>;
   /**
    * Every other cloud object (users, groups, org contacts; not `excludeId`) holding any of `values`

@@ -36,7 +36,7 @@ export type {
   SyncFeatures,
   TenantFacts,
 } from "../domain/ports";
-export { graphScope, MICROSOFT_GRAPH_HOSTS } from "./graph-transport";
+export { graphScope, MICROSOFT_GRAPH_HOSTS } from "./graph-hosts";
 export { PRIVILEGED_ROLE_TEMPLATE_IDS } from "./roles";
 
 /** What matching needs to know of a cloud user (discovery reads only these, for 10k-user tenants). */
@@ -63,6 +63,19 @@ export const CLOUD_USER_PROPERTIES: readonly string[] = [
   "onPremisesSamAccountName",
   "onPremisesDistinguishedName",
   "onPremisesUserPrincipalName",
+];
+
+/**
+ * What a refresh reads of each user: the fields its state records and its drift check plans from
+ * (recorded.ts cloudState, plan.ts CloudFacts). Users read with these answer refresh's reads only.
+ */
+export const CLOUD_REFRESH_PROPERTIES: readonly string[] = [
+  "id",
+  "userPrincipalName",
+  "mail",
+  "proxyAddresses",
+  "onPremisesImmutableId",
+  "onPremisesSyncEnabled",
 ];
 
 /** The same, as the comma-separated `$select` text. */

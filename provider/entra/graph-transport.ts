@@ -6,31 +6,10 @@
  * items answered 429/503/504 retried after their Retry-After, which the client's RetryHandler does
  * not do for batch items).
  */
-import {
-  AuthenticationHandler,
-  Client,
-  HTTPMessageHandler,
-  RedirectHandler,
-  RedirectHandlerOptions,
-  RetryHandler,
-  RetryHandlerOptions,
-  TelemetryHandler,
-} from "@microsoft/microsoft-graph-client";
-import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import type { Client } from "@microsoft/microsoft-graph-client";
 import type { EntraSettings } from "../config/settings";
-import { createCredential } from "./credential";
-import { FreshTokenHandler } from "./fresh-token-handler";
 import { mapGraphError } from "./graph-errors";
 import { GraphPath, graphPath } from "./odata-query";
-
-export const MICROSOFT_GRAPH_HOSTS: ReadonlySet<string> = new Set([
-  "graph.microsoft.com",
-  "graph.microsoft.us",
-  "dod-graph.microsoft.us",
-  "graph.microsoft.de",
-  "microsoftgraph.chinacloudapi.cn",
-  "canary.graph.microsoft.com",
-]);
 
 /** Documented limit of requests in one JSON batch. */
 export const MAX_BATCH_REQUESTS = 20;
@@ -38,47 +17,6 @@ export const MAX_BATCH_REQUESTS = 20;
 const MAX_ITEM_ATTEMPTS = 5;
 /** Longest Retry-After we wait for one batch item, in seconds. */
 const MAX_RETRY_AFTER_SECONDS = 120;
-
-/**
- * The token scope for Graph: the national cloud's own Graph resource, or, for a host that only
- * fronts Graph (a proxy, the test emulator), Microsoft Graph's resource id unless configured.
- */
-export function graphScope(settings: EntraSettings): string {
-  if (settings.graphScope !== undefined) return settings.graphScope;
-  const url = new URL(settings.graphBaseUrl);
-  return MICROSOFT_GRAPH_HOSTS.has(url.hostname)
-    ? `${url.origin}/.default`
-    : "https://graph.microsoft.com/.default";
-}
-
-function createClient(settings: EntraSettings): Client {
-  const credential = createCredential(settings);
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, {
-    scopes: [graphScope(settings)],
-  });
-  const auth = new AuthenticationHandler(authProvider);
-  // Up to 6 retries of 429/503/504, honouring Retry-After (the handler's own rule).
-  const retry = new RetryHandler(new RetryHandlerOptions(1, 6));
-  const redirect = new RedirectHandler(new RedirectHandlerOptions());
-  const telemetry = new TelemetryHandler();
-  const http = new HTTPMessageHandler();
-  // Retry before authentication: a retry after a long Retry-After then asks the credential again
-  // and carries a fresh token instead of the one that expired meanwhile.
-  const fresh = new FreshTokenHandler();
-  retry.setNext(fresh);
-  fresh.setNext(auth);
-  auth.setNext(redirect);
-  redirect.setNext(telemetry);
-  telemetry.setNext(http);
-  const host = new URL(settings.graphBaseUrl).hostname;
-  return Client.initWithMiddleware({
-    middleware: retry,
-    baseUrl: settings.graphBaseUrl,
-    defaultVersion: "v1.0",
-    // The Graph client sends tokens only to hosts it knows; sovereign and test hosts must be listed.
-    ...(MICROSOFT_GRAPH_HOSTS.has(host) ? {} : { customHosts: new Set([host]) }),
-  });
-}
 
 export interface SendOptions {
   /** What we were doing, for error messages ("read cloud user …"). Never contains secrets. */
@@ -148,7 +86,12 @@ export class GraphTransport {
   constructor(private readonly settings: EntraSettings) {}
 
   #graph(): Client {
-    if (this.#client === undefined) this.#client = createClient(this.settings);
+    // The Graph SDK and @azure/identity are loaded here, at the first request, not with the provider:
+    // they are most of its load time, which a bulk read spends while the DC answers (cached-entra.ts).
+    if (this.#client === undefined) {
+      const sdk = require("./graph-client") as typeof import("./graph-client");
+      this.#client = sdk.createClient(this.settings);
+    }
     return this.#client;
   }
 

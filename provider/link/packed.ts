@@ -97,11 +97,42 @@ const DEFLATED = "deflate:";
  * and again by the Diff that follows it, and re-encoded by Read; each is done once.
  */
 const decodedCache = new Map<string, string>();
-const CACHE_LIMIT = 4096;
+const CACHE_LIMIT = 256;
 
 function remember(stored: string, json: string): void {
   if (decodedCache.size >= CACHE_LIMIT) decodedCache.delete(decodedCache.keys().next().value as string);
   decodedCache.set(stored, json);
+}
+
+/**
+ * Parsed records by their stored form, frozen because every reader shares them: Read and the Diff
+ * that follows it parse a link's record once.
+ */
+const parsedCache = new Map<string, object>();
+
+/** The record a stored `recorded` holds, parsed and frozen; undefined when it is not a JSON object. */
+function parsedRecord(stored: string): object | undefined {
+  const known = parsedCache.get(stored);
+  if (known !== undefined) return known;
+  const json = decodeRecorded(stored);
+  let parsed: unknown;
+  try {
+    parsed = json === undefined ? undefined : JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  if (parsedCache.size >= CACHE_LIMIT) parsedCache.delete(parsedCache.keys().next().value as string);
+  parsedCache.set(stored, deepFreeze(parsed));
+  return parsed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The JSON text of a stored `recorded` (plain JSON as 0.3 stored it, or deflated); undefined if unreadable. */
@@ -169,14 +200,8 @@ export function packOutputs(outputs: UserLinkOutputs, previous?: unknown): Packe
 export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
   const text = (props as { recorded?: unknown }).recorded;
   if (text === undefined) return props as T & UserLinkOutputs;
-  let packed: unknown;
-  try {
-    const json = typeof text === "string" ? decodeRecorded(text) : undefined;
-    packed = json === undefined ? undefined : JSON.parse(json);
-  } catch {
-    packed = undefined;
-  }
-  if (packed === null || typeof packed !== "object" || Array.isArray(packed)) {
+  const packed = typeof text === "string" ? parsedRecord(text) : undefined;
+  if (packed === undefined) {
     throw new InvalidInputError(
       "STATE_UNREADABLE",
       "recorded",

@@ -64,13 +64,14 @@ function openSession(settings: Settings): Session {
   );
   // The engine works through caching ports; the runtime's own reads (ownership) stay direct.
   const gate = new BulkGate(mode, AUTO_BULK_READ_AFTER, log.info);
+  const cachedAd = new CachedAd(ad, settings.ldap, gate, log.info);
   return {
     settings,
     ad,
     entra,
     engine: new LinkEngine(
-      new CachedAd(ad, settings.ldap, gate, log.info),
-      new CachedEntra(entra, gate, log.info),
+      cachedAd,
+      new CachedEntra(entra, gate, log.info, () => cachedAd.bulkSearchSent()),
       {
         ...(stated !== undefined ? { tenantSyncFeatures: stated } : {}),
         ...(settings.join !== undefined ? { syncEngine: settings.join.syncEngine } : {}),

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Change, Attribute } from "ldapts";
+import { CLOUD_REFRESH_PROPERTIES } from "../../provider/entra/graph-directory";
 import type { UserLinkInputs, UserLinkOutputs } from "../../provider/link/types";
 import * as runtime from "../../provider/runtime";
 import type { RequestLogEntry } from "../emulator/faults";
@@ -35,9 +36,14 @@ function graphRequests(log: RequestLogEntry[]): number {
 }
 
 /** Refreshes every recorded link in one provider session, as one `pulumi refresh` does. */
-async function refreshAll(
-  bulkRead: "on" | "off",
-): Promise<{ results: unknown[]; graph: number; userReads: number; ldap: number; paths: string[] }> {
+async function refreshAll(bulkRead: "on" | "off"): Promise<{
+  results: unknown[];
+  graph: number;
+  userReads: number;
+  ldap: number;
+  paths: string[];
+  userLists: string[];
+}> {
   await runtime.shutdown();
   useSession(bulkRead);
   await env.control.clearRequests(s.tenantId);
@@ -51,7 +57,8 @@ async function refreshAll(
   }
   const log = await env.control.requests({ tenant: s.tenantId });
   const userReads = log.filter((r) => r.method === "GET" && /\/users\/[0-9a-f-]{36}$/i.test(r.path)).length;
-  return { results, graph: graphRequests(log), userReads, ldap, paths: log.map((r) => r.path) };
+  const userLists = log.filter((r) => r.method === "GET" && /\/users$/.test(r.path)).map((r) => r.query);
+  return { results, graph: graphRequests(log), userReads, ldap, paths: log.map((r) => r.path), userLists };
 }
 
 before(async () => {
@@ -119,6 +126,10 @@ test("refresh from the bulk read gives exactly what per-link reads give, drift a
   assert.equal(on.ldap, 2, "one paged search of the scope's users and one live search for the miss");
   const extra = on.paths.filter((p) => /groups|contacts|deletedItems|roleManagement|directoryRoles/i.test(p));
   assert.deepEqual(extra, [], "no Graph read a refresh does not need");
+  // ...and of each user only what refresh uses (the results above are equal all the same).
+  assert.equal(on.userLists.length, 1, "one list of the tenant's users");
+  const selected = new URLSearchParams(on.userLists[0]).get("$select")?.split(",");
+  assert.deepEqual(selected?.sort(), [...CLOUD_REFRESH_PROPERTIES].sort());
   console.log(
     `bulk-refresh: ${n} links; Graph requests off ${off.graph}, on ${on.graph} (per-user reads ${off.userReads} vs ${on.userReads}); LDAP searches off ${off.ldap}, on ${on.ldap}`,
   );

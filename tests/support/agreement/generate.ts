@@ -749,9 +749,10 @@ export function generateCase(seed: number, index: number, o: GenerateOptions = {
         ["primary", 25],
         ["secondary", 15],
       ] as const);
-      // AD keeps UPNs unique in the domain: never the subject's own.
-      if (as === "upn" && v.toLowerCase() !== (S.userPrincipalName ?? "").toLowerCase())
-        spec.userPrincipalName = v;
+      // AD keeps UPNs unique in the domain (case-insensitively): never one the subject or another
+      // AD object of the case already holds (the DC would refuse to seed the case).
+      const upnHeld = [S, ...ad].some((a) => (a.userPrincipalName ?? "").toLowerCase() === v.toLowerCase());
+      if (as === "upn" && !upnHeld) spec.userPrincipalName = v;
       else if (as === "mail" || as === "upn") spec.mail = v;
       else spec.proxyAddresses.push(`${as === "primary" ? "SMTP" : "smtp"}:${v}`);
       ad.push(spec);

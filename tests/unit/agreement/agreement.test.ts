@@ -24,6 +24,31 @@ test("the generator is deterministic per (seed, index)", () => {
   assert.notDeepEqual(generateCase(12345, 3), generateCase(12346, 3));
 });
 
+test("generated cases are domains a DC accepts: no two AD objects of a case share a UPN", () => {
+  // Samba (like AD) refuses a second object with a UPN already held, in any letter case; a case that
+  // has one cannot be seeded for the end-to-end agreement run (seed 2213803520, case 3038 had one).
+  const features = {
+    softMatchOnUpnEnabled: true,
+    blockSoftMatchEnabled: true,
+    blockCloudObjectTakeoverThroughHardMatchEnabled: true,
+  };
+  const e2e = (tagPrefix: string) => ({
+    e2e: true,
+    tenant: { features, knowledge: "unknown" as const },
+    tagPrefix,
+  });
+  const seed = agreementSeed();
+  // The run tag is part of every value, so it is part of the case: replay with the failing run's.
+  const cases = [generateCase(2213803520, 3038, e2e("a09bd4"))];
+  for (let i = 0; i < 2000; i++) cases.push(generateCase(seed, i, e2e(i.toString(16))));
+  for (const c of cases) {
+    const upns = c.ad.flatMap((a) =>
+      a.userPrincipalName === undefined ? [] : [a.userPrincipalName.toLowerCase()],
+    );
+    assert.equal(new Set(upns).size, upns.length, `seed ${seed} case ${c.index}: ${upns.join(", ")}`);
+  }
+});
+
 test(`prediction or refusal agrees with the sync simulator on ${ONE !== undefined ? `case ${ONE}` : `${CASES} generated cases`}`, async () => {
   const seed = agreementSeed();
   console.log(`agreement seed ${seed} (replay with AEL_AGREEMENT_SEED=${seed})`);

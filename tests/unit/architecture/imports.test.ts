@@ -4,6 +4,7 @@
  * in provider/entra. Type-only imports and `import("…")` types count: a circle of types is a circle.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
@@ -198,5 +199,20 @@ describe("import rules of provider/", () => {
       }
     }
     assert.deepEqual(wrong, []);
+  });
+});
+
+test("the provider loads without the Graph SDK and @azure/identity: they load at the first Graph request", () => {
+  // Most of the provider's load time; a bulk read loads them while the DC answers (cached-entra.ts).
+  const runtime = path.join(REPO_ROOT, "dist", "provider", "runtime.js");
+  const script = `require(${JSON.stringify(runtime)});
+const loaded = Object.keys(require.cache);
+const sdk = (p) => loaded.some((f) => f.includes(p));
+console.log(JSON.stringify({ ldapts: sdk("/ldapts/"), graph: sdk("/@microsoft/microsoft-graph-client/"), identity: sdk("/@azure/identity/") }));`;
+  const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out.trim().split("\n").at(-1)!), {
+    ldapts: true,
+    graph: false,
+    identity: false,
   });
 });

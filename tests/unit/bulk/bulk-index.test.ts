@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Entry } from "ldapts";
+import type { ScanOptions } from "../../../provider/ad/ad-directory";
+import { REFRESH_ATTRIBUTES } from "../../../provider/ad/entry";
 import { AdIndex, dnKey, isPlainValue } from "../../../provider/bulk/ad-index";
 import {
   BulkGate,
@@ -16,6 +18,7 @@ import {
 } from "../../../provider/bulk/cached";
 import { EntraIndex } from "../../../provider/bulk/entra-index";
 import type { AdUser, CloudUser } from "../../../provider/domain/ports";
+import { CLOUD_REFRESH_PROPERTIES } from "../../../provider/entra/graph-directory";
 
 const BASE = "OU=Sync,DC=corp,DC=example";
 
@@ -312,4 +315,69 @@ test("decorators: one bulk read shared by all links, each question answered from
   await ce.setImmutableId("a", "QUJD");
   await ce.getUser({ id: "a" });
   assert.equal(entraCalls.at(-1), 'live getUser {"id":"a"}', "a user written in this process is read live");
+});
+
+test("refresh's bulk reads: only the fields refresh uses, and Graph's first request waits until the DC has the search", async () => {
+  const events: string[] = [];
+  let sendSearch: () => void = () => undefined;
+  const users = [adUser("ann", { dn: "CN=ann,DC=corp,DC=example" })];
+  const ad = {
+    readByGuid: async () => undefined,
+    scanUsers: async (_bases: readonly string[], options: ScanOptions = {}) => {
+      events.push(`scanUsers ${JSON.stringify(options.attributes)}`);
+      // The search leaves only after the connection is up (a few event-loop turns).
+      await new Promise<void>((resolve) => {
+        sendSearch = resolve;
+      });
+      events.push("search sent");
+      options.onRequested?.();
+      return users;
+    },
+  } as unknown as AdBulkSource;
+  const entra = {
+    findUserById: async () => undefined,
+    listUsers: async (properties: readonly string[], onPage: (u: CloudUser[]) => void) => {
+      events.push(`listUsers ${properties.join(",")}`);
+      onPage([cloudUser("a", "a@contoso.com")]);
+    },
+  } as unknown as EntraBulkSource;
+  const gate = new BulkGate("on");
+  const cachedAd = new CachedAd(
+    ad,
+    { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] },
+    gate,
+  );
+  const cachedEntra = new CachedEntra(
+    entra,
+    gate,
+    () => undefined,
+    () => cachedAd.bulkSearchSent(),
+  );
+  const both = Promise.all([
+    cachedAd.readByGuid(users[0]!.objectGuid, "report"),
+    cachedEntra.findUserById("a", "report"),
+  ]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(events, [`scanUsers ${JSON.stringify(REFRESH_ATTRIBUTES)}`], "Graph waits for the DC");
+  sendSearch();
+  const [adFound, cloudFound] = await both;
+  assert.equal(adFound?.dn, users[0]!.dn);
+  assert.equal(cloudFound?.id, "a");
+  assert.deepEqual(events.slice(1), ["search sent", `listUsers ${CLOUD_REFRESH_PROPERTIES.join(",")}`]);
+
+  // A failed AD read does not hold Entra ID back; nor does an AD side that never read in bulk.
+  const failing = new CachedAd(
+    {
+      readByGuid: async () => undefined,
+      scanUsers: async () => {
+        throw new Error("DC down");
+      },
+    } as unknown as AdBulkSource,
+    { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] },
+    new BulkGate("on"),
+  );
+  assert.equal(await failing.readByGuid(users[0]!.objectGuid, "report"), undefined);
+  await failing.bulkSearchSent();
+  const idle = new CachedAd(ad, { baseDn: "DC=corp,DC=example", allowedSearchBases: [] }, new BulkGate("on"));
+  await idle.bulkSearchSent();
 });

@@ -105,6 +105,21 @@ describe("packed outputs", () => {
     assert.equal(packOutputs(reordered).recorded, packed.recorded);
   });
 
+  it("a record is parsed once and shared read-only; each unpack is its own object", () => {
+    const stored = packOutputs(outputs);
+    const first = unpackOutputs({ ...stored });
+    const second = unpackOutputs({ ...stored });
+    assert.notEqual(first, second);
+    assert.deepEqual(first, second);
+    // Read and the Diff after it share the parsed record: nothing may change it in place.
+    assert.equal(first.before, second.before);
+    assert.throws(() => {
+      (first.predictedJoin as { outcome: string }).outcome = "changed";
+    }, TypeError);
+    first.syncState = "synced";
+    assert.equal(unpackOutputs({ ...stored }).syncState, "pendingSync");
+  });
+
   it("store the record deflated, smaller than its JSON", () => {
     const packed = packOutputs(outputs);
     assert.match(packed.recorded, /^deflate:[A-Za-z0-9+/]+=*$/);
