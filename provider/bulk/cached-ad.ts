@@ -69,35 +69,33 @@ export class CachedAd implements AdPort {
 
   private load(): Promise<AdIndex | undefined> {
     const base = this.scope.baseDn;
-    return this.sending((onRequested) => this.loadAll(base, onRequested));
-  }
-
-  private loadAll(base: string, onRequested: () => void): Promise<AdIndex | undefined> {
-    return loggedBulkRead("Active Directory", this.log, async () => {
-      const root = domainRootOf(base);
-      const oneBase = dnEquals(root, base);
-      const [users, first, second] = await Promise.all([
-        this.inner.scanUsers([base], { onRequested }),
-        oneBase
-          ? this.inner.scanEntries(
-              base,
-              "(|(userPrincipalName=*)(mail=*)(proxyAddresses=*))",
-              HOLDER_ATTRIBUTES,
-            )
-          : this.inner.scanEntries(root, "(userPrincipalName=*)", HOLDER_ATTRIBUTES),
-        oneBase
-          ? Promise.resolve([])
-          : this.inner.scanEntries(base, "(|(mail=*)(proxyAddresses=*))", HOLDER_ATTRIBUTES),
-      ]);
-      const lists: HolderList[] = oneBase
-        ? [{ entries: first, role: "both" }]
-        : [
-            { entries: first, role: "upn" },
-            { entries: second, role: "address" },
-          ];
-      const index = this.snapshot.install(new AdIndex(users, lists, base));
-      return { index, found: `${index.userCount} users, ${index.holderEntryCount} address holders` };
-    });
+    return this.sending((onRequested) =>
+      loggedBulkRead("Active Directory", this.log, async () => {
+        const root = domainRootOf(base);
+        const oneBase = dnEquals(root, base);
+        const [users, first, second] = await Promise.all([
+          this.inner.scanUsers([base], { onRequested }),
+          oneBase
+            ? this.inner.scanEntries(
+                base,
+                "(|(userPrincipalName=*)(mail=*)(proxyAddresses=*))",
+                HOLDER_ATTRIBUTES,
+              )
+            : this.inner.scanEntries(root, "(userPrincipalName=*)", HOLDER_ATTRIBUTES),
+          oneBase
+            ? Promise.resolve([])
+            : this.inner.scanEntries(base, "(|(mail=*)(proxyAddresses=*))", HOLDER_ATTRIBUTES),
+        ]);
+        const lists: HolderList[] = oneBase
+          ? [{ entries: first, role: "both" }]
+          : [
+              { entries: first, role: "upn" },
+              { entries: second, role: "address" },
+            ];
+        const index = this.snapshot.install(new AdIndex(users, lists, base));
+        return { index, found: `${index.userCount} users, ${index.holderEntryCount} address holders` };
+      }),
+    );
   }
 
   private loadUsers(): Promise<AdIndex | undefined> {

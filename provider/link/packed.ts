@@ -122,8 +122,14 @@ function parsedRecord(stored: string): object | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  try {
+    deepFreeze(parsed);
+  } catch {
+    // Nested deeper than the stack allows: no record the provider writes, so a hand-made one.
+    return undefined;
+  }
   if (parsedCache.size >= CACHE_LIMIT) parsedCache.delete(parsedCache.keys().next().value as string);
-  parsedCache.set(stored, deepFreeze(parsed));
+  parsedCache.set(stored, parsed);
   return parsed;
 }
 

@@ -21,6 +21,8 @@ import type { AdUser, CloudUser } from "../../../provider/domain/ports";
 import { CLOUD_REFRESH_PROPERTIES } from "../../../provider/entra/graph-directory";
 
 const BASE = "OU=Sync,DC=corp,DC=example";
+/** A sync scope that is the whole domain (one base: users and holders in one search). */
+const DOMAIN_SCOPE = { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] };
 
 function adUser(sam: string, extra: Partial<AdUser> = {}): AdUser {
   const n = sam.length.toString(16).padStart(2, "0");
@@ -263,11 +265,7 @@ test("decorators: one bulk read shared by all links, each question answered from
     },
   } as unknown as AdBulkSource;
   const gate = new BulkGate("on");
-  const cached = new CachedAd(
-    ad,
-    { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] },
-    gate,
-  );
+  const cached = new CachedAd(ad, DOMAIN_SCOPE, gate);
   users[0]!.dn = "CN=ann,DC=corp,DC=example";
   users[1]!.dn = "CN=bob,DC=corp,DC=example";
   assert.equal((await cached.findUser({ samAccountName: "ann" })).dn, users[0]!.dn);
@@ -342,11 +340,7 @@ test("refresh's bulk reads: only the fields refresh uses, and Graph's first requ
     },
   } as unknown as EntraBulkSource;
   const gate = new BulkGate("on");
-  const cachedAd = new CachedAd(
-    ad,
-    { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] },
-    gate,
-  );
+  const cachedAd = new CachedAd(ad, DOMAIN_SCOPE, gate);
   const cachedEntra = new CachedEntra(
     entra,
     gate,
@@ -373,7 +367,7 @@ test("refresh's bulk reads: only the fields refresh uses, and Graph's first requ
         throw new Error("DC down");
       },
     } as unknown as AdBulkSource,
-    { baseDn: "DC=corp,DC=example", allowedSearchBases: ["DC=corp,DC=example"] },
+    DOMAIN_SCOPE,
     new BulkGate("on"),
   );
   assert.equal(await failing.readByGuid(users[0]!.objectGuid, "report"), undefined);

@@ -120,6 +120,17 @@ describe("packed outputs", () => {
     assert.equal(unpackOutputs({ ...stored }).syncState, "pendingSync");
   });
 
+  it("a record nested deeper than the stack allows is a named error", () => {
+    const deep = `{"a":${"[".repeat(400_000)}${"]".repeat(400_000)}}`;
+    const recorded = `deflate:${deflateRawSync(deep).toString("base64")}`;
+    assert.throws(
+      () => unpackOutputs({ recorded }),
+      (e: Error & { code?: string }) => {
+        return e.code === "STATE_UNREADABLE";
+      },
+    );
+  });
+
   it("store the record deflated, smaller than its JSON", () => {
     const packed = packOutputs(outputs);
     assert.match(packed.recorded, /^deflate:[A-Za-z0-9+/]+=*$/);
