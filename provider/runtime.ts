@@ -10,7 +10,15 @@ import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
 import { declarationKey, linkId, PartialApplyError, type Refreshed } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
-import { isCurrentShape, type PackedOutputs, packOutputs, sameJson, unpackOutputs } from "./link/packed";
+import {
+  isCurrentShape,
+  type PackedOutputs,
+  packOutputs,
+  REFRESH_DIGEST_KEY,
+  sameJson,
+  unpackOutputs,
+} from "./link/packed";
+import { certified, certifiedAfterWrite, idsOfLink, isCertified } from "./link/refresh-digest";
 
 import {
   DECLARATION_KEYS,
@@ -339,6 +347,25 @@ export async function remove(_id: string, props: UserLinkOutputs): Promise<void>
   for (const n of notes) log.info(`link "${name}": ${n}`);
 }
 
+/**
+ * Whether a stored link is certified unchanged for what the directories hold now (refresh-digest.ts):
+ * the users the link id names are looked up in the run's bulk read and their facts compared by
+ * digest, without inflating or planning the record. Anything else (no digest, another shape, an id
+ * that names no users, a failed look-up) takes the full refresh, which reports it.
+ */
+async function unchangedByRefresh(id: string, props: StoredOutputs): Promise<boolean> {
+  if (typeof (props as PackedOutputs)[REFRESH_DIGEST_KEY] !== "string" || !isCurrentShape(props))
+    return false;
+  const ids = idsOfLink(id);
+  if (ids === undefined) return false;
+  try {
+    const facts = await getSession().engine.refreshFacts(ids.objectGuid, ids.cloudUserId);
+    return facts !== undefined && isCertified(id, facts, props as PackedOutputs);
+  } catch {
+    return false;
+  }
+}
+
 /** The `recorded` a stored state holds (undefined for states written before 0.3). */
 function recordedIn(props: StoredOutputs): unknown {
   return (props as { recorded?: unknown }).recorded;
@@ -357,20 +384,27 @@ export const hosted = {
   create: (inputs: UserLinkInputs & { __provider?: unknown }) =>
     guarded(async () => {
       const created = await create(inputs);
-      return { id: created.id, outs: packOutputs(created.outs) };
+      return { id: created.id, outs: certifiedAfterWrite(created.id, packOutputs(created.outs)) };
     }),
   update: (id: string, olds: StoredOutputs, news: UserLinkInputs & { __provider?: unknown }) =>
     guarded(async () => ({
-      outs: packOutputs((await update(id, unpackOutputs(olds), news)).outs, recordedIn(olds)),
+      outs: certifiedAfterWrite(
+        id,
+        packOutputs((await update(id, unpackOutputs(olds), news)).outs, recordedIn(olds)),
+      ),
     })),
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
+      if (await unchangedByRefresh(id, props)) return { id, props };
       const stored = unpackOutputs(props);
       const refreshed = await getSession().engine.refresh(stored);
       if (refreshed === undefined) return {};
-      // Nothing changed (the common refresh): the state goes back as it came, not re-encoded.
+      // Nothing changed (the common refresh): the state goes back as it came, not re-encoded, and
+      // certified for the facts just read, so the next refresh need not plan it again.
       if (refreshed.inputs === undefined && isCurrentShape(props) && sameJson(refreshed.outputs, stored)) {
-        return { id, props };
+        const sameLink = stored.resolved !== undefined && linkId(stored.resolved) === id;
+        const facts = refreshed.facts;
+        return { id, props: sameLink && facts ? certified(id, facts, props as PackedOutputs) : props };
       }
       const r = readResult(id, refreshed);
       return { ...r, props: packOutputs(r.props, recordedIn(props)) };

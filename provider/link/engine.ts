@@ -19,18 +19,18 @@ import {
   writeBothSides,
 } from "./apply";
 import { claimOwnership, ownedElsewhere } from "./ownership";
-import { type LinkPlan, planLink, syncStateOf } from "./plan";
+import { planLink } from "./plan";
 import { exportedViewOf, predictLinkJoin } from "./predict";
-import { cloudState, inputsOf, onPremisesState } from "./recorded";
+import { type Refreshed, type RefreshFacts, refreshFactsOf, refreshWith } from "./refresh";
 import type { Resolution } from "./resolution";
 import { restoreLink } from "./restore";
 import { joinLine, objectsLine } from "./review";
 import { assessSafety } from "./safety";
 import type { UserLinkDeclaration, UserLinkInputs, UserLinkOutputs } from "./types";
-import { validateDeclaration } from "./validate";
 
 export { PartialApplyError } from "./apply";
 export { linkId } from "./recorded";
+export type { Refreshed, RefreshFacts } from "./refresh";
 export type { Resolution } from "./resolution";
 
 export interface LinkEngineOptions {
@@ -55,21 +55,6 @@ export interface CheckedLink {
 /** The identity of a declaration, defaults applied, for matching a create with its check. */
 export function declarationKey(decl: UserLinkDeclaration): string {
   return JSON.stringify(decl);
-}
-
-/**
- * What refresh returns: the outputs to record and, when the directories drifted, the inputs later
- * diffs compare with (what is to change now). Without drift Pulumi keeps the recorded inputs: a
- * refresh then sends and stores nothing it did not already hold.
- */
-export interface Refreshed {
-  outputs: UserLinkOutputs;
-  inputs?: UserLinkInputs;
-}
-
-/** The declaration recorded in a link's state, defaults applied (undefined if it no longer validates). */
-function declarationIn(props: UserLinkInputs): UserLinkDeclaration | undefined {
-  return validateDeclaration(props as unknown as Record<string, unknown>).decl;
 }
 
 export function adSelectorOf(decl: UserLinkDeclaration): AdSelector {
@@ -285,37 +270,21 @@ export class LinkEngine {
   }
 
   /** Re-reads both sides for refresh; undefined when either object is gone. */
-  async refresh(outputs: UserLinkOutputs): Promise<Refreshed | undefined> {
+  async refresh(outputs: UserLinkOutputs): Promise<(Refreshed & { facts?: RefreshFacts }) | undefined> {
     const identity = outputs.resolved;
     if (identity === undefined) return { outputs };
+    const facts = await this.refreshFacts(identity.onPremisesObjectGuid, identity.cloudUserId);
+    if (facts === undefined) return undefined;
+    return { ...refreshWith(outputs, facts), facts };
+  }
+
+  /** What a refresh reads of the two users (undefined when either is gone). */
+  async refreshFacts(objectGuid: string, cloudUserId: string): Promise<RefreshFacts | undefined> {
     const [ad, cloud] = await Promise.all([
-      this.ad.readByGuid(identity.onPremisesObjectGuid, "report"),
-      this.entra.findUserById(identity.cloudUserId, "report"),
+      this.ad.readByGuid(objectGuid, "report"),
+      this.entra.findUserById(cloudUserId, "report"),
     ]);
-    if (ad === undefined || cloud === undefined) return undefined;
-    let plan: LinkPlan | undefined;
-    const decl = declarationIn(outputs);
-    try {
-      if (decl !== undefined) plan = planLink(decl, ad, cloud);
-    } catch {
-      // A declaration that no longer plans (e.g. anchor removed by hand) shows up at the next preview.
-    }
-    // Converged: outputs keep the recorded plan, so a refresh of an unchanged link reports no
-    // difference. Drifted: they record what is to change now, and the next preview repairs it.
-    const drifted = plan?.hasChanges === true;
-    const refreshed: UserLinkOutputs = {
-      ...outputs,
-      resolved: { ...identity, onPremisesDistinguishedName: ad.dn },
-      ...(drifted ? { plan: plan!.summary } : {}),
-      drift: drifted ? plan!.summary : [],
-      onPremisesState: onPremisesState(ad),
-      cloudState: cloudState(cloud),
-      syncState: syncStateOf(cloud, outputs.immutableId ?? "", !drifted),
-    };
-    if (!drifted) return { outputs: refreshed };
-    // Pulumi diffs the refreshed outputs against the recorded inputs: after drift those carry what
-    // is left to change now, not the plan of the last `up`.
-    return { outputs: refreshed, inputs: { ...inputsOf(refreshed), plan: plan!.summary } };
+    return ad === undefined || cloud === undefined ? undefined : refreshFactsOf(ad, cloud);
   }
 
   /** `onDelete: restore`: put back what the link changed, leaving values it never managed alone. */

@@ -31,7 +31,16 @@ export const PACKED_KEYS = [...INPUT_KEYS, ...RECORDED_OUTPUT_KEYS].filter(
   (k) => !(FIELD_KEYS as readonly string[]).includes(k),
 ) as readonly Exclude<keyof UserLinkOutputs, (typeof FIELD_KEYS)[number]>[];
 
-export type PackedOutputs = Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]> & { recorded: string };
+/**
+ * The key of the digest that certifies a stored link as unchanged by a refresh under the facts it
+ * was written from (refresh-digest.ts). It belongs to the stored form only: unpacking drops it.
+ */
+export const REFRESH_DIGEST_KEY = "refreshDigest";
+
+export type PackedOutputs = Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]> & {
+  recorded: string;
+  [REFRESH_DIGEST_KEY]?: string;
+};
 
 /**
  * The ids both objects' states repeat from `resolved`: stored once (when equal), put back on reading.
@@ -86,7 +95,11 @@ export function isCurrentShape(props: object): boolean {
   const recorded = (props as { recorded?: unknown }).recorded;
   if (typeof recorded !== "string" || !recorded.startsWith(DEFLATED)) return false;
   return Object.keys(props).every(
-    (k) => k === "recorded" || k === "__provider" || (FIELD_KEYS as readonly string[]).includes(k),
+    (k) =>
+      k === "recorded" ||
+      k === "__provider" ||
+      k === REFRESH_DIGEST_KEY ||
+      (FIELD_KEYS as readonly string[]).includes(k),
   );
 }
 
@@ -214,7 +227,14 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
       "ad-entra-link: this link's state has a `recorded` value that is not the record the provider writes (deflated JSON); it was edited by hand. Run `pulumi refresh` after restoring the state from a backup, or remove the link from the state (`pulumi state delete`) and declare it again.",
     );
   }
-  const { recorded: _r, ...rest } = props as T & { recorded?: unknown };
+  const {
+    recorded: _r,
+    [REFRESH_DIGEST_KEY]: _d,
+    ...rest
+  } = props as T & {
+    recorded?: unknown;
+    [REFRESH_DIGEST_KEY]?: unknown;
+  };
   const fields: Record<string, unknown> = {};
   for (const k of PACKED_KEYS) {
     const v = (packed as Record<string, unknown>)[k];
