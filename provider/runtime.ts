@@ -358,12 +358,22 @@ async function unchangedByRefresh(id: string, props: StoredOutputs): Promise<boo
     return false;
   const ids = idsOfLink(id);
   if (ids === undefined) return false;
+  let certifiedNow = false;
   try {
     const facts = await getSession().engine.refreshFacts(ids.objectGuid, ids.cloudUserId);
-    return facts !== undefined && isCertified(id, facts, props as PackedOutputs);
+    certifiedNow = facts !== undefined && isCertified(id, facts, props as PackedOutputs);
   } catch {
-    return false;
+    // The full refresh reads again and reports what failed.
   }
+  if (certifiedNow) readsByDigest++;
+  return certifiedNow;
+}
+
+/** Reads answered by digest since the process started (or the last shutdown): tests and benchmarks. */
+let readsByDigest = 0;
+
+export function refreshStats(): { readsByDigest: number } {
+  return { readsByDigest };
 }
 
 /** The `recorded` a stored state holds (undefined for states written before 0.3). */
@@ -432,4 +442,5 @@ export const dynamicProvider = {
 export async function shutdown(): Promise<void> {
   await closeSession();
   clearRunBook();
+  readsByDigest = 0;
 }

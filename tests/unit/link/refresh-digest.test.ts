@@ -1,0 +1,261 @@
+/**
+ * The refresh digest (link/refresh-digest.ts): a stored link certified under directory facts is
+ * taken as unchanged by a refresh only while every fact, the link id and the stored form are the
+ * same; a fresh write is certified only when its outputs are a fixed point of refresh; and refresh
+ * itself depends on the facts alone (link/refresh.ts), which is what makes the certificate sound.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, it } from "node:test";
+import { guidToBytes } from "../../../provider/core/guid";
+import type { AdUser, CloudUser } from "../../../provider/domain/ports";
+import {
+  canonicalJson,
+  isCurrentShape,
+  type PackedOutputs,
+  packOutputs,
+  REFRESH_DIGEST_KEY,
+  unpackOutputs,
+} from "../../../provider/link/packed";
+import { linkId } from "../../../provider/link/recorded";
+import {
+  type RefreshFacts,
+  refreshFactsFromStates,
+  refreshFactsOf,
+  refreshWith,
+} from "../../../provider/link/refresh";
+import {
+  certified,
+  certifiedAfterWrite,
+  idsOfLink,
+  isCertified,
+  REFRESH_LOGIC_VERSION,
+} from "../../../provider/link/refresh-digest";
+import type { UserLinkOutputs } from "../../../provider/link/types";
+
+const GUID = "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a";
+const CLOUD_ID = "0b7e4a51-9c1d-4f2e-8a3b-5d6c7e8f9a01";
+const DN = "CN=Adam,OU=Staff,DC=corp,DC=local";
+
+/** A converged soft-match link as `up` records it. */
+const converged: UserLinkOutputs = {
+  onPremises: { samAccountName: "adam" },
+  cloud: { userPrincipalName: "adam@contoso.com" },
+  link: "org/p/dev/adam",
+  onDelete: "retain",
+  objects: `AD ${DN} ⇄ cloud ${CLOUD_ID}`,
+  plan: ["on-premises mail: (not set) → adam@contoso.com"],
+  join: "softMatchSmtp, certain: joins the cloud user on the primary SMTP address",
+  resolved: { onPremisesObjectGuid: GUID, onPremisesDistinguishedName: DN, cloudUserId: CLOUD_ID },
+  immutableId: guidToBytes(GUID).toString("base64"),
+  sourceAnchorAttribute: "objectGUID",
+  predictedJoin: {
+    outcome: "softMatchSmtp",
+    reason: "The primary SMTP address matches.",
+    ruleRefs: ["r9"],
+    uncertain: false,
+  },
+  onPremisesState: {
+    distinguishedName: DN,
+    objectGuid: GUID,
+    userPrincipalName: "adam@contoso.com",
+    mail: "adam@contoso.com",
+    proxyAddresses: ["SMTP:adam@contoso.com", "X500:/o=Org/cn=adam"],
+    consistencyGuid: null,
+  },
+  cloudState: {
+    id: CLOUD_ID,
+    userPrincipalName: "adam@contoso.com",
+    mail: "adam@contoso.com",
+    proxyAddresses: ["SMTP:adam@contoso.com"],
+    onPremisesImmutableId: null,
+    onPremisesSyncEnabled: null,
+  },
+  syncState: "pendingSync",
+  before: {
+    onPremises: {
+      userPrincipalName: "adam@corp.local",
+      mail: null,
+      proxyAddresses: [],
+      consistencyGuid: null,
+    },
+    cloud: { onPremisesImmutableId: null },
+  },
+  progress: { onPremisesWritten: true, cloudWritten: true },
+  drift: [],
+} as unknown as UserLinkOutputs;
+
+const ID = linkId(converged.resolved!);
+
+function adUser(over: Partial<AdUser> = {}): AdUser {
+  return {
+    dn: DN,
+    objectGuid: GUID,
+    objectGuidBytes: guidToBytes(GUID),
+    sAMAccountName: "adam",
+    userPrincipalName: "adam@contoso.com",
+    mail: "adam@contoso.com",
+    proxyAddresses: ["SMTP:adam@contoso.com", "X500:/o=Org/cn=adam"],
+    objectClass: ["user"],
+    ...over,
+  };
+}
+
+function cloudUser(over: Partial<CloudUser> = {}): CloudUser {
+  return {
+    id: CLOUD_ID,
+    userPrincipalName: "adam@contoso.com",
+    mail: "adam@contoso.com",
+    proxyAddresses: ["SMTP:adam@contoso.com"],
+    onPremisesImmutableId: null,
+    onPremisesSyncEnabled: null,
+    ...over,
+  };
+}
+
+/** Every single-fact change a directory can make to a user refresh reads. */
+const factChanges: [string, Partial<AdUser>, Partial<CloudUser>][] = [
+  ["AD moved", { dn: "CN=Adam,OU=Moved,DC=corp,DC=local" }, {}],
+  ["AD UPN", { userPrincipalName: "adam@corp.local" }, {}],
+  ["AD UPN removed", { userPrincipalName: undefined }, {}],
+  ["AD mail", { mail: "a.dam@contoso.com" }, {}],
+  ["AD mail removed", { mail: undefined }, {}],
+  ["AD proxy order", { proxyAddresses: ["X500:/o=Org/cn=adam", "SMTP:adam@contoso.com"] }, {}],
+  [
+    "AD proxy added",
+    { proxyAddresses: ["SMTP:adam@contoso.com", "X500:/o=Org/cn=adam", "sip:adam@contoso.com"] },
+    {},
+  ],
+  ["AD consistency GUID", { consistencyGuid: guidToBytes(GUID) }, {}],
+  ["AD consistency odd length", { consistencyGuid: Buffer.from([1, 2, 3]) }, {}],
+  ["cloud UPN", {}, { userPrincipalName: "adam2@contoso.com" }],
+  ["cloud mail", {}, { mail: null }],
+  ["cloud proxy", {}, { proxyAddresses: ["SMTP:adam@contoso.com", "smtp:a@contoso.com"] }],
+  ["cloud ImmutableId", {}, { onPremisesImmutableId: "AAAAAAAAAAAAAAAAAAAAAA==" }],
+  ["cloud synced", {}, { onPremisesSyncEnabled: true }],
+];
+
+const stored = certifiedAfterWrite(ID, packOutputs(converged));
+const facts = refreshFactsOf(adUser(), cloudUser());
+
+describe("refresh digest", () => {
+  it("certifies a freshly written link whose outputs refresh would not change", () => {
+    assert.equal(typeof stored[REFRESH_DIGEST_KEY], "string");
+    assert.ok(isCertified(ID, facts, stored), "the directories hold what the states record");
+    // What the fast path skips is what the full refresh would have found: nothing to change.
+    const full = refreshWith(unpackOutputs(stored), facts);
+    assert.equal(full.inputs, undefined);
+    assert.deepEqual(packOutputs(full.outputs, stored.recorded).recorded, stored.recorded);
+  });
+
+  it("stops certifying at any change of a fact refresh reads", () => {
+    for (const [what, ad, cloud] of factChanges) {
+      const changed = refreshFactsOf(adUser(ad), cloudUser(cloud));
+      assert.ok(!isCertified(ID, changed, stored), `${what}: still certified`);
+    }
+  });
+
+  it("stops certifying for another link id or another stored form", () => {
+    assert.ok(!isCertified(`${GUID}/ffffffff-0000-4000-8000-000000000000`, facts, stored));
+    const planEdited = { ...stored, plan: ["on-premises mail: x → y"] } as PackedOutputs;
+    assert.ok(!isCertified(ID, facts, planEdited), "a field edited by hand");
+    const otherRecord = packOutputs({ ...converged, onDelete: "restore" } as UserLinkOutputs);
+    assert.ok(
+      !isCertified(ID, facts, { ...otherRecord, [REFRESH_DIGEST_KEY]: stored[REFRESH_DIGEST_KEY]! }),
+      "another record under a copied digest",
+    );
+    assert.ok(!isCertified(ID, facts, { ...stored, [REFRESH_DIGEST_KEY]: "" }));
+    const { [REFRESH_DIGEST_KEY]: _d, ...bare } = stored;
+    assert.ok(!isCertified(ID, facts, bare as PackedOutputs), "no digest, no certificate");
+  });
+
+  it("does not certify a write that a refresh would change", () => {
+    const drifted = { ...converged, onPremisesState: { ...converged.onPremisesState, mail: null } };
+    const notConverged = certifiedAfterWrite(ID, packOutputs(drifted as UserLinkOutputs));
+    assert.equal(notConverged[REFRESH_DIGEST_KEY], undefined, "AD mail unset: refresh finds drift");
+    const wrongSync = certifiedAfterWrite(ID, packOutputs({ ...converged, syncState: "synced" }));
+    assert.equal(wrongSync[REFRESH_DIGEST_KEY], undefined, "refresh would correct syncState");
+    const otherId = certifiedAfterWrite(`${GUID}/x`, packOutputs(converged));
+    assert.equal(otherId[REFRESH_DIGEST_KEY], undefined, "the id must name the recorded objects");
+    const unreadable = {
+      ...converged,
+      onPremisesState: { ...converged.onPremisesState, objectGuid: "nope" },
+    };
+    assert.equal(
+      certifiedAfterWrite(ID, packOutputs(unreadable as UserLinkOutputs))[REFRESH_DIGEST_KEY],
+      undefined,
+    );
+  });
+
+  it("the states' facts are the directories' facts when nothing changed", () => {
+    assert.deepEqual(refreshFactsFromStates(converged), facts);
+  });
+
+  it("belongs to the stored form only: unpacking drops it, the shape stays current", () => {
+    assert.ok(isCurrentShape(stored));
+    assert.equal(
+      (unpackOutputs(stored) as unknown as Record<string, unknown>)[REFRESH_DIGEST_KEY],
+      undefined,
+    );
+    const again = certified(ID, facts, stored);
+    assert.equal(again[REFRESH_DIGEST_KEY], stored[REFRESH_DIGEST_KEY], "re-certifying is stable");
+  });
+
+  it("reads the link id as linkId writes it, and nothing else", () => {
+    assert.deepEqual(idsOfLink(ID), { objectGuid: GUID, cloudUserId: CLOUD_ID });
+    for (const bad of ["", "/", `${GUID}/`, `/${CLOUD_ID}`, GUID])
+      assert.equal(idsOfLink(bad), undefined, bad);
+  });
+});
+
+describe("refresh depends on the facts alone", () => {
+  it("equal facts give equal results, whatever else the directory objects carry", () => {
+    const plain = refreshWith(converged, refreshFactsOf(adUser(), cloudUser()));
+    const extras = refreshWith(
+      converged,
+      refreshFactsOf(
+        adUser({
+          displayName: "Adam",
+          employeeID: "7",
+          objectSid: "S-1-5-21-1-2-3-1104",
+          sAMAccountName: "other",
+        }),
+        cloudUser({
+          displayName: "Adam A.",
+          userType: "Member",
+          onPremisesLastSyncDateTime: "2026-01-01T00:00:00Z",
+        }),
+      ),
+    );
+    assert.deepEqual(extras, plain);
+  });
+
+  it("each fact change that matters to the link shows in the refreshed outputs", () => {
+    const base = canonicalJson(refreshWith(converged, facts));
+    for (const [what, ad, cloud] of factChanges) {
+      if (what === "AD consistency odd length") continue; // not a GUID: refresh throws, as before
+      const changed = canonicalJson(refreshWith(converged, refreshFactsOf(adUser(ad), cloudUser(cloud))));
+      assert.notEqual(changed, base, `${what}: the refreshed outputs ignore it`);
+    }
+  });
+
+  /**
+   * Tripwire: what refresh returns for a fixed record and facts. When this fails, refresh logic
+   * changed: bump REFRESH_LOGIC_VERSION (so every stored digest stops matching) and update the hash.
+   */
+  it("is the refresh logic REFRESH_LOGIC_VERSION names", () => {
+    const cases: RefreshFacts[] = [
+      facts,
+      ...factChanges
+        .filter(([w]) => !w.includes("odd"))
+        .map(([, a, c]) => refreshFactsOf(adUser(a), cloudUser(c))),
+    ];
+    const results = cases.map((f) => refreshWith(converged, f));
+    const hash = createHash("sha256").update(canonicalJson(results)).digest("hex").slice(0, 16);
+    assert.deepEqual(
+      { version: REFRESH_LOGIC_VERSION, hash },
+      { version: "ad-entra-link/refresh/1", hash: "27bac5e2aed6f027" },
+      "refresh logic changed: bump REFRESH_LOGIC_VERSION and record the new hash here",
+    );
+  });
+});
