@@ -18,10 +18,17 @@ import {
   sameJson,
   unpackOutputs,
 } from "./link/packed";
-import { certified, certifiedAfterWrite, idsOfLink, isCertified } from "./link/refresh-digest";
+import {
+  certified,
+  certifiedAfterWrite,
+  hasDeclarationOf,
+  idsOfLink,
+  isCertified,
+} from "./link/refresh-digest";
 
 import {
   DECLARATION_KEYS,
+  optionsText,
   type UserLinkDeclaration,
   type UserLinkInputs,
   type UserLinkOutputs,
@@ -186,9 +193,6 @@ function revalidate(inputs: Record<string, unknown>): UserLinkDeclaration {
   return decl;
 }
 
-// Everything but the selectors: a change of a selector shows as another resolved identity instead.
-const OPTION_KEYS = DECLARATION_KEYS.filter((k) => k !== "onPremises" && k !== "cloud");
-
 /**
  * What leaves the provider process when a method fails: `Name [CODE]: message` and nothing else.
  * Pulumi's dynamic-provider host prints `${err}: ${err.stack}` of what we throw, so the stack is
@@ -254,7 +258,7 @@ export async function diff(
     olds.progress?.cloudWritten === false ||
     before === undefined ||
     after === undefined ||
-    OPTION_KEYS.some((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+    optionsText(before) !== optionsText(after);
   // Delete first: a `restore` of the old link must not run after the new link wrote the same user.
   return { changes: pending || replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
@@ -348,6 +352,20 @@ export async function remove(_id: string, props: UserLinkOutputs): Promise<void>
 }
 
 /**
+ * The Diff Pulumi runs after each refreshed link, answered without unpacking the record when the
+ * link is certified settled with the options its recorded inputs declare (refresh-digest.ts). Only
+ * in a refresh: once this process checked the link (preview, up), diff compares the new plan.
+ */
+function refreshFindsNoChange(olds: StoredOutputs, news: UserLinkInputs): boolean {
+  const raw = news as unknown as Record<string, unknown>;
+  const name = linkNameOf(raw);
+  if (wasChecked(name) || resolvedOf(name) !== undefined || !isCurrentShape(olds)) return false;
+  const settled = hasDeclarationOf(raw, olds as PackedOutputs);
+  if (settled) diffsByDigest++;
+  return settled;
+}
+
+/**
  * Whether a stored link is certified unchanged for what the directories hold now (refresh-digest.ts):
  * the users the link id names are looked up in the run's bulk read and their facts compared by
  * digest, without inflating or planning the record. Anything else (no digest, another shape, an id
@@ -369,11 +387,12 @@ async function unchangedByRefresh(id: string, props: StoredOutputs): Promise<boo
   return certifiedNow;
 }
 
-/** Reads answered by digest since the process started (or the last shutdown): tests and benchmarks. */
+/** Reads and Diffs answered by digest since the process started (or the last shutdown): tests and benchmarks. */
 let readsByDigest = 0;
+let diffsByDigest = 0;
 
-export function refreshStats(): { readsByDigest: number } {
-  return { readsByDigest };
+export function refreshStats(): { readsByDigest: number; diffsByDigest: number } {
+  return { readsByDigest, diffsByDigest };
 }
 
 /** The `recorded` a stored state holds (undefined for states written before 0.3). */
@@ -390,7 +409,11 @@ function recordedIn(props: StoredOutputs): unknown {
 export const hosted = {
   check: (olds: Partial<UserLinkInputs>, news: Record<string, unknown>) => guarded(() => check(olds, news)),
   diff: (id: string, olds: StoredOutputs, news: UserLinkInputs) =>
-    guarded(() => diff(id, unpackOutputs(olds), news)),
+    guarded(async () =>
+      refreshFindsNoChange(olds, news)
+        ? { changes: false, replaces: [], deleteBeforeReplace: true }
+        : diff(id, unpackOutputs(olds), news),
+    ),
   create: (inputs: UserLinkInputs & { __provider?: unknown }) =>
     guarded(async () => {
       const created = await create(inputs);
@@ -414,7 +437,10 @@ export const hosted = {
       if (refreshed.inputs === undefined && isCurrentShape(props) && sameJson(refreshed.outputs, stored)) {
         const sameLink = stored.resolved !== undefined && linkId(stored.resolved) === id;
         const facts = refreshed.facts;
-        return { id, props: sameLink && facts ? certified(id, facts, props as PackedOutputs) : props };
+        return {
+          id,
+          props: sameLink && facts ? certified(id, facts, props as PackedOutputs, stored) : props,
+        };
       }
       const r = readResult(id, refreshed);
       return { ...r, props: packOutputs(r.props, recordedIn(props)) };
@@ -443,4 +469,5 @@ export async function shutdown(): Promise<void> {
   await closeSession();
   clearRunBook();
   readsByDigest = 0;
+  diffsByDigest = 0;
 }

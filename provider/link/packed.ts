@@ -37,9 +37,20 @@ export const PACKED_KEYS = [...INPUT_KEYS, ...RECORDED_OUTPUT_KEYS].filter(
  */
 export const REFRESH_DIGEST_KEY = "refreshDigest";
 
+/**
+ * The key of the digest that certifies a stored record as settled (written in full, its
+ * declaration valid) with the declaration options it was written from (refresh-digest.ts): the
+ * Diff Pulumi runs after each refreshed link then compares it instead of unpacking the record.
+ */
+export const DECLARATION_DIGEST_KEY = "declarationDigest";
+
+/** The digests: of the stored form only, dropped by unpacking. */
+export const DIGEST_KEYS: readonly string[] = [REFRESH_DIGEST_KEY, DECLARATION_DIGEST_KEY];
+
 export type PackedOutputs = Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]> & {
   recorded: string;
   [REFRESH_DIGEST_KEY]?: string;
+  [DECLARATION_DIGEST_KEY]?: string;
 };
 
 /**
@@ -98,7 +109,7 @@ export function isCurrentShape(props: object): boolean {
     (k) =>
       k === "recorded" ||
       k === "__provider" ||
-      k === REFRESH_DIGEST_KEY ||
+      DIGEST_KEYS.includes(k) ||
       (FIELD_KEYS as readonly string[]).includes(k),
   );
 }
@@ -229,11 +240,13 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
   }
   const {
     recorded: _r,
-    [REFRESH_DIGEST_KEY]: _d,
+    [REFRESH_DIGEST_KEY]: _f,
+    [DECLARATION_DIGEST_KEY]: _d,
     ...rest
   } = props as T & {
     recorded?: unknown;
     [REFRESH_DIGEST_KEY]?: unknown;
+    [DECLARATION_DIGEST_KEY]?: unknown;
   };
   const fields: Record<string, unknown> = {};
   for (const k of PACKED_KEYS) {

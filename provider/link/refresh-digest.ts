@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import {
   canonicalJson,
+  DECLARATION_DIGEST_KEY,
   FIELD_KEYS,
   type PackedOutputs,
   REFRESH_DIGEST_KEY,
@@ -22,7 +23,8 @@ import {
 } from "./packed";
 import { linkId } from "./recorded";
 import { type RefreshFacts, refreshFactsFromStates, refreshWith } from "./refresh";
-import type { UserLinkOutputs } from "./types";
+import { optionsText, type UserLinkDeclaration, type UserLinkOutputs } from "./types";
+import { validateDeclaration } from "./validate";
 
 /**
  * The version of the refresh logic. Bump it whenever what `refreshWith` returns for the same record
@@ -31,12 +33,36 @@ import type { UserLinkOutputs } from "./types";
  */
 export const REFRESH_LOGIC_VERSION = "ad-entra-link/refresh/1";
 
-/** The digest of a stored form under `facts` (only the record and the fields of their own count). */
-export function refreshDigest(id: string, facts: RefreshFacts, stored: PackedOutputs): string {
+function fieldsOf(stored: PackedOutputs): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const k of FIELD_KEYS) fields[k] = stored[k];
-  const basis = canonicalJson([REFRESH_LOGIC_VERSION, id, facts, fields, stored.recorded]);
-  return createHash("sha256").update(basis).digest("base64url");
+  return fields;
+}
+
+function sha256(basis: unknown[]): string {
+  return createHash("sha256").update(canonicalJson(basis)).digest("base64url");
+}
+
+/** The digest of a stored form under `facts` (only the record and the fields of their own count). */
+export function refreshDigest(id: string, facts: RefreshFacts, stored: PackedOutputs): string {
+  return sha256([REFRESH_LOGIC_VERSION, "facts", id, facts, fieldsOf(stored), stored.recorded]);
+}
+
+/** The digest of a stored form with the options of `decl` (only the record and the fields count). */
+export function declarationDigest(decl: UserLinkDeclaration, stored: PackedOutputs): string {
+  return sha256([REFRESH_LOGIC_VERSION, "declaration", optionsText(decl), fieldsOf(stored), stored.recorded]);
+}
+
+/**
+ * Whether `stored` is certified settled with the options `news` declare: then the Diff of a refresh
+ * (nothing checked in the process) finds no change, as runtime.diff would after unpacking it: no
+ * drift, written in full, its declaration valid, and the same options key by key.
+ */
+export function hasDeclarationOf(news: Record<string, unknown>, stored: PackedOutputs): boolean {
+  const digest = stored[DECLARATION_DIGEST_KEY];
+  if (typeof digest !== "string" || stored.drift !== undefined) return false;
+  const after = validateDeclaration(news).decl;
+  return after !== undefined && digest === declarationDigest(after, stored);
 }
 
 /** Whether `stored` carries the digest of `facts`: a refresh reading them changes nothing. */
@@ -45,10 +71,25 @@ export function isCertified(id: string, facts: RefreshFacts, stored: PackedOutpu
   return typeof digest === "string" && digest === refreshDigest(id, facts, stored);
 }
 
-/** `stored` with the digest of `facts` (any earlier digest replaced). */
-export function certified(id: string, facts: RefreshFacts, stored: PackedOutputs): PackedOutputs {
-  const { [REFRESH_DIGEST_KEY]: _old, ...form } = stored;
-  return { ...form, [REFRESH_DIGEST_KEY]: refreshDigest(id, facts, form) };
+/**
+ * `stored` (whose unpacked outputs are `outputs`) with the digest of `facts`, and with the digest
+ * of its declaration when it is settled: no drift, written in full, its declaration valid. Earlier
+ * digests are replaced.
+ */
+export function certified(
+  id: string,
+  facts: RefreshFacts,
+  stored: PackedOutputs,
+  outputs: UserLinkOutputs,
+): PackedOutputs {
+  const { [REFRESH_DIGEST_KEY]: _f, [DECLARATION_DIGEST_KEY]: _d, ...form } = stored;
+  const settled = form.drift === undefined && outputs.progress?.cloudWritten !== false;
+  const decl = settled ? validateDeclaration(outputs as unknown as Record<string, unknown>).decl : undefined;
+  return {
+    ...form,
+    [REFRESH_DIGEST_KEY]: refreshDigest(id, facts, form),
+    ...(decl !== undefined ? { [DECLARATION_DIGEST_KEY]: declarationDigest(decl, form) } : {}),
+  };
 }
 
 /** The object and cloud user ids a link id names (linkId), or undefined when it names none. */
@@ -73,7 +114,7 @@ export function certifiedAfterWrite(id: string, stored: PackedOutputs): PackedOu
     if (facts === undefined) return stored;
     const again = refreshWith(outputs, facts);
     if (again.inputs !== undefined || !sameJson(again.outputs, outputs)) return stored;
-    return certified(id, facts, stored);
+    return certified(id, facts, stored, outputs);
   } catch {
     return stored;
   }

@@ -56,6 +56,18 @@ export const DECLARATION_KEYS = [
   "reason",
 ] as const satisfies readonly (keyof UserLinkDeclaration)[];
 
+/** Every declaration key but the selectors: a change of a selector is another resolved identity instead. */
+export const OPTION_KEYS = DECLARATION_KEYS.filter((k) => k !== "onPremises" && k !== "cloud");
+
+/**
+ * A declaration's options as diff compares them: one JSON value per key (absent as null), one per
+ * line (JSON text holds no raw newline), so two declarations differ in an option exactly when
+ * their texts differ.
+ */
+export function optionsText(decl: UserLinkDeclaration): string {
+  return OPTION_KEYS.map((k) => JSON.stringify(decl[k] ?? null)).join("\n");
+}
+
 /** One attribute's planned change, shown in preview as current → planned. */
 export interface ValueChange {
   current: string | null;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Attribute, Change } from "ldapts";
-import { type PackedOutputs, REFRESH_DIGEST_KEY } from "../../provider/link/packed";
+import { type PackedOutputs, REFRESH_DIGEST_KEY, unpackOutputs } from "../../provider/link/packed";
 import type { UserLinkInputs } from "../../provider/link/types";
 import * as runtime from "../../provider/runtime";
 import { withAdminClient } from "../infra/samba";
@@ -19,7 +19,7 @@ const TAG = "rdigest";
 const KEYS = ["adam", "alva", "bruno", "chen", "mkt01", "mkt02"];
 let env: TestEnv;
 let s: SafetyScenario;
-const links: { name: string; id: string; outs: PackedOutputs }[] = [];
+const links: { name: string; id: string; outs: PackedOutputs; inputs: UserLinkInputs }[] = [];
 
 function useSession(): void {
   runtime.configure(
@@ -59,8 +59,9 @@ before(async () => {
     };
     const checked = await runtime.hosted.check({}, news);
     assert.deepEqual(checked.failures, [], `${k}: ${JSON.stringify(checked.failures)}`);
-    const created = await runtime.hosted.create(checked.inputs as unknown as UserLinkInputs);
-    links.push({ name: k, id: created.id, outs: created.outs as PackedOutputs });
+    const inputs = checked.inputs as unknown as UserLinkInputs;
+    const created = await runtime.hosted.create(inputs);
+    links.push({ name: k, id: created.id, outs: created.outs as PackedOutputs, inputs });
   }
   await runtime.shutdown();
 });
@@ -78,10 +79,20 @@ test("create certifies converged links, and a refresh of them is answered by dig
   results.forEach((r, i) => {
     assert.equal(r.props, links[i]!.outs, `${links[i]!.name}: the state goes back as it came`);
   });
-  // The full refresh agrees: nothing changed, and it certifies the same digest.
+  // The full refresh agrees: nothing changed, and it certifies the same digests.
   const full = await readAll(true);
   assert.equal(full.byDigest, 0);
   assert.deepEqual(full.results, results);
+  // The Diff Pulumi runs next (refreshed outputs against the inputs recorded at `up`): answered by
+  // digest, and what the full diff answers.
+  for (const l of links) {
+    const byDigest = await runtime.hosted.diff(l.id, l.outs, l.inputs);
+    const fullDiff = await runtime.diff(l.id, unpackOutputs(l.outs), l.inputs);
+    assert.deepEqual(byDigest, fullDiff, l.name);
+    assert.equal(byDigest.changes, false, l.name);
+  }
+  assert.equal(runtime.refreshStats().diffsByDigest, links.length);
+  await runtime.shutdown();
 });
 
 test("after drift on either side, refresh by digest gives exactly what the full refresh gives", async () => {

@@ -11,13 +11,14 @@ import { guidToBytes } from "../../../provider/core/guid";
 import type { AdUser, CloudUser } from "../../../provider/domain/ports";
 import {
   canonicalJson,
+  DECLARATION_DIGEST_KEY,
   isCurrentShape,
   type PackedOutputs,
   packOutputs,
   REFRESH_DIGEST_KEY,
   unpackOutputs,
 } from "../../../provider/link/packed";
-import { linkId } from "../../../provider/link/recorded";
+import { inputsOf, linkId } from "../../../provider/link/recorded";
 import {
   type RefreshFacts,
   refreshFactsFromStates,
@@ -31,7 +32,9 @@ import {
   isCertified,
   REFRESH_LOGIC_VERSION,
 } from "../../../provider/link/refresh-digest";
-import type { UserLinkOutputs } from "../../../provider/link/types";
+import type { UserLinkInputs, UserLinkOutputs } from "../../../provider/link/types";
+import * as runtime from "../../../provider/runtime";
+import { linkNameOf, noteChecked } from "../../../provider/session/run-book";
 
 const GUID = "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a";
 const CLOUD_ID = "0b7e4a51-9c1d-4f2e-8a3b-5d6c7e8f9a01";
@@ -193,12 +196,12 @@ describe("refresh digest", () => {
 
   it("belongs to the stored form only: unpacking drops it, the shape stays current", () => {
     assert.ok(isCurrentShape(stored));
-    assert.equal(
-      (unpackOutputs(stored) as unknown as Record<string, unknown>)[REFRESH_DIGEST_KEY],
-      undefined,
-    );
-    const again = certified(ID, facts, stored);
+    const unpacked = unpackOutputs(stored) as unknown as Record<string, unknown>;
+    assert.equal(unpacked[REFRESH_DIGEST_KEY], undefined);
+    assert.equal(unpacked[DECLARATION_DIGEST_KEY], undefined);
+    const again = certified(ID, facts, stored, unpackOutputs(stored));
     assert.equal(again[REFRESH_DIGEST_KEY], stored[REFRESH_DIGEST_KEY], "re-certifying is stable");
+    assert.equal(again[DECLARATION_DIGEST_KEY], stored[DECLARATION_DIGEST_KEY]);
   });
 
   it("reads the link id as linkId writes it, and nothing else", () => {
@@ -257,5 +260,68 @@ describe("refresh depends on the facts alone", () => {
       { version: "ad-entra-link/refresh/1", hash: "27bac5e2aed6f027" },
       "refresh logic changed: bump REFRESH_LOGIC_VERSION and record the new hash here",
     );
+  });
+});
+
+describe("the Diff of a refresh, by declaration digest", () => {
+  /** What a refresh's Diff gets: the stored outputs and the inputs recorded at the last `up`. */
+  const recordedInputs = inputsOf(converged);
+
+  async function bothWays(
+    stored: PackedOutputs,
+    news: Record<string, unknown>,
+  ): Promise<{ hosted: unknown; full: unknown; byDigest: number }> {
+    await runtime.shutdown();
+    const hosted = await runtime.hosted.diff(ID, stored, news as unknown as UserLinkInputs);
+    const byDigest = runtime.refreshStats().diffsByDigest;
+    const full = await runtime.diff(ID, unpackOutputs(stored), news as unknown as UserLinkInputs);
+    await runtime.shutdown();
+    return { hosted, full, byDigest };
+  }
+
+  it("answers a settled link with the options its inputs declare, as the full diff does", async () => {
+    assert.equal(typeof stored[DECLARATION_DIGEST_KEY], "string");
+    const r = await bothWays(stored, recordedInputs as unknown as Record<string, unknown>);
+    assert.equal(r.byDigest, 1, "answered by digest");
+    assert.deepEqual(r.hosted, r.full);
+    assert.deepEqual(r.hosted, { changes: false, replaces: [], deleteBeforeReplace: true });
+  });
+
+  it("leaves every other case to the full diff, which finds the change", async () => {
+    const news = recordedInputs as unknown as Record<string, unknown>;
+    const cases: [string, PackedOutputs, Record<string, unknown>][] = [
+      ["another onDelete", stored, { ...news, onDelete: "restore" }],
+      ["hard match now", stored, { ...news, match: "hard" }],
+      ["an extra proxy address", stored, { ...news, additionalProxyAddresses: ["smtp:adam2@contoso.com"] }],
+      ["a reason added", stored, { ...news, reason: "CHG-1" }],
+      ["inputs that no longer validate", stored, { ...news, cloud: {} }],
+      ["drift recorded", { ...stored, drift: ["on-premises mail: a → b"] }, news],
+      [
+        "a write not finished",
+        certifiedAfterWrite(
+          ID,
+          packOutputs({
+            ...converged,
+            progress: { onPremisesWritten: true, cloudWritten: false },
+          } as UserLinkOutputs),
+        ),
+        news,
+      ],
+    ];
+    for (const [what, olds, inputs] of cases) {
+      const r = await bothWays(olds, inputs);
+      assert.equal(r.byDigest, 0, `${what}: answered by digest`);
+      assert.deepEqual(r.hosted, r.full, what);
+      assert.equal((r.full as { changes: boolean }).changes, true, `${what}: the full diff finds a change`);
+    }
+  });
+
+  it("is only for a refresh: a link checked in this process is diffed in full", async () => {
+    await runtime.shutdown();
+    noteChecked(linkNameOf(recordedInputs as unknown as Record<string, unknown>));
+    const r = await runtime.hosted.diff(ID, stored, recordedInputs as UserLinkInputs);
+    assert.equal(runtime.refreshStats().diffsByDigest, 0);
+    assert.equal(r.changes, true, "checked now without a resolution: diff says pending, as before");
+    await runtime.shutdown();
   });
 });
