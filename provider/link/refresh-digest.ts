@@ -39,18 +39,45 @@ function fieldsOf(stored: PackedOutputs): Record<string, unknown> {
   return fields;
 }
 
-function sha256(basis: unknown[]): string {
-  return createHash("sha256").update(canonicalJson(basis)).digest("base64url");
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The SHA-256 of `parts`, each length-prefixed, so no two lists hash alike. A part is hashed as it
+ * is (the stored record: 1 KB of base64, not copied) unless it holds a surrogate: a lone one would
+ * encode to the same UTF-8 as any other, so such a part is hashed as its JSON text instead.
+ */
+function sha256(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) {
+    const [kind, text] = SURROGATE.test(part) ? ["j", JSON.stringify(part)] : ["r", part];
+    hash.update(`${kind}${text.length}:`).update(text);
+  }
+  return hash.digest("base64url");
 }
 
 /** The digest of a stored form under `facts` (only the record and the fields of their own count). */
 export function refreshDigest(id: string, facts: RefreshFacts, stored: PackedOutputs): string {
-  return sha256([REFRESH_LOGIC_VERSION, "facts", id, facts, fieldsOf(stored), stored.recorded]);
+  const { recorded } = stored;
+  return sha256([
+    REFRESH_LOGIC_VERSION,
+    "facts",
+    id,
+    canonicalJson(facts),
+    canonicalJson(fieldsOf(stored)),
+    recorded,
+  ]);
 }
 
 /** The digest of a stored form with the options of `decl` (only the record and the fields count). */
 export function declarationDigest(decl: UserLinkDeclaration, stored: PackedOutputs): string {
-  return sha256([REFRESH_LOGIC_VERSION, "declaration", optionsText(decl), fieldsOf(stored), stored.recorded]);
+  const { recorded } = stored;
+  return sha256([
+    REFRESH_LOGIC_VERSION,
+    "declaration",
+    optionsText(decl),
+    canonicalJson(fieldsOf(stored)),
+    recorded,
+  ]);
 }
 
 /**

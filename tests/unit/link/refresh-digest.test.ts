@@ -168,6 +168,10 @@ describe("refresh digest", () => {
       "another record under a copied digest",
     );
     assert.ok(!isCertified(ID, facts, { ...stored, [REFRESH_DIGEST_KEY]: "" }));
+    // Lone surrogates encode to the same UTF-8 bytes: two ids differing only there must not collide.
+    const lone = certified("\uD800/x", facts, stored, unpackOutputs(stored));
+    assert.ok(isCertified("\uD800/x", facts, lone));
+    assert.ok(!isCertified("\uD801/x", facts, lone), "another lone surrogate, the same UTF-8");
     const { [REFRESH_DIGEST_KEY]: _d, ...bare } = stored;
     assert.ok(!isCertified(ID, facts, bare as PackedOutputs), "no digest, no certificate");
   });
