@@ -32,25 +32,15 @@ export const PACKED_KEYS = [...INPUT_KEYS, ...RECORDED_OUTPUT_KEYS].filter(
 ) as readonly Exclude<keyof UserLinkOutputs, (typeof FIELD_KEYS)[number]>[];
 
 /**
- * The key of the digest that certifies a stored link as unchanged by a refresh under the facts it
- * was written from (refresh-digest.ts). It belongs to the stored form only: unpacking drops it.
+ * The key of the digests that certify a stored link (refresh-digest.ts): unchanged by a refresh under
+ * the facts it was written from, and settled with the declaration options it was written from. They
+ * belong to the stored form only: unpacking drops them.
  */
 export const REFRESH_DIGEST_KEY = "refreshDigest";
-
-/**
- * The key of the digest that certifies a stored record as settled (written in full, its
- * declaration valid) with the declaration options it was written from (refresh-digest.ts): the
- * Diff Pulumi runs after each refreshed link then compares it instead of unpacking the record.
- */
-export const DECLARATION_DIGEST_KEY = "declarationDigest";
-
-/** The digests: of the stored form only, dropped by unpacking. */
-export const DIGEST_KEYS: readonly string[] = [REFRESH_DIGEST_KEY, DECLARATION_DIGEST_KEY];
 
 export type PackedOutputs = Pick<UserLinkOutputs, (typeof FIELD_KEYS)[number]> & {
   recorded: string;
   [REFRESH_DIGEST_KEY]?: string;
-  [DECLARATION_DIGEST_KEY]?: string;
 };
 
 /**
@@ -109,7 +99,7 @@ export function isCurrentShape(props: object): boolean {
     (k) =>
       k === "recorded" ||
       k === "__provider" ||
-      DIGEST_KEYS.includes(k) ||
+      k === REFRESH_DIGEST_KEY ||
       (FIELD_KEYS as readonly string[]).includes(k),
   );
 }
@@ -240,14 +230,9 @@ export function unpackOutputs<T extends object>(props: T): T & UserLinkOutputs {
   }
   const {
     recorded: _r,
-    [REFRESH_DIGEST_KEY]: _f,
-    [DECLARATION_DIGEST_KEY]: _d,
+    [REFRESH_DIGEST_KEY]: _d,
     ...rest
-  } = props as T & {
-    recorded?: unknown;
-    [REFRESH_DIGEST_KEY]?: unknown;
-    [DECLARATION_DIGEST_KEY]?: unknown;
-  };
+  } = props as T & { recorded?: unknown; [REFRESH_DIGEST_KEY]?: unknown };
   const fields: Record<string, unknown> = {};
   for (const k of PACKED_KEYS) {
     const v = (packed as Record<string, unknown>)[k];

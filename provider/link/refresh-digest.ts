@@ -6,21 +6,14 @@
  * planning the record again: at 1,000 links that work was most of refresh's time above the
  * engine floor (design-decisions.md, 2026-11-29, fourth).
  *
- * The digest binds the facts, the link id (Read looks the users up by it) and the whole stored form
- * (record and fields), plus the version of the refresh logic, so a record changed any other way, or
- * certified by other refresh logic, is never taken as certified. It is a cache key,
+ * The digest binds the facts, the link id (Read looks the users up by it) and the stored record,
+ * plus the version of the refresh logic, so a record changed any other way, or certified by other
+ * refresh logic, is never taken as certified. A second digest binds the record to the declaration
+ * options it was written from, for the Diff Pulumi runs after each refreshed link. It is a cache key,
  * not an integrity check: whoever can write the state can write any record, certified or not.
  */
 import { createHash } from "node:crypto";
-import {
-  canonicalJson,
-  DECLARATION_DIGEST_KEY,
-  FIELD_KEYS,
-  type PackedOutputs,
-  REFRESH_DIGEST_KEY,
-  sameJson,
-  unpackOutputs,
-} from "./packed";
+import { type PackedOutputs, REFRESH_DIGEST_KEY, sameJson, unpackOutputs } from "./packed";
 import { linkId } from "./recorded";
 import { type RefreshFacts, refreshFactsFromStates, refreshWith } from "./refresh";
 import { optionsText, type UserLinkDeclaration, type UserLinkOutputs } from "./types";
@@ -32,12 +25,6 @@ import { validateDeclaration } from "./validate";
  * again. tests/unit/link/refresh-digest.test.ts holds a tripwire for this.
  */
 export const REFRESH_LOGIC_VERSION = "ad-entra-link/refresh/1";
-
-function fieldsOf(stored: PackedOutputs): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (const k of FIELD_KEYS) fields[k] = stored[k];
-  return fields;
-}
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -55,29 +42,54 @@ function sha256(parts: readonly string[]): string {
   return hash.digest("base64url");
 }
 
-/** The digest of a stored form under `facts` (only the record and the fields of their own count). */
-export function refreshDigest(id: string, facts: RefreshFacts, stored: PackedOutputs): string {
-  const { recorded } = stored;
-  return sha256([
-    REFRESH_LOGIC_VERSION,
-    "facts",
-    id,
-    canonicalJson(facts),
-    canonicalJson(fieldsOf(stored)),
-    recorded,
+/** Every fact, in a fixed order (the unit tests change each leaf of RefreshFacts and expect a new digest). */
+function factsText({ ad, cloud }: RefreshFacts): string {
+  return JSON.stringify([
+    ad.dn,
+    ad.objectGuid,
+    ad.consistencyGuid,
+    ad.userPrincipalName,
+    ad.mail,
+    ad.proxyAddresses,
+    cloud.id,
+    cloud.userPrincipalName,
+    cloud.mail,
+    cloud.proxyAddresses,
+    cloud.onPremisesImmutableId,
+    cloud.onPremisesSyncEnabled,
   ]);
 }
 
-/** The digest of a stored form with the options of `decl` (only the record and the fields count). */
-export function declarationDigest(decl: UserLinkDeclaration, stored: PackedOutputs): string {
-  const { recorded } = stored;
-  return sha256([
-    REFRESH_LOGIC_VERSION,
-    "declaration",
-    optionsText(decl),
-    canonicalJson(fieldsOf(stored)),
-    recorded,
-  ]);
+/**
+ * The digest of a stored record under `facts`. Of the stored form only the record counts: the
+ * fields of their own (`objects`, `plan`, `join`) pass through a refresh and its Diff unchanged, and
+ * a form with `drift` is never certified.
+ */
+export function factsDigest(id: string, facts: RefreshFacts, recorded: string): string {
+  return sha256([REFRESH_LOGIC_VERSION, "facts", id, factsText(facts), recorded]);
+}
+
+/** The digest of a stored record with the options of `decl`. */
+export function declarationDigest(decl: UserLinkDeclaration, recorded: string): string {
+  return sha256([REFRESH_LOGIC_VERSION, "declaration", optionsText(decl), recorded]);
+}
+
+/**
+ * The two digests a certified form stores in REFRESH_DIGEST_KEY: `<facts>` or `<facts>.<declaration>`
+ * (base64url holds no "."). One property, not two: the engine and the host pay per property.
+ */
+function digestsIn(stored: PackedOutputs): { facts: string; declaration?: string } | undefined {
+  const value = stored[REFRESH_DIGEST_KEY];
+  if (typeof value !== "string" || stored.drift !== undefined) return undefined;
+  const [facts, declaration, more] = value.split(".");
+  if (facts === undefined || facts === "" || more !== undefined) return undefined;
+  return declaration === undefined ? { facts } : { facts, declaration };
+}
+
+/** Whether `stored` carries the digest of `facts`: a refresh reading them changes nothing. */
+export function isCertified(id: string, facts: RefreshFacts, stored: PackedOutputs): boolean {
+  const digests = digestsIn(stored);
+  return digests !== undefined && digests.facts === factsDigest(id, facts, stored.recorded);
 }
 
 /**
@@ -86,22 +98,16 @@ export function declarationDigest(decl: UserLinkDeclaration, stored: PackedOutpu
  * drift, written in full, its declaration valid, and the same options key by key.
  */
 export function hasDeclarationOf(news: Record<string, unknown>, stored: PackedOutputs): boolean {
-  const digest = stored[DECLARATION_DIGEST_KEY];
-  if (typeof digest !== "string" || stored.drift !== undefined) return false;
+  const expected = digestsIn(stored)?.declaration;
+  if (expected === undefined) return false;
   const after = validateDeclaration(news).decl;
-  return after !== undefined && digest === declarationDigest(after, stored);
-}
-
-/** Whether `stored` carries the digest of `facts`: a refresh reading them changes nothing. */
-export function isCertified(id: string, facts: RefreshFacts, stored: PackedOutputs): boolean {
-  const digest = stored[REFRESH_DIGEST_KEY];
-  return typeof digest === "string" && digest === refreshDigest(id, facts, stored);
+  return after !== undefined && expected === declarationDigest(after, stored.recorded);
 }
 
 /**
- * `stored` (whose unpacked outputs are `outputs`) with the digest of `facts`, and with the digest
- * of its declaration when it is settled: no drift, written in full, its declaration valid. Earlier
- * digests are replaced.
+ * `stored` (whose unpacked outputs are `outputs`) certified for `facts`, and for its declaration
+ * when it is settled (written in full, its declaration valid). A form with drift is returned without
+ * any digest: a refresh of it changes it.
  */
 export function certified(
   id: string,
@@ -109,14 +115,17 @@ export function certified(
   stored: PackedOutputs,
   outputs: UserLinkOutputs,
 ): PackedOutputs {
-  const { [REFRESH_DIGEST_KEY]: _f, [DECLARATION_DIGEST_KEY]: _d, ...form } = stored;
-  const settled = form.drift === undefined && outputs.progress?.cloudWritten !== false;
-  const decl = settled ? validateDeclaration(outputs as unknown as Record<string, unknown>).decl : undefined;
-  return {
-    ...form,
-    [REFRESH_DIGEST_KEY]: refreshDigest(id, facts, form),
-    ...(decl !== undefined ? { [DECLARATION_DIGEST_KEY]: declarationDigest(decl, form) } : {}),
-  };
+  const { [REFRESH_DIGEST_KEY]: _old, ...form } = stored;
+  if (form.drift !== undefined) return form;
+  const decl =
+    outputs.progress?.cloudWritten === false
+      ? undefined
+      : validateDeclaration(outputs as unknown as Record<string, unknown>).decl;
+  const digests = [
+    factsDigest(id, facts, form.recorded),
+    ...(decl !== undefined ? [declarationDigest(decl, form.recorded)] : []),
+  ];
+  return { ...form, [REFRESH_DIGEST_KEY]: digests.join(".") };
 }
 
 /** The object and cloud user ids a link id names (linkId), or undefined when it names none. */
