@@ -8,7 +8,7 @@
  */
 import { confirmAfterApply } from "./confirm/hook";
 import { AdEntraLinkError, describeForUser, InvalidInputError, SafetyBlockError } from "./errors";
-import { declarationKey, linkId, PartialApplyError, type Refreshed } from "./link/engine";
+import { declarationKey, linkId, PartialApplyError, type Refreshed, type RefreshFacts } from "./link/engine";
 import { linkIdentityOf } from "./link/identity";
 import {
   isCurrentShape,
@@ -366,25 +366,29 @@ function refreshFindsNoChange(olds: StoredOutputs, news: UserLinkInputs): boolea
 }
 
 /**
- * Whether a stored link is certified unchanged for what the directories hold now (refresh-digest.ts):
- * the users the link id names are looked up in the run's bulk read and their facts compared by
- * digest, without inflating or planning the record. Anything else (no digest, another shape, an id
- * that names no users, a failed look-up) takes the full refresh, which reports it.
+ * What a Read of a certified-looking link found (refresh-digest.ts): the facts of the users the link
+ * id names, looked up in the run's bulk read, and whether the stored digest matches them (then the
+ * link is returned as it came, without inflating or planning it). Undefined when the link carries no
+ * digest, is stored in another shape, or the look-up failed: the full refresh reads and reports.
  */
-async function unchangedByRefresh(id: string, props: StoredOutputs): Promise<boolean> {
+async function factsByDigest(
+  id: string,
+  props: StoredOutputs,
+): Promise<
+  { objectGuid: string; cloudUserId: string; facts: RefreshFacts | undefined; certified: boolean } | undefined
+> {
   if (typeof (props as PackedOutputs)[REFRESH_DIGEST_KEY] !== "string" || !isCurrentShape(props))
-    return false;
+    return undefined;
   const ids = idsOfLink(id);
-  if (ids === undefined) return false;
-  let certifiedNow = false;
+  if (ids === undefined) return undefined;
   try {
     const facts = await getSession().engine.refreshFacts(ids.objectGuid, ids.cloudUserId);
-    certifiedNow = facts !== undefined && isCertified(id, facts, props as PackedOutputs);
+    const certifiedNow = facts !== undefined && isCertified(id, facts, props as PackedOutputs);
+    if (certifiedNow) readsByDigest++;
+    return { ...ids, facts, certified: certifiedNow };
   } catch {
-    // The full refresh reads again and reports what failed.
+    return undefined;
   }
-  if (certifiedNow) readsByDigest++;
-  return certifiedNow;
 }
 
 /** Reads and Diffs answered by digest since the process started (or the last shutdown): tests and benchmarks. */
@@ -428,9 +432,15 @@ export const hosted = {
     })),
   read: (id: string, props: StoredOutputs) =>
     guarded(async () => {
-      if (await unchangedByRefresh(id, props)) return { id, props };
+      const looked = await factsByDigest(id, props);
+      if (looked?.certified) return { id, props };
       const stored = unpackOutputs(props);
-      const refreshed = await getSession().engine.refresh(stored);
+      // The users the id names are the link's own (as linkId wrote it): what was just read is used.
+      const own =
+        looked !== undefined &&
+        looked.objectGuid === stored.resolved?.onPremisesObjectGuid &&
+        looked.cloudUserId === stored.resolved?.cloudUserId;
+      const refreshed = await getSession().engine.refresh(stored, own ? { facts: looked.facts } : undefined);
       if (refreshed === undefined) return {};
       // Nothing changed (the common refresh): the state goes back as it came, not re-encoded, and
       // certified for the facts just read, so the next refresh need not plan it again.

@@ -270,10 +270,19 @@ export class LinkEngine {
   }
 
   /** Re-reads both sides for refresh; undefined when either object is gone. */
-  async refresh(outputs: UserLinkOutputs): Promise<(Refreshed & { facts?: RefreshFacts }) | undefined> {
+  /**
+   * `read`: what this refresh already read of the link's users (`facts` undefined: one is gone), so
+   * they are not read twice (a second read of a user in a run goes to the directory, not the bulk read).
+   */
+  async refresh(
+    outputs: UserLinkOutputs,
+    read?: { facts: RefreshFacts | undefined },
+  ): Promise<(Refreshed & { facts?: RefreshFacts }) | undefined> {
     const identity = outputs.resolved;
     if (identity === undefined) return { outputs };
-    const facts = await this.refreshFacts(identity.onPremisesObjectGuid, identity.cloudUserId);
+    const facts = read
+      ? read.facts
+      : await this.refreshFacts(identity.onPremisesObjectGuid, identity.cloudUserId);
     if (facts === undefined) return undefined;
     return { ...refreshWith(outputs, facts), facts };
   }

@@ -28,11 +28,15 @@ function useSession(): void {
 }
 
 /** One refresh pass over every link, as one provider process of `pulumi refresh` runs it. */
-async function readAll(
-  strip: boolean,
-): Promise<{ results: { id?: string; props?: PackedOutputs }[]; byDigest: number }> {
+async function readAll(strip: boolean): Promise<{
+  results: { id?: string; props?: PackedOutputs }[];
+  byDigest: number;
+  ldapSearches: number;
+  cloudUserReads: number;
+}> {
   await runtime.shutdown();
   useSession();
+  await env.control.clearRequests(s.tenantId);
   try {
     const results: { id?: string; props?: PackedOutputs }[] = [];
     for (const l of links) {
@@ -40,7 +44,12 @@ async function readAll(
       const props = strip ? (bare as PackedOutputs) : l.outs;
       results.push((await runtime.hosted.read(l.id, props)) as { id?: string; props?: PackedOutputs });
     }
-    return { results, byDigest: runtime.refreshStats().readsByDigest };
+    const ldapSearches = runtime.getSession().ad.operations.searches;
+    const log = await env.control.requests({ tenant: s.tenantId });
+    const cloudUserReads = log.filter(
+      (r) => r.method === "GET" && /\/users\/[0-9a-f-]{36}$/i.test(r.path),
+    ).length;
+    return { results, byDigest: runtime.refreshStats().readsByDigest, ldapSearches, cloudUserReads };
   } finally {
     await runtime.shutdown();
   }
@@ -118,6 +127,15 @@ test("after drift on either side, refresh by digest gives exactly what the full 
   assert.deepEqual(byDigest.results, full.results);
   // Only the link nobody touched (and the two untouched marketing links) were answered by digest.
   assert.equal(byDigest.byDigest, links.length - 3);
+  // The others were refreshed from what their digest check had read: one bulk search of AD and
+  // one look-up of the deleted cloud user, as the full refresh reads (a second read of a user in
+  // a run would go to the directory).
+  assert.equal(byDigest.ldapSearches, 1, "one bulk LDAP search");
+  assert.equal(byDigest.cloudUserReads, 1, "only the deleted cloud user is looked up live");
+  assert.deepEqual(
+    { ldap: full.ldapSearches, cloud: full.cloudUserReads },
+    { ldap: byDigest.ldapSearches, cloud: byDigest.cloudUserReads },
+  );
   const [rAdam, rAlva, rBruno, rChen] = byDigest.results;
   assert.equal(rAdam!.props, adam!.outs, "untouched: as it came");
   assert.ok(
