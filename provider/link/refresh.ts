@@ -7,7 +7,7 @@
 import { bytesToGuid, guidToBytes } from "../core/guid";
 import type { AdUser, CloudUser } from "../domain/ports";
 import { type AdFacts, type CloudFacts, type LinkPlan, planLink, syncStateOf } from "./plan";
-import { inputsOf } from "./recorded";
+import { cloudState, inputsOf } from "./recorded";
 import type { CloudState, OnPremisesState, UserLinkInputs, UserLinkOutputs } from "./types";
 import { validateDeclaration } from "./validate";
 
@@ -48,14 +48,7 @@ export function refreshFactsOf(ad: AdUser, cloud: CloudUser): RefreshFacts {
       mail: ad.mail ?? null,
       proxyAddresses: [...ad.proxyAddresses],
     },
-    cloud: {
-      id: cloud.id,
-      userPrincipalName: cloud.userPrincipalName,
-      mail: cloud.mail ?? null,
-      proxyAddresses: [...cloud.proxyAddresses],
-      onPremisesImmutableId: cloud.onPremisesImmutableId ?? null,
-      onPremisesSyncEnabled: cloud.onPremisesSyncEnabled ?? null,
-    },
+    cloud: cloudState(cloud),
   };
 }
 

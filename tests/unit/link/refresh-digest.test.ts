@@ -17,7 +17,7 @@ import {
   REFRESH_DIGEST_KEY,
   unpackOutputs,
 } from "../../../provider/link/packed";
-import { inputsOf, linkId } from "../../../provider/link/recorded";
+import { cloudState, inputsOf, linkId, onPremisesState } from "../../../provider/link/recorded";
 import {
   type RefreshFacts,
   refreshFactsFromStates,
@@ -38,56 +38,6 @@ import { linkNameOf, noteChecked } from "../../../provider/session/run-book";
 const GUID = "1b7a3c1e-8f4d-4c3a-9a2b-5e6f7d8c9b0a";
 const CLOUD_ID = "0b7e4a51-9c1d-4f2e-8a3b-5d6c7e8f9a01";
 const DN = "CN=Adam,OU=Staff,DC=corp,DC=local";
-
-/** A converged soft-match link as `up` records it. */
-const converged: UserLinkOutputs = {
-  onPremises: { samAccountName: "adam" },
-  cloud: { userPrincipalName: "adam@contoso.com" },
-  link: "org/p/dev/adam",
-  onDelete: "retain",
-  objects: `AD ${DN} ⇄ cloud ${CLOUD_ID}`,
-  plan: ["on-premises mail: (not set) → adam@contoso.com"],
-  join: "softMatchSmtp, certain: joins the cloud user on the primary SMTP address",
-  resolved: { onPremisesObjectGuid: GUID, onPremisesDistinguishedName: DN, cloudUserId: CLOUD_ID },
-  immutableId: guidToBytes(GUID).toString("base64"),
-  sourceAnchorAttribute: "objectGUID",
-  predictedJoin: {
-    outcome: "softMatchSmtp",
-    reason: "The primary SMTP address matches.",
-    ruleRefs: ["r9"],
-    uncertain: false,
-  },
-  onPremisesState: {
-    distinguishedName: DN,
-    objectGuid: GUID,
-    userPrincipalName: "adam@contoso.com",
-    mail: "adam@contoso.com",
-    proxyAddresses: ["SMTP:adam@contoso.com", "X500:/o=Org/cn=adam"],
-    consistencyGuid: null,
-  },
-  cloudState: {
-    id: CLOUD_ID,
-    userPrincipalName: "adam@contoso.com",
-    mail: "adam@contoso.com",
-    proxyAddresses: ["SMTP:adam@contoso.com"],
-    onPremisesImmutableId: null,
-    onPremisesSyncEnabled: null,
-  },
-  syncState: "pendingSync",
-  before: {
-    onPremises: {
-      userPrincipalName: "adam@corp.local",
-      mail: null,
-      proxyAddresses: [],
-      consistencyGuid: null,
-    },
-    cloud: { onPremisesImmutableId: null },
-  },
-  progress: { onPremisesWritten: true, cloudWritten: true },
-  drift: [],
-} as unknown as UserLinkOutputs;
-
-const ID = linkId(converged.resolved!);
 
 function adUser(over: Partial<AdUser> = {}): AdUser {
   return {
@@ -114,6 +64,42 @@ function cloudUser(over: Partial<CloudUser> = {}): CloudUser {
     ...over,
   };
 }
+
+/** A converged soft-match link as `up` records it: its states are what the directories hold. */
+const converged: UserLinkOutputs = {
+  onPremises: { samAccountName: "adam" },
+  cloud: { userPrincipalName: "adam@contoso.com" },
+  link: "org/p/dev/adam",
+  onDelete: "retain",
+  objects: `AD ${DN} ⇄ cloud ${CLOUD_ID}`,
+  plan: ["on-premises mail: (not set) → adam@contoso.com"],
+  join: "softMatchSmtp, certain: joins the cloud user on the primary SMTP address",
+  resolved: { onPremisesObjectGuid: GUID, onPremisesDistinguishedName: DN, cloudUserId: CLOUD_ID },
+  immutableId: guidToBytes(GUID).toString("base64"),
+  sourceAnchorAttribute: "objectGUID",
+  predictedJoin: {
+    outcome: "softMatchSmtp",
+    reason: "The primary SMTP address matches.",
+    ruleRefs: ["r9"],
+    uncertain: false,
+  },
+  onPremisesState: onPremisesState(adUser()),
+  cloudState: cloudState(cloudUser()),
+  syncState: "pendingSync",
+  before: {
+    onPremises: {
+      userPrincipalName: "adam@corp.local",
+      mail: null,
+      proxyAddresses: [],
+      consistencyGuid: null,
+    },
+    cloud: { onPremisesImmutableId: null },
+  },
+  progress: { onPremisesWritten: true, cloudWritten: true },
+  drift: [],
+} as unknown as UserLinkOutputs;
+
+const ID = linkId(converged.resolved!);
 
 /** Every single-fact change a directory can make to a user refresh reads. */
 const factChanges: [string, Partial<AdUser>, Partial<CloudUser>][] = [
