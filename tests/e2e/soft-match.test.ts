@@ -5,7 +5,7 @@
  * hand shows on refresh and is repaired by `up`, and destroy (retain) leaves both directories as
  * they are. Unmanaged proxy addresses survive every step.
  */
-import { unpackOutputs } from "../../provider/link/packed";
+import { REFRESH_DIGEST_KEY, unpackOutputs } from "../../provider/link/packed";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -176,6 +176,14 @@ test("refresh records the sync cycle's join in state, and reports no link as cha
     0,
     JSON.stringify(second.summary.resourceChanges),
   );
+  // ...and certifies them (refresh digest): the drift test below runs against certified links, so
+  // it shows that a digest does not hide a change.
+  const certified = (await stack.exportStack()).deployment.resources.filter((r: { type: string }) =>
+    r.type.endsWith(":UserLink"),
+  );
+  for (const r of certified as { urn: string; outputs: Record<string, unknown> }[]) {
+    assert.match(String(r.outputs[REFRESH_DIGEST_KEY]), /^[\w-]{43}\.[\w-]{43}$/, r.urn);
+  }
 });
 
 test("a hand-made change in AD shows on refresh and the next up repairs it", async () => {
