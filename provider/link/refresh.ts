@@ -71,7 +71,16 @@ export function refreshFactsFromStates(outputs: UserLinkOutputs): RefreshFacts |
         mail: on.mail,
         proxyAddresses: [...on.proxyAddresses],
       },
-      cloud: { ...cloud, proxyAddresses: [...cloud.proxyAddresses] },
+      // Built key by key, as the AD side: a state with keys of its own (an earlier version, a hand
+      // edit) must not lend them to the facts, or a refresh of it would keep what it should drop.
+      cloud: {
+        id: cloud.id,
+        userPrincipalName: cloud.userPrincipalName,
+        mail: cloud.mail,
+        proxyAddresses: [...cloud.proxyAddresses],
+        onPremisesImmutableId: cloud.onPremisesImmutableId,
+        onPremisesSyncEnabled: cloud.onPremisesSyncEnabled,
+      },
     };
   } catch {
     return undefined;

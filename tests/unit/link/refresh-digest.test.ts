@@ -195,6 +195,12 @@ describe("refresh digest", () => {
     assert.equal(wrongSync[REFRESH_DIGEST_KEY], undefined, "refresh would correct syncState");
     const otherId = certifiedAfterWrite(`${GUID}/x`, packOutputs(converged));
     assert.equal(otherId[REFRESH_DIGEST_KEY], undefined, "the id must name the recorded objects");
+    const extraKey = { ...converged, cloudState: { ...converged.cloudState, displayName: "Adam" } };
+    assert.equal(
+      certifiedAfterWrite(ID, packOutputs(extraKey as UserLinkOutputs))[REFRESH_DIGEST_KEY],
+      undefined,
+      "a state key refresh does not write: refresh would drop it",
+    );
     const unreadable = {
       ...converged,
       onPremisesState: { ...converged.onPremisesState, objectGuid: "nope" },
